@@ -1,0 +1,120 @@
+"""Reads spec/hire.yaml, the kit's single source of truth, and its `x-feishu-*` extensions.
+
+Everything else (the mock's validation and rules, the error and rate-limit tables, the client's
+error classes, the contract tests' strategies) asks this module rather than repeating a fact.
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+
+HTTP_METHODS = ("get", "put", "post", "delete", "patch", "head", "options")
+
+ErrorFamily = Literal[
+    "server", "invalid_parameter", "conflict", "not_found", "rate_limited", "auth", "credentials"
+]
+
+
+def spec_path() -> Path:
+    """Where hire.yaml is: packaged beside this module in a wheel, at the repo root in a checkout."""
+    packaged = Path(__file__).with_name("spec") / "hire.yaml"
+    if packaged.is_file():
+        return packaged
+    return Path(__file__).resolve().parent.parent / "spec" / "hire.yaml"
+
+
+@functools.cache
+def load_spec() -> dict[str, Any]:
+    with spec_path().open(encoding="utf-8") as f:
+        document: dict[str, Any] = yaml.safe_load(f)
+    return document
+
+
+@dataclass(frozen=True)
+class ErrorCode:
+    code: int
+    status: int
+    msg: str
+    family: ErrorFamily
+    description: str
+
+
+@functools.cache
+def error_codes() -> dict[int, ErrorCode]:
+    """The one table of Feishu codes (root `x-feishu-error-codes`)."""
+    return {
+        int(code): ErrorCode(
+            code=int(code),
+            status=int(entry["status"]),
+            msg=entry["msg"],
+            family=entry["family"],
+            description=entry["description"],
+        )
+        for code, entry in load_spec()["x-feishu-error-codes"].items()
+    }
+
+
+@dataclass(frozen=True)
+class Operation:
+    """One operation of the spec with the extensions the mock and the tests act on."""
+
+    operation_id: str
+    method: str
+    path: str
+    raw: dict[str, Any] = field(repr=False, compare=False)
+
+    @property
+    def rate_limits(self) -> list[str]:
+        """`limits` notation, e.g. ["50/second", "1000/minute"]; any one of them trips."""
+        return list(self.raw.get("x-feishu-rate-limits", []))
+
+    @property
+    def error_codes(self) -> list[int]:
+        return [int(c) for c in self.raw.get("x-feishu-errors", [])]
+
+    @property
+    def requires_token(self) -> bool:
+        return self.raw.get("security", load_spec().get("security", [])) != []
+
+    @property
+    def idempotency_key(self) -> str | None:
+        key: str | None = self.raw.get("x-feishu-idempotency-key")
+        return key
+
+    @property
+    def required_together(self) -> list[list[str]]:
+        return [list(group) for group in self.raw.get("x-feishu-required-together", [])]
+
+    @property
+    def required_by_option(self) -> tuple[str, dict[int, str]] | None:
+        """(option field, {option value: field it makes required and non-empty})."""
+        rule = self.raw.get("x-feishu-required-by-option")
+        if rule is None:
+            return None
+        return rule["option_field"], {int(k): v for k, v in rule["fields"].items()}
+
+    @property
+    def user_id_fields(self) -> dict[str, Any] | None:
+        fields: dict[str, Any] | None = self.raw.get("x-feishu-user-id-fields")
+        return fields
+
+    @property
+    def resource(self) -> dict[str, Any] | None:
+        resource: dict[str, Any] | None = self.raw.get("x-feishu-resource")
+        return resource
+
+
+@functools.cache
+def operations() -> dict[str, Operation]:
+    found: dict[str, Operation] = {}
+    for path, item in load_spec()["paths"].items():
+        for method in HTTP_METHODS:
+            if method in item:
+                raw = item[method]
+                found[raw["operationId"]] = Operation(raw["operationId"], method.upper(), path, raw)
+    return found
