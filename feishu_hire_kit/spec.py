@@ -12,6 +12,9 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
+from jsonschema import Draft202012Validator
+from referencing import Registry, Resource
+from referencing.jsonschema import DRAFT202012
 
 HTTP_METHODS = ("get", "put", "post", "delete", "patch", "head", "options")
 
@@ -118,3 +121,36 @@ def operations() -> dict[str, Operation]:
                 raw = item[method]
                 found[raw["operationId"]] = Operation(raw["operationId"], method.upper(), path, raw)
     return found
+
+
+SPEC_URI = "urn:feishu-hire:spec"
+
+
+@functools.cache
+def registry() -> Registry[Any]:
+    """The spec as one JSON Schema 2020-12 resource, so `#/components/...` refs resolve inside it."""
+    resource: Resource[Any] = Resource(contents=load_spec(), specification=DRAFT202012)
+    return Registry().with_resource(SPEC_URI, resource)
+
+
+def validator(pointer: str) -> Draft202012Validator:
+    """A validator for the schema at a JSON pointer of the spec, e.g. "/components/schemas/WebsiteUser"."""
+    return Draft202012Validator(
+        {"$ref": f"{SPEC_URI}#{pointer}"},
+        registry=registry(),
+        format_checker=Draft202012Validator.FORMAT_CHECKER,
+    )
+
+
+def resolve(node: Any) -> Any:
+    """`node` with every local `$ref` replaced by what it points to (the spec has no cycles)."""
+    if isinstance(node, dict):
+        if "$ref" in node:
+            target: Any = load_spec()
+            for part in node["$ref"].removeprefix("#/").split("/"):
+                target = target[part.replace("~1", "/").replace("~0", "~")]
+            return resolve(target)
+        return {key: resolve(value) for key, value in node.items()}
+    if isinstance(node, list):
+        return [resolve(item) for item in node]
+    return node
