@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Callable, Sequence
+from pathlib import Path
 
 from feishu_hire_kit import codegen
 
@@ -13,10 +14,10 @@ from feishu_hire_kit import codegen
 def _generate(args: argparse.Namespace) -> int:
     try:
         if not args.check:
-            codegen.generate()
-            print("generated/ regenerated from spec/hire.yaml")
+            codegen.generate(args.target)
+            print(f"{args.target or 'generated/'} regenerated from spec/hire.yaml")
             return 0
-        differences = codegen.check()
+        differences = codegen.check(args.target)
     except codegen.CodegenError as exc:
         print(f"feishu-hire generate: {exc}", file=sys.stderr)
         return 2
@@ -38,14 +39,18 @@ def _generate(args: argparse.Namespace) -> int:
 
 def _add_generate(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser("generate", help="regenerate generated/ from spec/ (pinned openapi-python-client)")
+    p.add_argument("--check", action="store_true", help="change nothing; exit 1 naming the files that differ")
     p.add_argument(
-        "--check", action="store_true", help="change nothing; exit 1 naming the files that differ"
+        "--target", type=Path, default=None, help="the folder to write or check (default: generated/)"
     )
     p.set_defaults(func=_generate)
 
 
-def _registrars() -> list[Callable[[argparse._SubParsersAction[argparse.ArgumentParser]], None]]:
-    found = [_add_generate]
+Registrar = Callable[[argparse._SubParsersAction[argparse.ArgumentParser]], None]
+
+
+def _registrars() -> list[Registrar]:
+    found: list[Registrar] = [_add_generate]
     # Subcommands of the other parts, imported lazily so `generate` works without their deps loaded.
     for module_name in ("mockserver.cli", "contract_tests.cli"):
         try:

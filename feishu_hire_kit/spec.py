@@ -82,7 +82,8 @@ class Operation:
 
     @property
     def requires_token(self) -> bool:
-        return self.raw.get("security", load_spec().get("security", [])) != []
+        security: list[Any] = self.raw.get("security", load_spec().get("security", []))
+        return security != []
 
     @property
     def idempotency_key(self) -> str | None:
@@ -129,8 +130,9 @@ SPEC_URI = "urn:feishu-hire:spec"
 @functools.cache
 def registry() -> Registry[Any]:
     """The spec as one JSON Schema 2020-12 resource, so `#/components/...` refs resolve inside it."""
-    resource: Resource[Any] = Resource(contents=load_spec(), specification=DRAFT202012)
-    return Registry().with_resource(SPEC_URI, resource)
+    resource: Resource[Any] = DRAFT202012.create_resource(load_spec())
+    spec_registry: Registry[Any] = Registry().with_resource(SPEC_URI, resource)
+    return spec_registry
 
 
 def validator(pointer: str) -> Draft202012Validator:
@@ -146,11 +148,16 @@ def resolve(node: Any) -> Any:
     """`node` with every local `$ref` replaced by what it points to (the spec has no cycles)."""
     if isinstance(node, dict):
         if "$ref" in node:
-            target: Any = load_spec()
-            for part in node["$ref"].removeprefix("#/").split("/"):
-                target = target[part.replace("~1", "/").replace("~0", "~")]
-            return resolve(target)
+            return resolve(lookup(node["$ref"]))
         return {key: resolve(value) for key, value in node.items()}
     if isinstance(node, list):
         return [resolve(item) for item in node]
     return node
+
+
+def lookup(ref: str) -> Any:
+    """The node a local `$ref` ("#/components/...") points to, itself unresolved."""
+    target: Any = load_spec()
+    for part in ref.removeprefix("#/").split("/"):
+        target = target[part.replace("~1", "/").replace("~0", "~")]
+    return target
