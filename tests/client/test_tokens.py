@@ -1,0 +1,150 @@
+"""TenantTokenAuth: one fetch for concurrent callers, refresh shortly before `expire` (on a fake clock)."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from concurrent.futures import ThreadPoolExecutor
+
+from feishu_hire_client.api.hire import batch_update_job_manager
+
+from feishu_hire_kit.client import TenantTokenAuth, connect
+from feishu_hire_kit.client.errors import token_path
+from tests.client.stubs import (
+    APP_ID,
+    APP_SECRET,
+    BASE_URL,
+    JOB_ID,
+    Feishu,
+    answer,
+    example,
+    job_manager_body,
+    response_example,
+    run,
+)
+
+JOB_MANAGER_OK = response_example("batch_update_job_manager")
+CALLERS = 8
+
+
+class FakeClock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_concurrent_threads_share_one_token_fetch(feishu: Feishu) -> None:
+    feishu.token_delay = 0.05  # every caller reaches the auth flow while the first fetch is in flight
+    route = feishu.route("batch_update_job_manager", *[answer(JOB_MANAGER_OK)] * CALLERS)
+    client = feishu.connect()
+    start = threading.Barrier(CALLERS)
+
+    def call() -> None:
+        start.wait()
+        batch_update_job_manager.sync(JOB_ID, client=client, body=job_manager_body())
+
+    with ThreadPoolExecutor(CALLERS) as pool:
+        for future in [pool.submit(call) for _ in range(CALLERS)]:
+            future.result()
+
+    assert feishu.token_route.call_count == 1
+    assert route.call_count == CALLERS
+    assert {call.request.headers["Authorization"] for call in route.calls} == {feishu.token(1)}
+
+
+def test_concurrent_coroutines_share_one_token_fetch(feishu: Feishu) -> None:
+    feishu.token_delay = 0.05
+    route = feishu.route("batch_update_job_manager", *[answer(JOB_MANAGER_OK)] * CALLERS)
+    client = feishu.connect()
+
+    async def calls() -> None:
+        await asyncio.gather(
+            *[
+                batch_update_job_manager.asyncio(JOB_ID, client=client, body=job_manager_body())
+                for _ in range(CALLERS)
+            ]
+        )
+
+    asyncio.run(calls())
+
+    assert feishu.token_route.call_count == 1
+    assert route.call_count == CALLERS
+
+
+def test_concurrent_token_errors_share_one_refresh(feishu: Feishu) -> None:
+    invalid = example("invalid_token")
+    feishu.token_delay = 0.05
+    answers = [answer(invalid)] * 2 + [answer(JOB_MANAGER_OK)] * 2
+    route = feishu.route("batch_update_job_manager", *answers)
+    client = feishu.connect()
+
+    async def calls() -> None:
+        await asyncio.gather(
+            *[
+                batch_update_job_manager.asyncio(JOB_ID, client=client, body=job_manager_body())
+                for _ in range(2)
+            ]
+        )
+
+    asyncio.run(calls())
+
+    assert feishu.token_route.call_count == 2
+    assert route.call_count == 4
+    assert [c.request.headers["Authorization"] for c in route.calls[2:]] == [feishu.token(2)] * 2
+
+
+def test_token_is_refreshed_shortly_before_it_expires(feishu: Feishu, mode: str) -> None:
+    clock = FakeClock()
+    auth = TenantTokenAuth(APP_ID, APP_SECRET, refresh_margin=300.0, clock=clock)
+    route = feishu.route("batch_update_job_manager", *[answer(JOB_MANAGER_OK)] * 3)
+    client = feishu.connect(auth=auth)
+    fetched_at = clock.now
+
+    run(mode, batch_update_job_manager, JOB_ID, client=client, body=job_manager_body())
+    clock.now = fetched_at + 7200 - 300 - 0.001  # just inside the cache
+    run(mode, batch_update_job_manager, JOB_ID, client=client, body=job_manager_body())
+    assert feishu.token_route.call_count == 1
+    clock.now = fetched_at + 7200 - 300  # `refresh_margin` before `expire`
+    run(mode, batch_update_job_manager, JOB_ID, client=client, body=job_manager_body())
+
+    assert feishu.token_route.call_count == 2
+    assert [c.request.headers["Authorization"] for c in route.calls] == [
+        feishu.token(1),
+        feishu.token(1),
+        feishu.token(2),
+    ]
+
+
+def test_short_lived_tokens_are_refreshed_at_half_their_life(feishu: Feishu) -> None:
+    clock = FakeClock()
+    feishu.expire = 60  # shorter than the margin: a whole margin would make every token stale at once
+    feishu.route("batch_update_job_manager", *[answer(JOB_MANAGER_OK)] * 3)
+    client = feishu.connect(auth=TenantTokenAuth(APP_ID, APP_SECRET, clock=clock))
+    fetched_at = clock.now
+
+    for now in (fetched_at, fetched_at + 29.9, fetched_at + 30):
+        clock.now = now
+        batch_update_job_manager.sync(JOB_ID, client=client, body=job_manager_body())
+
+    assert feishu.token_route.call_count == 2
+
+
+def test_token_is_fetched_under_the_base_urls_path_prefix(feishu: Feishu) -> None:
+    prefix = "/feishu-proxy"  # Feishu reached through a reverse proxy
+    token_route = feishu.router.post(prefix + token_path()).mock(
+        return_value=answer(response_example("tenant_access_token_internal", "ok"))
+    )
+    route = feishu.router.post(path__regex=f"^{prefix}/open-apis/hire/").mock(
+        return_value=answer(JOB_MANAGER_OK)
+    )
+    client = connect(APP_ID, APP_SECRET, BASE_URL + prefix, retries=feishu.policy())
+
+    batch_update_job_manager.sync(JOB_ID, client=client, body=job_manager_body())
+
+    assert (token_route.call_count, route.call_count, feishu.token_route.call_count) == (1, 1, 0)
+
+
+def test_repr_hides_the_secret() -> None:
+    assert APP_SECRET not in repr(TenantTokenAuth(APP_ID, APP_SECRET))
