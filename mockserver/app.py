@@ -1,0 +1,153 @@
+"""The app factory and the one path every request takes, each step once and in this order:
+
+journal + log id -> auth (99991661/99991663/99991671/99991677) -> rate limit (99991400) -> injected fault
+-> validation from the spec and its extensions (1002002) -> endpoint behaviour over the store -> envelope.
+Failures anywhere are `FeishuAPIError`s, rendered by `errors.py`; anything else is a 1002001.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+from flask import Flask, Response, current_app, g, request
+from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
+
+from mockserver import auth, control
+from mockserver.body import read_json
+from mockserver.config import MockConfig
+from mockserver.errors import (
+    INVALID_PARAMETER,
+    RATE_LIMITED,
+    SYSTEM_ERROR,
+    FeishuAPIError,
+    FeishuResponse,
+    error_response,
+    page_not_found,
+    success,
+)
+from mockserver.hire import HANDLERS, Call
+from mockserver.journal import JournalEntry, new_log_id
+from mockserver.ratelimit import rate_limited
+from mockserver.runtime import EXTENSION, Runtime, runtime
+from mockserver.spec import RequestSpec, request_specs
+
+TOKEN_OPERATION = "tenant_access_token_internal"
+LOG_ID_HEADER = "X-Tt-Logid"
+
+
+def _injected_latency(spec: RequestSpec) -> float:
+    """Takes the next fault for this call: raises its code, or answers the latency to spend in the work."""
+    rt = runtime()
+    fault = rt.faults.take(spec.operation.operation_id, (request.view_args or {}).values())
+    if fault is None:
+        return 0.0
+    latency = fault.latency_ms / 1000
+    if fault.code is None:
+        return latency
+    time.sleep(latency)
+    if fault.code == RATE_LIMITED:
+        items = rt.limiter.items(spec.operation)
+        raise rate_limited(items[0].amount if items else 1, 1)
+    raise FeishuAPIError(fault.code)
+
+
+def _handle(spec: RequestSpec) -> Response:
+    rt = runtime()
+    operation = spec.operation
+    now = rt.clock.now()
+    caller = None
+    if operation.requires_token:
+        caller = auth.authenticate(rt.store, now, request.headers.get("Authorization"))
+        g.app_id = caller.app_id
+        rt.limiter.hit(caller.app_id, operation)
+    latency = _injected_latency(spec)
+    try:
+        raw = read_json(request, rt.config.max_body_bytes)
+        params, body = spec.validate(request.view_args or {}, request.args, raw)
+    except FeishuAPIError as exc:
+        if caller is None and exc.code == INVALID_PARAMETER:
+            # The token endpoint answers anything it cannot use with its own refusal.
+            raise auth.refused() from exc
+        raise
+    if caller is None:
+        time.sleep(latency)
+        return success(**auth.issue_token(rt.store, now, body))
+    call = Call(operation, caller, params, body, now, latency)
+    return success(HANDLERS[operation.operation_id](rt.store, call))
+
+
+def _view(spec: RequestSpec) -> Callable[..., Response]:
+    def view(**_: str) -> Response:
+        return _handle(spec)
+
+    return view
+
+
+def _begin() -> None:
+    g.log_id = new_log_id(runtime().clock.now())
+
+
+def _finish(response: Response) -> Response:
+    response.headers[LOG_ID_HEADER] = g.log_id
+    if not request.path.startswith(control.PREFIX):
+        rt = runtime()
+        rt.journal.record(
+            JournalEntry(
+                method=request.method,
+                path=request.full_path.rstrip("?"),
+                status=response.status_code,
+                code=getattr(response, "feishu_code", None),
+                log_id=g.log_id,
+                time=rt.clock.now(),
+                operation=request.endpoint if request.endpoint in request_specs() else None,
+                app_id=g.get("app_id"),
+            )
+        )
+    return response
+
+
+def _feishu_error(error: FeishuAPIError) -> FeishuResponse:
+    return error_response(error, g.log_id)
+
+
+def _http_error(error: HTTPException) -> Response:
+    if isinstance(error, NotFound | MethodNotAllowed):
+        return page_not_found(runtime().config.json_404)
+    code = SYSTEM_ERROR if (error.code or 500) >= 500 else INVALID_PARAMETER
+    return error_response(FeishuAPIError(code), g.log_id)
+
+
+def _unexpected(error: Exception) -> Response:
+    # The traceback goes to the server's log, never into the answer.
+    current_app.logger.error("unexpected error answering %s %s", request.method, request.path, exc_info=error)
+    return error_response(FeishuAPIError(SYSTEM_ERROR), g.get("log_id", ""))
+
+
+def create_app(config: MockConfig | None = None) -> Flask:
+    """A mock Feishu Hire server, seeded and ready; `config` defaults to `MockConfig()`."""
+    config = config or MockConfig()
+    app = Flask("mockserver")
+    app.extensions[EXTENSION] = Runtime.start(config)
+    for operation_id, spec in request_specs().items():
+        if operation_id != TOKEN_OPERATION and operation_id not in HANDLERS:
+            raise LookupError(f"the spec's operation {operation_id} has no behaviour in mockserver.hire")
+        view = _view(spec)
+        rules = [spec.flask_rule]
+        if operation_id == TOKEN_OPERATION:
+            rules.append(spec.flask_rule + "/")  # the platform accepts a trailing slash here
+        for rule in rules:
+            app.add_url_rule(
+                rule,
+                endpoint=operation_id,
+                view_func=view,
+                methods=[spec.operation.method],
+                provide_automatic_options=False,
+            )
+    app.register_blueprint(control.blueprint)
+    app.before_request(_begin)
+    app.after_request(_finish)
+    app.register_error_handler(FeishuAPIError, _feishu_error)
+    app.register_error_handler(HTTPException, _http_error)
+    app.register_error_handler(Exception, _unexpected)
+    return app

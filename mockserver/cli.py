@@ -1,0 +1,67 @@
+"""`feishu-hire serve`: the mock on waitress, with an embedded default database and seed."""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import sys
+from pathlib import Path
+
+from mockserver.app import create_app
+from mockserver.config import MockConfig, default_db_path
+from mockserver.seed import SeedError, credentials, load_seed, with_credentials
+from mockserver.server import WaitressServer
+
+
+def _serve(args: argparse.Namespace) -> int:
+    if (args.app_id is None) != (args.app_secret is None):
+        print("feishu-hire serve: --app-id and --app-secret go together", file=sys.stderr)
+        return 2
+    try:
+        seed = load_seed(args.seed)
+    except (OSError, SeedError) as exc:
+        print(f"feishu-hire serve: {exc}", file=sys.stderr)
+        return 2
+    if args.app_id is not None:
+        seed = with_credentials(seed, args.app_id, args.app_secret)
+    config = MockConfig(
+        db_path=args.db,
+        seed=seed,
+        rate_limits=not args.no_rate_limits,
+        rate_limit_scale=args.rate_limit_scale,
+        admin_token=args.admin_token,
+    )
+    server = WaitressServer(create_app(config), host=args.host, port=args.port, threads=args.threads)
+    print(f"Feishu Hire mock serving on {server.base_url}  (database {config.db_path})")
+    print(f"  base URL: {server.base_url}")
+    for tenant, app_id, app_secret in credentials(seed):
+        print(f"  app_id={app_id} app_secret={app_secret}  (tenant {tenant})")
+    print(f"  control plane: {server.base_url}/mock-api/state", flush=True)
+    with contextlib.suppress(KeyboardInterrupt):  # Ctrl-C is how one stops it
+        server.serve_forever()
+    return 0
+
+
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    p = sub.add_parser("serve", help="run the Feishu Hire mock server (waitress)")
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=8080, help="0 picks a free port")
+    p.add_argument("--db", type=Path, default=default_db_path(), help="SQLite file (default: %(default)s)")
+    p.add_argument("--seed", type=Path, default=None, help="seed file, JSON or YAML (default: built-in)")
+    p.add_argument("--app-id", default=None, help="replace the first app's id (with --app-secret)")
+    p.add_argument("--app-secret", default=None)
+    p.add_argument("--no-rate-limits", action="store_true", help="switch the spec's rate limits off")
+    p.add_argument("--rate-limit-scale", type=float, default=1.0, help="multiply every limit's count")
+    p.add_argument("--admin-token", default=None, help="token for /mock-api/ calls from off loopback")
+    p.add_argument("--threads", type=int, default=8, help="waitress worker threads")
+    p.set_defaults(func=_serve)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """`python -m mockserver [serve options]`: the same as `feishu-hire serve`."""
+    parser = argparse.ArgumentParser(prog="python -m mockserver")
+    sub = parser.add_subparsers(dest="command")
+    register(sub)
+    args = parser.parse_args(["serve", *(sys.argv[1:] if argv is None else argv)])
+    code: int = args.func(args)
+    return code

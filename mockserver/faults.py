@@ -1,0 +1,100 @@
+"""Injected answers and latency: "the next N calls to X answer code C", per operation or per resource.
+
+A fault with a code answers that code (its status from the spec's table) after its latency. A fault with
+latency only lets the call succeed slowly: the latency is spent inside the operation's work (for
+batch_update while the job's in-flight marker is held), so overlapping updates can be staged on purpose.
+"""
+
+from __future__ import annotations
+
+import itertools
+import threading
+from collections.abc import Iterable, Mapping
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from feishu_hire_kit.spec import error_codes, operations
+
+
+class FaultSpecError(ValueError):
+    """A fault the control plane refuses (unknown operation or code, bad count...)."""
+
+
+@dataclass
+class Fault:
+    id: int
+    operation: str | None
+    resource: str | None
+    code: int | None
+    remaining: int
+    latency_ms: int
+
+    def matches(self, operation_id: str, resource_ids: Iterable[str]) -> bool:
+        if self.operation is not None and self.operation != operation_id:
+            return False
+        return self.resource is None or self.resource in resource_ids
+
+
+def _int(spec: Mapping[str, Any], name: str, default: int, minimum: int) -> int:
+    value = spec.get(name, default)
+    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
+        raise FaultSpecError(f"{name} must be an integer >= {minimum}")
+    return value
+
+
+class Faults:
+    def __init__(self) -> None:
+        self._faults: list[Fault] = []
+        self._ids = itertools.count(1)
+        self._lock = threading.Lock()
+
+    def add(self, spec: Mapping[str, Any]) -> Fault:
+        """Adds a fault from the control plane's JSON: operation and/or resource, code, count, latency_ms."""
+        unknown = set(spec) - {"operation", "resource", "code", "count", "latency_ms"}
+        if unknown:
+            raise FaultSpecError(f"unknown fault fields: {sorted(unknown)}")
+        operation, resource, code = spec.get("operation"), spec.get("resource"), spec.get("code")
+        if operation is None and resource is None:
+            raise FaultSpecError(
+                "a fault needs an operation (an operationId of the spec) or a resource (an id)"
+            )
+        if operation is not None and operation not in operations():
+            raise FaultSpecError(f"unknown operation {operation!r}; known: {sorted(operations())}")
+        if resource is not None and not isinstance(resource, str):
+            raise FaultSpecError("resource must be a string id")
+        if code is not None and (isinstance(code, bool) or code not in error_codes()):
+            raise FaultSpecError(f"code must be one of the spec's codes: {sorted(error_codes())}")
+        latency_ms = _int(spec, "latency_ms", 0, 0)
+        if code is None and latency_ms == 0:
+            raise FaultSpecError("a fault needs a code, a latency_ms, or both")
+        fault = Fault(
+            id=next(self._ids),
+            operation=operation,
+            resource=resource,
+            code=code,
+            remaining=_int(spec, "count", 1, 1),
+            latency_ms=latency_ms,
+        )
+        with self._lock:
+            self._faults.append(fault)
+        return fault
+
+    def take(self, operation_id: str, resource_ids: Iterable[str]) -> Fault | None:
+        """The first fault matching this call, used up by one (oldest first)."""
+        ids = list(resource_ids)
+        with self._lock:
+            for fault in self._faults:
+                if fault.matches(operation_id, ids):
+                    fault.remaining -= 1
+                    if fault.remaining == 0:
+                        self._faults.remove(fault)
+                    return fault
+        return None
+
+    def list(self) -> list[dict[str, Any]]:
+        with self._lock:
+            return [asdict(f) for f in self._faults]
+
+    def clear(self) -> None:
+        with self._lock:
+            self._faults.clear()

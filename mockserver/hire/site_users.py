@@ -1,0 +1,43 @@
+"""新建招聘官网用户: create a careers-site user, idempotent on the spec's idempotency key (external_id).
+
+The database decides who wins a race: INSERT ... ON CONFLICT DO NOTHING, then read back whichever row
+holds the key, so N identical concurrent calls make one user and all of them answer it.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Mapping
+from typing import Any
+
+from mockserver.hire.call import Call
+from mockserver.store import Store
+
+# What a site user answers with (WebsiteUser in the spec); absent values are left out.
+FIELDS = ("user_id", "name", "email", "external_id", "mobile", "mobile_country_code")
+
+
+def new_user_id() -> str:
+    """A 19-digit id, as Feishu's are."""
+    return str(10**18 + secrets.randbelow(9 * 10**18))
+
+
+def to_site_user(row: Mapping[str, Any]) -> dict[str, Any]:
+    return {name: row[name] for name in FIELDS if row.get(name) is not None}
+
+
+def create(store: Store, call: Call) -> dict[str, Any]:
+    key = call.operation.idempotency_key or "external_id"
+    external_id: str = call.body[key]
+    candidate = {name: call.body.get(name) for name in FIELDS}
+    candidate.update(external_id=external_id, user_id=new_user_id(), created_at=call.now)
+    # Latency before the write lock: a slow call must not stall every other writer.
+    call.work()
+    with store.transaction() as tx:
+        if not tx.exists("website", call.tenant_key, call.resource_id):
+            raise call.not_found()
+        tx.insert_site_user_if_absent(call.tenant_key, call.resource_id, candidate)
+        row = tx.site_user(call.tenant_key, call.resource_id, external_id)
+        if row is None:
+            raise RuntimeError("a site user vanished inside its own transaction")
+        return {"site_user": to_site_user(row)}

@@ -1,0 +1,167 @@
+"""Request validation compiled from spec/hire.yaml: a spec change changes what the mock accepts.
+
+JSON Schema (2020-12, as OpenAPI 3.1 uses it) checks parameters and bodies; the `x-feishu-*` extensions
+add the rules JSON Schema cannot say (fields required together, fields required by an option value).
+Every violation becomes a `FieldViolation` of one 1002002 answer.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from jsonschema import Draft202012Validator, ValidationError
+
+from feishu_hire_kit.spec import Operation, lookup, operations, resolve, validator
+from mockserver.errors import FieldViolation, invalid_parameter
+
+_VALUE_CHARS = 200
+
+
+def _pointer(*parts: str) -> str:
+    return "/" + "/".join(p.replace("~", "~0").replace("/", "~1") for p in parts)
+
+
+@dataclass(frozen=True)
+class Parameter:
+    name: str
+    location: str  # "path" | "query"
+    required: bool
+    default: Any
+    validator: Draft202012Validator = field(repr=False)
+
+
+@dataclass(frozen=True)
+class RequestSpec:
+    """What the mock checks of one operation's requests."""
+
+    operation: Operation
+    parameters: tuple[Parameter, ...]
+    body: Draft202012Validator | None = field(repr=False)
+
+    @property
+    def flask_rule(self) -> str:
+        """`/x/{id}/y` as Flask writes it, `/x/<id>/y`."""
+        return re.sub(r"\{([^}]+)\}", r"<\1>", self.operation.path)
+
+    def validate(
+        self, path: Mapping[str, str], query: Mapping[str, str], body: Any
+    ) -> tuple[dict[str, Any], dict[str, Any]]:
+        """(parameters with defaults applied, body) or a 1002002 `FeishuAPIError` naming every bad field."""
+        violations: list[FieldViolation] = []
+        params: dict[str, Any] = {}
+        for p in self.parameters:
+            given = (path if p.location == "path" else query).get(p.name)
+            if given is None:
+                if p.required:
+                    violations.append(FieldViolation(p.name, f"{p.name} is required"))
+                elif p.default is not None:
+                    params[p.name] = p.default
+                continue
+            found = list(p.validator.iter_errors(given))
+            violations.extend(_violations(found, prefix=p.name))
+            params[p.name] = given
+        if self.body is not None:
+            body_errors = list(self.body.iter_errors(body))
+            violations.extend(_violations(body_errors))
+            if not body_errors:
+                violations.extend(_extension_violations(self.operation, body))
+        if violations:
+            raise invalid_parameter(violations)
+        return params, body if isinstance(body, dict) else {}
+
+
+def _text(value: Any) -> str:
+    text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+    return text[:_VALUE_CHARS]
+
+
+def _violations(errors: Iterable[ValidationError], prefix: str = "") -> list[FieldViolation]:
+    out: list[FieldViolation] = []
+    for error in sorted(errors, key=lambda e: [str(p) for p in e.absolute_path]):
+        where = ".".join(
+            [prefix, *(str(p) for p in error.absolute_path)] if prefix else map(str, error.absolute_path)
+        )
+        if error.validator == "required" and isinstance(error.instance, dict):
+            for name in list(error.validator_value):  # type: ignore[arg-type]
+                if name not in error.instance:
+                    out.append(FieldViolation(f"{where}.{name}" if where else name, f"{name} is required"))
+        else:
+            out.append(FieldViolation(where or "body", error.message, _text(error.instance)))
+    return out
+
+
+def _present(value: Any) -> bool:
+    return value is not None and value not in ("", [])
+
+
+def _extension_violations(operation: Operation, body: Mapping[str, Any]) -> list[FieldViolation]:
+    """The spec's `x-feishu-required-together` and `x-feishu-required-by-option` rules."""
+    out: list[FieldViolation] = []
+    for group in operation.required_together:
+        given = [name for name in group if body.get(name) is not None]
+        if given and len(given) != len(group):
+            for name in group:
+                if name not in given:
+                    out.append(FieldViolation(name, f"{name} is required together with {', '.join(given)}"))
+    rule = operation.required_by_option
+    if rule is not None:
+        option_field, required_fields = rule
+        for option in dict.fromkeys(body.get(option_field, [])):
+            name = required_fields[option]
+            if not _present(body.get(name)):
+                out.append(
+                    FieldViolation(
+                        name,
+                        f"{name} is required and non-empty when {option_field} contains {option}",
+                        None if name not in body else _text(body[name]),
+                    )
+                )
+    return out
+
+
+def _parameters(operation: Operation) -> tuple[Parameter, ...]:
+    out = []
+    base = _pointer("paths", operation.path, operation.method.lower(), "parameters")
+    for index, raw in enumerate(operation.raw.get("parameters", [])):
+        # A parameter is inline or one `$ref` to components/parameters; its schema may $ref further.
+        pointer = raw["$ref"].removeprefix("#") if "$ref" in raw else f"{base}/{index}"
+        node = lookup(raw["$ref"]) if "$ref" in raw else raw
+        schema = resolve(node.get("schema", {}))
+        out.append(
+            Parameter(
+                name=node["name"],
+                location=node["in"],
+                required=bool(node.get("required", False)),
+                default=schema.get("default"),
+                validator=validator(f"{pointer}/schema"),
+            )
+        )
+    return tuple(out)
+
+
+@functools.cache
+def request_specs() -> dict[str, RequestSpec]:
+    """Every operation of the spec, by operationId, with its compiled validators."""
+    specs = {}
+    for operation_id, operation in operations().items():
+        body = None
+        content = operation.raw.get("requestBody", {}).get("content", {})
+        if "application/json" in content:
+            body = validator(
+                _pointer(
+                    "paths",
+                    operation.path,
+                    operation.method.lower(),
+                    "requestBody",
+                    "content",
+                    "application/json",
+                    "schema",
+                )
+            )
+        specs[operation_id] = RequestSpec(operation, _parameters(operation), body)
+    return specs
