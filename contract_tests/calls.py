@@ -8,6 +8,7 @@ schema titles), so a regenerated client is picked up with no change here."""
 from __future__ import annotations
 
 import importlib
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from types import ModuleType
 from typing import Any
@@ -18,6 +19,21 @@ from feishu_hire_client import models
 from feishu_hire_client.types import Response
 
 from feishu_hire_kit.spec import Operation, operations, resolve
+
+
+@dataclass(frozen=True)
+class TargetIds:
+    """What exists on a target: resource ids per kind (`x-feishu-resource.kind`) and its users, each as
+    {user_id_type: id}. Strategies only name these, so calls are valid on that target."""
+
+    resources: Mapping[str, Sequence[str]]
+    users: Sequence[Mapping[str, str]]
+
+    def user_ids(self, id_type: str) -> list[str]:
+        return [user[id_type] for user in self.users if id_type in user]
+
+    def id_types(self, allowed: Sequence[str]) -> list[str]:
+        return [t for t in allowed if self.user_ids(t)]
 
 
 @dataclass(frozen=True)

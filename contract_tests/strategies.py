@@ -15,34 +15,19 @@ import itertools
 import json
 import re
 import uuid
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
 from hypothesis import strategies as st
 from hypothesis_jsonschema import from_schema
 
-from contract_tests.calls import Call
+from contract_tests.calls import Call, TargetIds
 from feishu_hire_kit.spec import Operation, error_codes, operations, resolve
 
 Draw = Callable[[st.SearchStrategy[Any]], Any]
 
 INVALID_PARAMETER = next(c.code for c in error_codes().values() if c.family == "invalid_parameter")
-
-
-@dataclass(frozen=True)
-class TargetIds:
-    """What exists on a target: resource ids per kind (`x-feishu-resource.kind`) and its users, each as
-    {user_id_type: id}. Strategies only name these, so calls are valid on that target."""
-
-    resources: Mapping[str, Sequence[str]]
-    users: Sequence[Mapping[str, str]]
-
-    def user_ids(self, id_type: str) -> list[str]:
-        return [user[id_type] for user in self.users if id_type in user]
-
-    def id_types(self, allowed: Sequence[str]) -> list[str]:
-        return [t for t in allowed if self.user_ids(t)]
 
 
 # Idempotency keys get a per-run suffix so that created records are new even on a persistent target
@@ -404,3 +389,77 @@ def unknown_resource_calls(draw: Draw, operation_id: str, ids: TargetIds) -> Bro
     return Broken(
         replace(call, path_params=path), "unknown", resource["parameter"], resource["not_found_code"]
     )
+
+
+@dataclass(frozen=True)
+class Answer:
+    """A server answer: status, headers and JSON body."""
+
+    status: int
+    headers: dict[str, str]
+    body: dict[str, Any]
+
+
+# HTTP header values are visible ASCII; the spec's header schemas say only "string".
+_HEADER_TEXT = r"^[!-~]{1,64}$"
+
+
+def _header_value(schema: Mapping[str, Any]) -> st.SearchStrategy[str]:
+    if schema.get("type") == "string":
+        return from_spec_schema({**schema, "pattern": _HEADER_TEXT})
+    return from_spec_schema(schema).map(str)
+
+
+@st.composite
+def answers(draw: Draw, operation_id: str, code: int = 0) -> Answer:
+    """An answer the spec allows for `operation_id` with Feishu `code` (0 = success): the documented
+    status for the code (root code table), a body drawn from that status' response schema, every
+    documented header, and `error.log_id` equal to the `X-Tt-Logid` header."""
+    from contract_tests.conformance import documented_response
+
+    status = 200 if code == 0 else error_codes()[code].status
+    documented = documented_response(operation_id, status)
+    assert documented is not None, (operation_id, status)
+    schema = documented["content"]["application/json"]["schema"]
+    if code == 0:
+        # A success carries every top-level field documented (a token answer without its token is no
+        # success); nested fields stay optional as the schema says.
+        merged = _merge_all_of(schema) if "allOf" in schema else schema
+        schema = {**merged, "required": sorted(merged.get("properties", {}))}
+    body: dict[str, Any] = dict(draw(from_spec_schema(schema)))
+    body["code"] = code
+    headers = {name: draw(_header_value(h["schema"])) for name, h in documented.get("headers", {}).items()}
+    family = error_codes()[code].family if code != 0 else None
+    error = body.get("error")
+    if not isinstance(error, dict) and family == "invalid_parameter":
+        error = {}  # the spec's 1002002 names the offending fields, so it has an `error` object
+    if isinstance(error, dict):
+        error = {**error, "log_id": headers["X-Tt-Logid"]}
+        if family == "invalid_parameter" and not error.get("field_violations"):
+            violation = resolve({"$ref": "#/components/schemas/FieldViolation"})
+            error["field_violations"] = draw(st.lists(from_spec_schema(violation), min_size=1, max_size=3))
+        body["error"] = error
+    return Answer(status, headers, body)
+
+
+def spec_example_ids() -> TargetIds:
+    """Ids named by the spec's own examples: each resource parameter's example, and the user ids of
+    the request examples (as open_ids, the default type). Enough for targets that need no real ids."""
+    resources: dict[str, list[str]] = {}
+    users: list[dict[str, str]] = []
+    for op in operations().values():
+        resource = op.resource
+        for param in parameters(op, "path"):
+            if resource and param["name"] == resource["parameter"]:
+                resources.setdefault(resource["kind"], []).append(str(param["example"]))
+        fields = op.user_id_fields
+        examples = (
+            op.raw.get("requestBody", {}).get("content", {}).get("application/json", {}).get("examples", {})
+        )
+        for example in examples.values() if fields else ():
+            for name in fields["request"] if fields else ():
+                value = example["value"].get(name, [])
+                for user in value if isinstance(value, list) else [value]:
+                    if {"open_id": user} not in users:
+                        users.append({"open_id": user})
+    return TargetIds(resources, users)

@@ -10,9 +10,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from contract_tests.calls import request_model
+from contract_tests.calls import TargetIds, request_model
 from contract_tests.rules import violations
-from contract_tests.strategies import TargetIds, invalid_calls, rules, valid_calls
+from contract_tests.strategies import invalid_calls, rules, valid_calls
 from feishu_hire_kit.spec import operations
 
 IDS = TargetIds(

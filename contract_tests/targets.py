@@ -1,0 +1,94 @@
+"""Where the contract suite sends its calls, chosen by one flag (`--target`):
+
+- `mock` (default): the local mock, in-process (httpx.WSGITransport) AND over HTTP (a real server on a
+  free 127.0.0.1 port); the same tests run against both;
+- `inprocess` or `http`: one of the two;
+- any URL: a partner sandbox, a `feishu-hire serve` elsewhere, or Feishu itself. Its ids come from
+  `--website-id`/`--talent-id`/`--job-id`/`--user`; its control plane (`/mock-api/`) is used if it answers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+from feishu_hire_client import Client
+
+from contract_tests.calls import TargetIds
+from contract_tests.conformance import ConformanceHook
+from feishu_hire_kit.client import RetryPolicy, connect
+
+MOCK_TARGETS = ("inprocess", "http")
+
+
+def target_names(option: str) -> list[str]:
+    return list(MOCK_TARGETS) if option == "mock" else [option]
+
+
+def is_url(name: str) -> bool:
+    return name.startswith(("http://", "https://"))
+
+
+@dataclass
+class Target:
+    """A server the suite can talk to, with what exists on it."""
+
+    name: str
+    base_url: str
+    app_id: str
+    app_secret: str
+    ids: TargetIds
+    transport: httpx.BaseTransport | None = None
+    # The mock's control handle (reset, inject_fault, advance_clock, state, requests), or None.
+    control: Any = None
+
+    def client(self, hook: ConformanceHook, *, retries: RetryPolicy | None = None) -> Client:
+        """The generated client for this target, every answer checked against the spec by `hook`.
+        Retries are off by default so that one call is one answer the test can reason about."""
+        client = connect(
+            self.app_id, self.app_secret, self.base_url, retries=retries, transport=self.transport
+        )
+        hook.install(client.get_httpx_client())
+        return client
+
+    def http(self, hook: ConformanceHook) -> httpx.Client:
+        """The client's configured httpx client (token, typed errors, conformance) for raw calls."""
+        return self.client(hook).get_httpx_client()
+
+
+def seed_ids(seed: Mapping[str, Any], app_id: str) -> TargetIds:
+    """The resources and users a mock seed gives the tenant of `app_id` (kinds as in x-feishu-resource)."""
+    tenant = next(t for t in seed["tenants"] if any(a["app_id"] == app_id for a in t["apps"]))
+    resources = {
+        kind: [item[f"{kind}_id"] for item in tenant.get(f"{kind}s", [])]
+        for kind in ("website", "talent", "job")
+    }
+    users = [{k: u[k] for k in ("open_id", "union_id", "user_id")} for u in tenant.get("users", [])]
+    return TargetIds(resources, users)
+
+
+def parse_user(text: str) -> dict[str, str]:
+    """`--user` value: `open_id=ou_…,union_id=on_…,user_id=…`, or a bare open_id."""
+    if "=" not in text:
+        return {"open_id": text}
+    return dict(part.split("=", 1) for part in text.split(","))
+
+
+def given_ids(
+    websites: Sequence[str], talents: Sequence[str], jobs: Sequence[str], users: Sequence[str]
+) -> TargetIds:
+    return TargetIds(
+        {"website": list(websites), "talent": list(talents), "job": list(jobs)},
+        [parse_user(u) for u in users],
+    )
+
+
+def has_control_plane(base_url: str) -> bool:
+    """Whether a server answers the mock's control plane (only the mock does)."""
+    try:
+        answer = httpx.get(f"{base_url.rstrip('/')}/mock-api/state", timeout=5.0)
+    except httpx.HTTPError:
+        return False
+    return answer.status_code == 200 and answer.headers.get("Content-Type", "").startswith("application/json")
