@@ -9,8 +9,9 @@ carry three things:
 - a retry transport (retry.py): 99991400 waits `x-ogw-ratelimit-reset`; 1002619, 1002001, 5xx and
   connection errors back off exponentially with jitter; bounded; `retries=None` turns it off;
 - a response hook raising the typed `FeishuError` (errors.py) for any non-zero `code`, whatever the
-  HTTP status, so the API functions return the model on success and raise on failure. The error
-  keeps `.response`; `*_detailed` calls raise the same way.
+  HTTP status, and `httpx.HTTPStatusError` for a failed answer that is no Feishu envelope (a plain-text
+  404, a gateway's 502), so the API functions return the model on success and raise on failure. The
+  error keeps `.response`; `*_detailed` calls raise the same way.
 
 Why resending is safe for the three Hire calls: site_users is idempotent on `external_id` (a repeat
 answers the existing user, unchanged); managers/batch_update *sets* the chosen roles to the given
@@ -95,7 +96,8 @@ def connect(
     if retries is not None:
         sync_transport = RetryTransport(sync_transport, retries)
         a_transport = AsyncRetryTransport(a_transport, retries)
-    client = Client(base_url=base_url, timeout=timeout)
+    # An undocumented status then raises rather than making `sync()` answer None.
+    client = Client(base_url=base_url, timeout=timeout, raise_on_unexpected_status=True)
     client.set_httpx_client(
         httpx.Client(
             base_url=base_url,
@@ -132,13 +134,17 @@ async def _async_raise_typed_error(response: httpx.Response) -> None:
 
 
 def _raise_unless_deferred(response: httpx.Response) -> None:
-    """Raise the answer's typed error, unless the auth flow is about to handle that code itself.
+    """Raise the answer's typed error (httpx.HTTPStatusError for a non-Feishu failure), unless the
+    auth flow is about to handle that code itself.
 
     Response hooks see every answer inside the auth flow, the first 99991663 included; that one is
     the flow's to handle (refresh and resend), and only the resent call's answer may raise.
     """
     error = error_from_response(response)
-    if error is not None and error.code not in response.request.extensions.get(DEFERRED_CODES_EXTENSION, ()):
+    if error is None:
+        # Not an envelope: e.g. Feishu's plain-text 404, or a gateway's 502 once retries are spent.
+        response.raise_for_status()
+    elif error.code not in response.request.extensions.get(DEFERRED_CODES_EXTENSION, ()):
         raise error
 
 

@@ -72,9 +72,9 @@ class RetryPolicy:
     sleep: Callable[[float], None] = time.sleep
     async_sleep: Callable[[float], Awaitable[None]] = asyncio.sleep
 
-    def should_retry(self, response: httpx.Response) -> bool:
-        """Whether an answer (body read) is worth another attempt."""
-        return isinstance(error_from_response(response), RETRIED_ERRORS) or response.status_code >= 500
+    def __post_init__(self) -> None:
+        if self.attempts < 1:
+            raise ValueError("attempts counts the first one too: it must be >= 1")
 
     def wait_seconds(self, retry_state: tenacity.RetryCallState) -> float:
         """The wait before the next attempt: the reset header when rate limited, else backoff."""
@@ -138,7 +138,7 @@ class RetryTransport(httpx.BaseTransport):
                 with attempt:
                     response = self.inner.handle_request(request)
                     response.read()
-                    _raise_if_retryable(self.policy, response)
+                    _raise_if_retryable(response)
         except _EXHAUSTIBLE as exhausted:
             return _give_up(request, retrying, exhausted)
         return response
@@ -162,7 +162,7 @@ class AsyncRetryTransport(httpx.AsyncBaseTransport):
                 with attempt:
                     response = await self.inner.handle_async_request(request)
                     await response.aread()
-                    _raise_if_retryable(self.policy, response)
+                    _raise_if_retryable(response)
         except _EXHAUSTIBLE as exhausted:
             return _give_up(request, retrying, exhausted)
         return response
@@ -171,9 +171,11 @@ class AsyncRetryTransport(httpx.AsyncBaseTransport):
         await self.inner.aclose()
 
 
-def _raise_if_retryable(policy: RetryPolicy, response: httpx.Response) -> None:
-    if policy.should_retry(response):
-        raise _RetryableAnswer(response, error_from_response(response))
+def _raise_if_retryable(response: httpx.Response) -> None:
+    """Make tenacity retry an answer (body read) worth another attempt."""
+    error = error_from_response(response)
+    if isinstance(error, RETRIED_ERRORS) or response.status_code >= 500:
+        raise _RetryableAnswer(response, error)
 
 
 def _describe_answer(response: httpx.Response, error: FeishuError | None) -> str:

@@ -281,3 +281,17 @@ def test_the_token_request_carries_the_app_credentials(feishu: Feishu, mode: str
         "app_id": APP_ID,
         "app_secret": APP_SECRET,
     }
+
+
+def test_a_failure_without_an_envelope_raises_the_http_error(feishu: Feishu, mode: str) -> None:
+    not_found = httpx.Response(404, text="404 page not found", headers={"Content-Type": "text/plain"})
+    gateway = httpx.Response(502, text="bad gateway", headers={"Content-Type": "text/plain"})
+    route = feishu.route("batch_update_job_manager", not_found, gateway, gateway)
+
+    with pytest.raises(httpx.HTTPStatusError) as first:
+        update_managers(feishu, mode)
+    with pytest.raises(httpx.HTTPStatusError) as second:
+        update_managers(feishu, mode, retries=feishu.policy(attempts=2))
+
+    assert (first.value.response.status_code, second.value.response.status_code) == (404, 502)
+    assert route.call_count == 3  # the 404 once, the 502 twice
