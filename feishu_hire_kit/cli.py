@@ -7,6 +7,7 @@ import argparse
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import TypeAlias
 
 from feishu_hire_kit import codegen
 
@@ -46,7 +47,7 @@ def _add_generate(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     p.set_defaults(func=_generate)
 
 
-Registrar = Callable[[argparse._SubParsersAction[argparse.ArgumentParser]], None]
+Registrar: TypeAlias = "Callable[[argparse._SubParsersAction[argparse.ArgumentParser]], None]"
 
 
 def _registrars() -> list[Registrar]:
