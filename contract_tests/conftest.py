@@ -8,13 +8,20 @@ from __future__ import annotations
 
 import os
 import random
+import time
+from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, settings
 from hypothesis import core as hypothesis_core
 
-from contract_tests.targets import Target, given_ids, has_control_plane, is_url, target_names
+from contract_tests.targets import Target, given_ids, has_control_plane, is_url, seed_ids, target_names
+from mockserver.clock import Clock
+from mockserver.config import MockConfig
+from mockserver.control import MockControl
+from mockserver.seed import load_seed
 
 # Function-scoped fixtures (a target, a mock) are shared by a test's examples on purpose: the
 # properties hold on any state, and a fresh server per example would cost seconds.
@@ -88,14 +95,38 @@ def _url_target(config: pytest.Config, url: str) -> Target:
 
 
 @pytest.fixture
-def target(request: pytest.FixtureRequest) -> Target:
+def feishu_mock_config(tmp_path: Path) -> MockConfig:
+    """The mock fixtures' configuration here: a frozen clock, so rate windows move only when a test
+    says so (`Target.tick`) and the spec's limits stay on without making hypothesis runs flaky."""
+    return MockConfig(db_path=tmp_path / "feishu-mock.db", clock=Clock(start=time.time()))
+
+
+def _mock_target(request: pytest.FixtureRequest, name: str) -> Target:
+    mock = request.getfixturevalue("feishu_mock" if name == "inprocess" else "feishu_mock_server")
+    return Target(
+        name,
+        mock.base_url,
+        mock.app_id,
+        mock.app_secret,
+        seed_ids(load_seed(request.getfixturevalue("feishu_mock_config").seed), mock.app_id),
+        transport=getattr(mock, "transport", None),
+        control=mock.control,
+    )
+
+
+@pytest.fixture
+def target(request: pytest.FixtureRequest) -> Iterator[Target]:
     name: str = request.param
+    control: MockControl | None = None
     if is_url(name):
         built = _url_target(request.config, name)
         if has_control_plane(built.base_url):
-            pytest.skip("a URL target with a control plane: not wired yet")
+            control = MockControl.connect(built.base_url)
+            built.control = control
     else:
-        pytest.skip(f"target {name}: the mock server has not landed yet")
+        built = _mock_target(request, name)
     if request.node.get_closest_marker("control_plane") and built.control is None:
         pytest.skip(f"needs the mock's /mock-api/ control plane, which target {name} does not have")
-    return built
+    yield built
+    if control is not None:
+        control.close()

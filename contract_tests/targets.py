@@ -18,7 +18,7 @@ from feishu_hire_client import Client
 
 from contract_tests.calls import TargetIds
 from contract_tests.conformance import ConformanceHook
-from feishu_hire_kit.client import RetryPolicy, connect
+from feishu_hire_kit.client import DEFAULT_RETRY_POLICY, connect
 
 MOCK_TARGETS = ("inprocess", "http")
 
@@ -44,14 +44,21 @@ class Target:
     # The mock's control handle (reset, inject_fault, advance_clock, state, requests), or None.
     control: Any = None
 
-    def client(self, hook: ConformanceHook, *, retries: RetryPolicy | None = None) -> Client:
+    def client(self, hook: ConformanceHook) -> Client:
         """The generated client for this target, every answer checked against the spec by `hook`.
-        Retries are off by default so that one call is one answer the test can reason about."""
+        Against a mock retries are off, so one call is one answer a test can reason about; elsewhere
+        real rate limits apply, so the client waits them out as it would in production."""
+        retries = None if self.control is not None else DEFAULT_RETRY_POLICY
         client = connect(
             self.app_id, self.app_secret, self.base_url, retries=retries, transport=self.transport
         )
         hook.install(client.get_httpx_client())
         return client
+
+    def tick(self) -> None:
+        """A new rate-limit window on a mock with a frozen clock (one hypothesis example = one tick)."""
+        if self.control is not None:
+            self.control.advance_clock(1.0)
 
     def http(self, hook: ConformanceHook) -> httpx.Client:
         """The client's configured httpx client (token, typed errors, conformance) for raw calls."""
