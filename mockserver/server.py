@@ -29,6 +29,7 @@ class WaitressServer:
         self.host = host
         self.port: int = self._server.effective_port
         self._thread: threading.Thread | None = None
+        self._stopping = threading.Event()
 
     @property
     def base_url(self) -> str:
@@ -39,14 +40,27 @@ class WaitressServer:
         self._server.run()
 
     def start(self) -> WaitressServer:
-        self._thread = threading.Thread(target=self._server.run, name="feishu-mock-server", daemon=True)
+        self._thread = threading.Thread(target=self._loop, name="feishu-mock-server", daemon=True)
         self._thread.start()
         return self
 
+    def _loop(self) -> None:
+        # waitress's own loop only ends when its socket map empties; one poll at a time, a stop
+        # request (with the trigger pulled to wake the poll) ends it at once.
+        server = self._server
+        while not self._stopping.is_set():
+            server.asyncore.loop(
+                timeout=server.adj.asyncore_loop_timeout,
+                map=server._map,
+                use_poll=server.adj.asyncore_use_poll,
+                count=1,
+            )
+        server.task_dispatcher.shutdown()
+        server.asyncore.close_all(server._map)
+
     def stop(self, timeout: float = 5.0) -> None:
-        """Stops the loop and the worker threads (a background server only)."""
-        self._server.task_dispatcher.shutdown(timeout=timeout)
-        # Closing every channel empties waitress's socket map, which ends its loop.
-        self._server.asyncore.close_all(self._server._map)
+        """Stops a server started with `start()`: its loop, its worker threads and its sockets."""
+        self._stopping.set()
+        self._server.pull_trigger()
         if self._thread is not None:
             self._thread.join(timeout)
