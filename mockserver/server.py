@@ -4,11 +4,12 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from waitress.server import create_server
 
-from mockserver.types import WSGIApp
+WSGIApp = Callable[[dict[str, Any], Any], Iterable[bytes]]
 
 
 class SwappableApp:
