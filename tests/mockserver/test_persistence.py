@@ -63,9 +63,9 @@ def test_restart_on_the_same_database_keeps_everything(tmp_path: Path) -> None:
     rt.close()
 
 
-def _start(db: Path, *args: str) -> Server:
+def _start(db: Path, *args: str, command: tuple[str, ...] = (sys.executable, "-m", "mockserver")) -> Server:
     process = subprocess.Popen(
-        [sys.executable, "-m", "mockserver", "--port", "0", "--db", str(db), *args],
+        [*command, "--port", "0", "--db", str(db), *args],
         stdout=subprocess.PIPE,
         text=True,
         env={**os.environ, "PYTHONUNBUFFERED": "1"},
@@ -90,7 +90,8 @@ def servers() -> Iterator[list[Server]]:
 @pytest.mark.slow
 def test_kill_9_loses_nothing_acknowledged(tmp_path: Path, servers: list[Server]) -> None:
     db = tmp_path / "mock.db"
-    servers.append(_start(db, "--app-id", "cli_custom", "--app-secret", "custom-secret"))
+    feishu_hire = (str(Path(sys.executable).with_name("feishu-hire")), "serve")
+    servers.append(_start(db, "--app-id", "cli_custom", "--app-secret", "custom-secret", command=feishu_hire))
     process, base_url = servers[0]
     with httpx.Client(base_url=base_url, timeout=10) as c:
         headers = bearer(c, "cli_custom", "custom-secret")

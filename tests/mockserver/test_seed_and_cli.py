@@ -215,3 +215,10 @@ def test_mock_control_connect_owns_its_client(tmp_path: Path) -> None:
         assert control.client.is_closed
     finally:
         server.stop()
+
+
+def test_feishu_hire_cli_has_serve() -> None:
+    from feishu_hire_kit.cli import build_parser
+
+    args = build_parser().parse_args(["serve", "--port", "0", "--no-rate-limits"])
+    assert (args.port, args.no_rate_limits, args.host) == (0, True, "127.0.0.1")
