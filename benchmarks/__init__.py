@@ -1,0 +1,1 @@
+"""Benchmarks and reliability drills: scripts run by hand, each printing ratios measured in one run."""

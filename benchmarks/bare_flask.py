@@ -1,0 +1,38 @@
+"""The ceiling: a bare Flask handler on the same WSGI server as the mock, answering a fixed site user.
+
+No auth, no validation, no storage: what is left is Flask + waitress + the socket.
+"""
+
+from __future__ import annotations
+
+import argparse
+
+from flask import Flask, Response
+from waitress import serve
+
+BODY = (
+    b'{"code":0,"msg":"ok","data":{"site_user":{"user_id":"6960663240925956620",'
+    b'"external_id":"6960663240925956621","name":"dan27"}}}'
+)
+
+
+def create_app() -> Flask:
+    app = Flask(__name__)
+
+    @app.post("/open-apis/hire/v1/websites/<website_id>/site_users")
+    def site_users(website_id: str) -> Response:
+        return Response(BODY, mimetype="application/json", headers={"X-Tt-Logid": "bare"})
+
+    return app
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--port", type=int, required=True)
+    parser.add_argument("--threads", type=int, default=8)
+    args = parser.parse_args()
+    serve(create_app(), host="127.0.0.1", port=args.port, threads=args.threads, _quiet=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,89 @@
+"""Start and stop the servers the benchmarks compare, each on a free 127.0.0.1 port."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+
+ROOT = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent
+PRISM = ROOT / "benchmarks/.tools/node_modules/.bin/prism"
+SPEC = ROOT / "spec/hire.yaml"
+HOST = "127.0.0.1"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind((HOST, 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+@dataclass
+class Server:
+    name: str
+    base_url: str
+    process: subprocess.Popen[bytes]
+
+    def kill(self, sig: int = signal.SIGTERM) -> None:
+        """Signals the whole process group (gunicorn/prism fork workers)."""
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(self.process.pid, sig)
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            self.process.wait(timeout=10)
+
+
+def _wait_until_up(base_url: str, process: subprocess.Popen[bytes], seconds: float = 30) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"{base_url}: the server exited with {process.returncode}")
+        with contextlib.suppress(httpx.TransportError):
+            httpx.get(base_url + "/", timeout=1)  # any answer (404 included) means it listens
+            return
+        time.sleep(0.1)
+    raise RuntimeError(f"{base_url} did not come up in {seconds} s")
+
+
+@contextlib.contextmanager
+def running(name: str, argv: Sequence[str], port: int, log: Path | None = None) -> Iterator[Server]:
+    out = log.open("wb") if log else subprocess.DEVNULL
+    process = subprocess.Popen(argv, stdout=out, stderr=subprocess.STDOUT, start_new_session=True, cwd=ROOT)
+    server = Server(name, f"http://{HOST}:{port}", process)
+    try:
+        _wait_until_up(server.base_url, process)
+        yield server
+    finally:
+        server.kill()
+
+
+def mock_argv(port: int, db: Path, *extra: str) -> list[str]:
+    return [str(BIN / "feishu-hire"), "serve", "--host", HOST, "--port", str(port), "--db", str(db), *extra]
+
+
+def prism_argv(port: int) -> list[str]:
+    if not PRISM.exists():
+        raise SystemExit("Prism is missing: run benchmarks/install-tools.sh first")
+    return [str(PRISM), "mock", str(SPEC), "--host", HOST, "--port", str(port)]
+
+
+def bare_flask_argv(port: int, threads: int) -> list[str]:
+    return [
+        str(BIN / "python"),
+        "-m",
+        "benchmarks.bare_flask",
+        "--port",
+        str(port),
+        "--threads",
+        str(threads),
+    ]

@@ -1,0 +1,59 @@
+"""Runs wrk (a C load generator, from Debian's packages) and reads its report."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
+SCRIPT = Path(__file__).with_name("site_users.lua")
+UNITS = {"us": 1e-3, "ms": 1.0, "s": 1e3}
+
+
+@dataclass(frozen=True)
+class LoadResult:
+    requests: int
+    requests_per_s: float
+    p50_ms: float
+    p99_ms: float
+    non_2xx: int
+    socket_errors: int
+
+
+def _ms(text: str) -> float:
+    number, unit = re.fullmatch(r"([\d.]+)(us|ms|s)", text).groups()  # type: ignore[union-attr]
+    return float(number) * UNITS[unit]
+
+
+def parse(report: str) -> LoadResult:
+    def find(pattern: str) -> str:
+        match = re.search(pattern, report, flags=re.M)
+        if match is None:
+            raise ValueError(f"wrk report has no {pattern!r}:\n{report}")
+        return match.group(1)
+
+    errors = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", report)
+    non_2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", report)
+    return LoadResult(
+        requests=int(find(r"^\s*(\d+) requests in")),
+        requests_per_s=float(find(r"^Requests/sec:\s+([\d.]+)")),
+        p50_ms=_ms(find(r"^\s+50%\s+(\S+)")),
+        p99_ms=_ms(find(r"^\s+99%\s+(\S+)")),
+        non_2xx=int(non_2xx.group(1)) if non_2xx else 0,
+        socket_errors=sum(int(n) for n in errors.groups()) if errors else 0,
+    )
+
+
+def run(base_url: str, *, connections: int, seconds: float, token: str, website_id: str, prefix: str) -> LoadResult:
+    wrk = shutil.which("wrk")
+    if wrk is None:
+        raise SystemExit("wrk is missing: run benchmarks/install-tools.sh first")
+    threads = min(connections, 2)
+    cmd = [
+        wrk, f"-t{threads}", f"-c{connections}", f"-d{seconds:g}s", "--latency", "--timeout", "5s",
+        "-s", str(SCRIPT), base_url, "--", token, website_id, prefix,
+    ]  # fmt: skip
+    report = subprocess.run(cmd, capture_output=True, text=True, check=True, timeout=seconds + 30).stdout
+    return parse(report)
