@@ -90,7 +90,9 @@ def calls_per_second(call: Call, calls: int) -> float:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--calls", type=int, default=500, help="calls per contender per round")
     parser.add_argument("--rounds", type=int, default=5)
     args = parser.parse_args()

@@ -42,7 +42,9 @@ def stored_site_users(db: Path) -> int:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--seconds", type=float, default=10)
     parser.add_argument("--concurrency", type=int, nargs="+", default=[1, 8, 32])
     parser.add_argument("--mock-args", default="", help="extra `feishu-hire serve` flags, e.g. '--workers 2'")
@@ -56,7 +58,9 @@ def main() -> None:
         targets = [
             stack.enter_context(servers.running("mock", mock_argv, mock_port, tmp / "mock.log")),
             stack.enter_context(servers.running("prism", servers.prism_argv(prism_port), prism_port)),
-            stack.enter_context(servers.running("bare flask", servers.bare_flask_argv(bare_port, 8), bare_port)),
+            stack.enter_context(
+                servers.running("bare flask", servers.bare_flask_argv(bare_port, 8), bare_port)
+            ),
         ]
         token = fetch_token(targets[0].base_url)
         before = stored_site_users(db)

@@ -46,7 +46,9 @@ def parse(report: str) -> LoadResult:
     )
 
 
-def run(base_url: str, *, connections: int, seconds: float, token: str, website_id: str, prefix: str) -> LoadResult:
+def run(
+    base_url: str, *, connections: int, seconds: float, token: str, website_id: str, prefix: str
+) -> LoadResult:
     wrk = shutil.which("wrk")
     if wrk is None:
         raise SystemExit("wrk is missing: run benchmarks/install-tools.sh first")
