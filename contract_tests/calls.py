@@ -103,6 +103,8 @@ def example_call(operation_id: str) -> Call:
     """The call the spec's own examples make: parameter examples and the request body example."""
     op = operations()[operation_id]
     path = {p["name"]: str(p["example"]) for p in _parameters(op) if p["in"] == "path"}
-    examples = op.raw.get("requestBody", {}).get("content", {}).get("application/json", {}).get("examples", {})
+    examples = (
+        op.raw.get("requestBody", {}).get("content", {}).get("application/json", {}).get("examples", {})
+    )
     body = next(iter(examples.values()))["value"] if examples else None
     return Call(operation_id, path, {}, body)

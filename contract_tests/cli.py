@@ -62,6 +62,8 @@ def register(sub: SubParsers) -> None:
         default=[],
         help="open_id=…,union_id=…,user_id=… or an open_id (repeatable)",
     )
-    p.add_argument("--profile", choices=["ci", "dev", "deep"], help="hypothesis profile (default: ci if CI=true)")
+    p.add_argument(
+        "--profile", choices=["ci", "dev", "deep"], help="hypothesis profile (default: ci if CI=true)"
+    )
     p.add_argument("pytest_args", nargs=argparse.REMAINDER, help="after --: passed to pytest")
     p.set_defaults(func=_contract)

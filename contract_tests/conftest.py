@@ -57,6 +57,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 
 def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers", "over_http: runs against the mock over HTTP only (not in-process), when both are targets"
+    )
     # A random run still prints (and so can replay) its seed; a derandomized one needs none.
     if not settings().derandomize and config.getoption("hypothesis_seed", None) is None:
         hypothesis_core.global_force_seed = random.getrandbits(32)  # type: ignore[assignment]
@@ -74,7 +77,10 @@ def pytest_report_header(config: pytest.Config) -> str:
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     if "target" in metafunc.fixturenames:
-        metafunc.parametrize("target", target_names(metafunc.config.getoption("--target")), indirect=True)
+        names = target_names(metafunc.config.getoption("--target"))
+        if metafunc.definition.get_closest_marker("over_http") and len(names) > 1:
+            names = [n for n in names if n != "inprocess"]
+        metafunc.parametrize("target", names, indirect=True)
 
 
 def _url_target(config: pytest.Config, url: str) -> Target:

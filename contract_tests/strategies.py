@@ -69,7 +69,9 @@ def _build(schema: Mapping[str, Any]) -> st.SearchStrategy[Any]:
             optional={n: _build(p) for n, p in props.items() if n not in required},
         )
     if schema.get("type") == "array" and schema.get("items", {}).get("type") in ("object", "array"):
-        return st.lists(_build(schema["items"]), min_size=schema.get("minItems", 0), max_size=schema.get("maxItems", 3))
+        return st.lists(
+            _build(schema["items"]), min_size=schema.get("minItems", 0), max_size=schema.get("maxItems", 3)
+        )
     return from_schema(dict(schema))
 
 
@@ -265,12 +267,16 @@ def _break_pairing(draw: Draw, ctx: _Context, body: dict[str, Any], q: dict[str,
     _fill_partners(draw, ctx, body, name)
 
 
-def _break_option_absent(draw: Draw, ctx: _Context, body: dict[str, Any], q: dict[str, Any], name: str) -> None:
+def _break_option_absent(
+    draw: Draw, ctx: _Context, body: dict[str, Any], q: dict[str, Any], name: str
+) -> None:
     _list_option_of(ctx, body, name)
     body.pop(name, None)
 
 
-def _break_option_empty(draw: Draw, ctx: _Context, body: dict[str, Any], q: dict[str, Any], name: str) -> None:
+def _break_option_empty(
+    draw: Draw, ctx: _Context, body: dict[str, Any], q: dict[str, Any], name: str
+) -> None:
     _list_option_of(ctx, body, name)
     body[name] = [] if ctx.prop(name).get("type") == "array" else ""
 
@@ -332,12 +338,16 @@ def _breakers(op: Operation) -> list[tuple[str, str, Breaker]]:
             found.append(("too_short", name, _break_too_short))
         if "pattern" in prop:
             found.append(("pattern", name, _break_pattern))
-    found += [("enum", p["name"], _break_query_enum) for p in parameters(op, "query") if "enum" in p["schema"]]
+    found += [
+        ("enum", p["name"], _break_query_enum) for p in parameters(op, "query") if "enum" in p["schema"]
+    ]
     return found
 
 
 @st.composite
-def invalid_calls(draw: Draw, operation_id: str, ids: TargetIds, only: tuple[str, str] | None = None) -> Broken:
+def invalid_calls(
+    draw: Draw, operation_id: str, ids: TargetIds, only: tuple[str, str] | None = None
+) -> Broken:
     """A valid call of `operation_id` with exactly one rule broken; `only` = (rule, field) picks one."""
     op = operations()[operation_id]
     choices = [b for b in _breakers(op) if only is None or b[:2] == only]
@@ -376,7 +386,9 @@ def unknown_resource_calls(draw: Draw, operation_id: str, ids: TargetIds) -> Bro
     known = set(ids.resources[resource["kind"]])
     missing = draw(st.from_regex(r"\A9[0-9]{18}\Z").filter(lambda v: v not in known))
     path = {**call.path_params, resource["parameter"]: missing}
-    return Broken(replace(call, path_params=path), "unknown", resource["parameter"], resource["not_found_code"])
+    return Broken(
+        replace(call, path_params=path), "unknown", resource["parameter"], resource["not_found_code"]
+    )
 
 
 @dataclass(frozen=True)
@@ -441,7 +453,9 @@ def spec_example_ids() -> TargetIds:
             if resource and param["name"] == resource["parameter"]:
                 resources.setdefault(resource["kind"], []).append(str(param["example"]))
         fields = op.user_id_fields
-        examples = op.raw.get("requestBody", {}).get("content", {}).get("application/json", {}).get("examples", {})
+        examples = (
+            op.raw.get("requestBody", {}).get("content", {}).get("application/json", {}).get("examples", {})
+        )
         for example in examples.values() if fields else ():
             for name in fields["request"] if fields else ():
                 value = example["value"].get(name, [])

@@ -49,7 +49,9 @@ class Target:
         Against a mock retries are off, so one call is one answer a test can reason about; elsewhere
         real rate limits apply, so the client waits them out as it would in production."""
         retries = None if self.control is not None else DEFAULT_RETRY_POLICY
-        client = connect(self.app_id, self.app_secret, self.base_url, retries=retries, transport=self.transport)
+        client = connect(
+            self.app_id, self.app_secret, self.base_url, retries=retries, transport=self.transport
+        )
         hook.install(client.get_httpx_client())
         return client
 
@@ -67,7 +69,8 @@ def seed_ids(seed: Mapping[str, Any], app_id: str) -> TargetIds:
     """The resources and users a mock seed gives the tenant of `app_id` (kinds as in x-feishu-resource)."""
     tenant = next(t for t in seed["tenants"] if any(a["app_id"] == app_id for a in t["apps"]))
     resources = {
-        kind: [item[f"{kind}_id"] for item in tenant.get(f"{kind}s", [])] for kind in ("website", "talent", "job")
+        kind: [item[f"{kind}_id"] for item in tenant.get(f"{kind}s", [])]
+        for kind in ("website", "talent", "job")
     }
     users = [{k: u[k] for k in ("open_id", "union_id", "user_id")} for u in tenant.get("users", [])]
     return TargetIds(resources, users)
@@ -80,7 +83,9 @@ def parse_user(text: str) -> dict[str, str]:
     return dict(part.split("=", 1) for part in text.split(","))
 
 
-def given_ids(websites: Sequence[str], talents: Sequence[str], jobs: Sequence[str], users: Sequence[str]) -> TargetIds:
+def given_ids(
+    websites: Sequence[str], talents: Sequence[str], jobs: Sequence[str], users: Sequence[str]
+) -> TargetIds:
     return TargetIds(
         {"website": list(websites), "talent": list(talents), "job": list(jobs)},
         [parse_user(u) for u in users],

@@ -69,7 +69,9 @@ def test_valid_calls_succeed_and_round_trip(target: Target, operation_id: str, d
 
 @pytest.mark.parametrize("operation_id", BUSINESS)
 @given(data=st.data())
-def test_each_broken_rule_is_refused_naming_its_field(target: Target, operation_id: str, data: st.DataObject) -> None:
+def test_each_broken_rule_is_refused_naming_its_field(
+    target: Target, operation_id: str, data: st.DataObject
+) -> None:
     broken = data.draw(invalid_calls(operation_id, target.ids))
     hook = ConformanceHook()
     target.tick()
@@ -87,7 +89,9 @@ def test_each_broken_rule_is_refused_naming_its_field(target: Target, operation_
 
 @pytest.mark.parametrize("operation_id", WITH_RESOURCE)
 @given(data=st.data())
-def test_unknown_resources_get_their_not_found_code(target: Target, operation_id: str, data: st.DataObject) -> None:
+def test_unknown_resources_get_their_not_found_code(
+    target: Target, operation_id: str, data: st.DataObject
+) -> None:
     broken = data.draw(unknown_resource_calls(operation_id, target.ids))
     target.tick()
     with pytest.raises(NotFoundError) as raised:

@@ -70,7 +70,9 @@ def _served(answer: Answer) -> httpx.Response:
 
 
 def _client(router: respx.MockRouter, hook: ConformanceHook) -> Any:
-    client = connect("cli_stub", "stub-secret", BASE, retries=None, transport=httpx.MockTransport(router.handler))
+    client = connect(
+        "cli_stub", "stub-secret", BASE, retries=None, transport=httpx.MockTransport(router.handler)
+    )
     hook.install(client.get_httpx_client())
     return client
 
@@ -82,7 +84,9 @@ def _success_model(operation_id: str) -> Any:
 
 @pytest.mark.parametrize(("operation_id", "code"), CASES)
 @given(data=st.data())
-def test_client_parses_every_success_and_types_every_error(operation_id: str, code: int, data: st.DataObject) -> None:
+def test_client_parses_every_success_and_types_every_error(
+    operation_id: str, code: int, data: st.DataObject
+) -> None:
     call = data.draw(valid_calls(operation_id, IDS))
     answer = data.draw(answers(operation_id, code))
     token = data.draw(_token_answers())

@@ -57,7 +57,9 @@ class HireModel(RuleBasedStateMachine):
         self.control.reset()
         self.client = self.target.client(ConformanceHook())
         tenant = self._tenant()
-        self.user_id_of = {(id_type, user[id_type]): user["user_id"] for user in tenant["users"] for id_type in user}
+        self.user_id_of = {
+            (id_type, user[id_type]): user["user_id"] for user in tenant["users"] for id_type in user
+        }
         self.by_user_id = {user["user_id"]: user for user in tenant["users"]}
         self.site_users = self._site_users(tenant)
         self.jobs = self._jobs(tenant)

@@ -51,7 +51,9 @@ def test_valid_calls_break_no_rule_and_name_known_things(operation_id: str, data
 
 @pytest.mark.parametrize(("operation_id", "rule", "field"), ALL_RULES)
 @given(data=st.data())
-def test_invalid_calls_break_exactly_their_rule(operation_id: str, rule: str, field: str, data: st.DataObject) -> None:
+def test_invalid_calls_break_exactly_their_rule(
+    operation_id: str, rule: str, field: str, data: st.DataObject
+) -> None:
     broken = data.draw(invalid_calls(operation_id, IDS, only=(rule, field)))
     assert (broken.rule, broken.field) == (rule, field)
     assert violations(broken.call) == {field}
@@ -70,7 +72,11 @@ def test_the_spec_rules_are_all_covered() -> None:
                 assert ("required_by_option_empty", name) in covered
 
 
-@given(call=valid_calls("batch_update_job_manager", IDS).filter(lambda c: set(c.body["update_option_list"]) == {1, 3}))
+@given(
+    call=valid_calls("batch_update_job_manager", IDS).filter(
+        lambda c: set(c.body["update_option_list"]) == {1, 3}
+    )
+)
 def test_options_1_and_3_come_with_recruiter_and_hiring_managers(call: Any) -> None:
     assert call.body["recruiter_id"]
     assert call.body["hiring_manager_id_list"]
