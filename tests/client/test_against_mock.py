@@ -157,5 +157,10 @@ def test_async_client_over_http_retries_and_shares_one_token(feishu_mock_server:
     results = asyncio.run(concurrently())
 
     assert [r.code for r in results] == [0] * 4
-    assert calls(feishu_mock_server) == {TOKEN_OPERATION: 1, OPERATION: 6}
-    assert len(waits) == 2
+    # Besides the 2 injected conflicts, the 4 overlapping updates of one job may really collide:
+    # every 1002619 the mock answered is one wait and one more call, no more, no less.
+    journal = feishu_mock_server.control.requests()
+    conflicts = sum(1 for e in journal if e["operation"] == OPERATION and e["code"] == 1002619)
+    assert conflicts >= 2
+    assert calls(feishu_mock_server) == {TOKEN_OPERATION: 1, OPERATION: 4 + conflicts}
+    assert len(waits) == conflicts
