@@ -66,6 +66,15 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 def pytest_report_header(config: pytest.Config) -> str:
+    return _run_line(config)
+
+
+def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
+    # Also at the end, and under -q (which hides the header): the line that makes a run replayable.
+    terminalreporter.write_line(_run_line(config))
+
+
+def _run_line(config: pytest.Config) -> str:
     current = settings()
     seed = hypothesis_core.global_force_seed
     how = "derandomized" if current.derandomize else f"seed {seed} (replay: --hypothesis-seed={seed})"
