@@ -1,0 +1,77 @@
+"""Fuzzing a real server, bounded (benchmarks/drills/fuzz.py runs 10,000): schemathesis' positive and
+negative cases and hand-made malformed, non-object, non-UTF-8, oversized, badly-headed, wrong-method and
+raw-HTTP requests. No 5xx (beyond the known mock bugs below, each a strict xfail), no traceback in any
+body, and the server still answers. contract_tests/test_schemathesis.py checks the answers' contract."""
+
+from __future__ import annotations
+
+from collections import Counter
+from pathlib import Path
+
+import httpx
+import pytest
+
+from benchmarks.drills.fuzz import KNOWN_BUGS, Outcome, run
+from mockserver.pytest_plugin import InProcessMock
+from mockserver.seed import DEFAULT_APP_ID
+from tests.mockserver.helpers import BATCH_UPDATE, EXTERNAL_INFO, SITE_USERS, TOKEN_PATH, bearer, body
+
+REQUESTS = 400
+
+
+def test_bounded_fuzz_finds_no_5xx_and_no_traceback(tmp_path: Path) -> None:
+    report, _ = run(REQUESTS, seed=1, threads=4, logs=tmp_path)
+    assert len(report.outcomes) >= REQUESTS
+    families = Counter(o.family for o in report.outcomes)
+    # Every kind of probe was sent, and most got an HTTP answer.
+    for family in ("schemathesis-positive-seeded", "schemathesis-negative", "malformed-json", "oversized"):
+        assert families[family] > 0, families
+    answered = [o for o in report.outcomes if o.status is not None]
+    assert len(answered) > 0.95 * len(report.outcomes)
+    assert report.tracebacks() == []
+    unexplained: list[Outcome] = report.unexplained_server_errors()
+    assert unexplained == [], [f"{o.family} {o.status} {o.detail}" for o in unexplained[:5]]
+    assert report.still_answers
+
+
+@pytest.fixture
+def client(feishu_mock: InProcessMock) -> httpx.Client:
+    return feishu_mock.client()
+
+
+BODY_PATHS = [TOKEN_PATH, SITE_USERS, EXTERNAL_INFO, BATCH_UPDATE]
+
+
+def _refused_as_bad_input(client: httpx.Client, path: str, content: bytes) -> None:
+    headers = {} if path == TOKEN_PATH else bearer(client)
+    r = client.post(path, content=content, headers={**headers, "Content-Type": "application/json"})
+    # The token endpoint refuses unusable input with 200/10003; the others with 400/1002002.
+    expected = (200, 10003) if path == TOKEN_PATH else (400, 1002002)
+    assert (r.status_code, body(r)["code"]) == expected, r.text[:200]
+
+
+@pytest.mark.xfail(strict=True, reason=KNOWN_BUGS["huge-int"][0])
+@pytest.mark.parametrize("path", BODY_PATHS)
+def test_integer_over_4300_digits_is_bad_input(client: httpx.Client, path: str) -> None:
+    _refused_as_bad_input(client, path, b'{"external_id": ' + b"7" * 5000 + b"}")
+
+
+@pytest.mark.xfail(strict=True, reason=KNOWN_BUGS["lone-surrogate"][0])
+@pytest.mark.parametrize(
+    ("path", "content"),
+    [
+        (TOKEN_PATH, b'{"app_id": "\\ud800", "app_secret": "x"}'),
+        (SITE_USERS, b'{"external_id": "\\ud800"}'),
+        (EXTERNAL_INFO, b'{"external_create_time": "\\ud800"}'),
+        (BATCH_UPDATE, b'{"update_option_list": [1], "recruiter_id": "\\udfff"}'),
+    ],
+)
+def test_lone_surrogate_escape_is_bad_input(client: httpx.Client, path: str, content: bytes) -> None:
+    r = client.post(path, content=content, headers={} if path == TOKEN_PATH else bearer(client))
+    assert r.status_code < 500, r.text[:200]
+
+
+@pytest.mark.xfail(strict=True, reason=KNOWN_BUGS["non-ascii-secret"][0])
+def test_non_ascii_secret_of_a_known_app_is_refused(client: httpx.Client) -> None:
+    r = client.post(TOKEN_PATH, json={"app_id": DEFAULT_APP_ID, "app_secret": "sandbox-secrét"})
+    assert (r.status_code, body(r)["code"]) == (200, 10003), r.text[:200]
