@@ -8,13 +8,15 @@ spec's one code table (`x-feishu-error-codes`); the only table here maps family 
 from __future__ import annotations
 
 import json
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 import httpx
 
 from feishu_hire_kit.spec import ErrorFamily, error_codes, operations
 
 LOG_ID_HEADER = "X-Tt-Logid"
+N = TypeVar("N", int, float)
 RATELIMIT_LIMIT_HEADER = "x-ogw-ratelimit-limit"
 RATELIMIT_RESET_HEADER = "x-ogw-ratelimit-reset"
 
@@ -62,12 +64,12 @@ class RateLimitedError(FeishuError):
 
     @property
     def reset_seconds(self) -> float | None:
-        return _number_header(self.response, RATELIMIT_RESET_HEADER)
+        return _number_header(self.response, RATELIMIT_RESET_HEADER, float)
 
     @property
     def limit(self) -> int | None:
-        value = _number_header(self.response, RATELIMIT_LIMIT_HEADER)
-        return None if value is None else int(value)
+        # Parsed as an int, not through float: a float loses digits past 2**53.
+        return _number_header(self.response, RATELIMIT_LIMIT_HEADER, int)
 
 
 class AuthError(FeishuError):
@@ -167,8 +169,8 @@ def token_path() -> str:
     return operations()["tenant_access_token_internal"].path
 
 
-def _number_header(response: httpx.Response, name: str) -> float | None:
+def _number_header(response: httpx.Response, name: str, kind: Callable[[str], N]) -> N | None:
     try:
-        return float(response.headers[name])
+        return kind(response.headers[name])
     except (KeyError, ValueError):
         return None

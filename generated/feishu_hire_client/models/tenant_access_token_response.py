@@ -24,7 +24,7 @@ class TenantAccessTokenResponse:
     msg: str
     """ 错误描述, the error's description (`ok` on success). """
     tenant_access_token: str | Unset = UNSET
-    """ The tenant access token (absent when refused). """
+    """ The tenant access token (absent when refused); sent back as `Authorization: Bearer t-…`. """
     expire: int | Unset = UNSET
     """ Seconds until the token expires (at most 7200). """
     data: TenantAccessTokenResponseData | Unset = UNSET
