@@ -8,6 +8,7 @@ spec's one code table (`x-feishu-error-codes`); the only table here maps family 
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -171,6 +172,8 @@ def token_path() -> str:
 
 def _number_header(response: httpx.Response, name: str, kind: Callable[[str], N]) -> N | None:
     try:
-        return kind(response.headers[name])
+        value = kind(response.headers[name])
     except (KeyError, ValueError):
         return None
+    # "nan" and "inf" parse as floats but are no number of seconds to wait.
+    return value if math.isfinite(value) else None

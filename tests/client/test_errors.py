@@ -114,3 +114,24 @@ def test_raise_for_feishu_raises_the_typed_error_even_with_http_200() -> None:
         raise_for_feishu(response)
 
     assert raised.value.http_status == 200
+
+
+@pytest.mark.parametrize(
+    ("reset", "limit", "expected"),
+    [
+        ("1.5", "10", (1.5, 10)),
+        ("nan", "x", (None, None)),
+        ("inf", "9007199254740993", (None, 9007199254740993)),
+    ],
+)
+def test_rate_limit_headers_are_read_exactly_or_not_at_all(
+    reset: str, limit: str, expected: tuple[float | None, int | None]
+) -> None:
+    response = httpx.Response(
+        429,
+        json={"code": 99991400, "msg": "request trigger frequency limit"},
+        headers={"x-ogw-ratelimit-reset": reset, "x-ogw-ratelimit-limit": limit},
+    )
+    error = error_from_response(response)
+    assert isinstance(error, RateLimitedError)
+    assert (error.reset_seconds, error.limit) == expected
