@@ -135,10 +135,15 @@ def registry() -> Registry[Any]:
     return spec_registry
 
 
+@functools.cache
 def validator(pointer: str) -> Draft202012Validator:
-    """A validator for the schema at a JSON pointer of the spec, e.g. "/components/schemas/WebsiteUser"."""
+    """A validator for the schema at a JSON pointer of the spec, e.g. "/components/schemas/WebsiteUser".
+
+    The schema is resolved up front: following `$ref`s through the registry on every call cost about
+    three quarters of a validation. The registry stays for any `$ref` a schema keeps (none today).
+    """
     return Draft202012Validator(
-        {"$ref": f"{SPEC_URI}#{pointer}"},
+        resolve(lookup(f"#{pointer}")),
         registry=registry(),
         format_checker=Draft202012Validator.FORMAT_CHECKER,
     )

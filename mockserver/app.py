@@ -55,7 +55,7 @@ def _injected_latency(spec: RequestSpec) -> float:
 def _handle(spec: RequestSpec) -> Response:
     rt = runtime()
     operation = spec.operation
-    now = rt.clock.now()
+    now: float = g.now
     caller = None
     if operation.requires_token:
         caller = auth.authenticate(rt.store, now, request.headers.get("Authorization"))
@@ -85,7 +85,9 @@ def _view(spec: RequestSpec) -> Callable[..., Response]:
 
 
 def _begin() -> None:
-    g.log_id = new_log_id(runtime().clock.now())
+    # One instant per request (log id, auth, journal): one clock read, which may be a database read.
+    g.now = runtime().clock.now()
+    g.log_id = new_log_id(g.now)
 
 
 def _finish(response: Response) -> Response:
@@ -99,7 +101,7 @@ def _finish(response: Response) -> Response:
                 status=response.status_code,
                 code=getattr(response, "feishu_code", None),
                 log_id=g.log_id,
-                time=rt.clock.now(),
+                time=g.now,
                 operation=request.endpoint if request.endpoint in request_specs() else None,
                 app_id=g.get("app_id"),
             )

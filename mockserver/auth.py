@@ -64,8 +64,7 @@ def authenticate(store: Store, now: float, authorization: str | None) -> Caller:
         raise FeishuAPIError(MISSING_TOKEN)
     if not token.startswith(("t-", "u-")):
         raise FeishuAPIError(MALFORMED_TOKEN)
-    with store.transaction(write=False) as tx:
-        found = tx.token(token)
+    found = store.read().token(token)
     if found is None:
         raise FeishuAPIError(INVALID_TOKEN)
     if found["expires_at"] <= now:

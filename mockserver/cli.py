@@ -1,4 +1,5 @@
-"""`feishu-hire serve`: the mock on waitress, with an embedded default database and seed."""
+"""`feishu-hire serve`: the mock on waitress (or gunicorn with `--workers N`), with an embedded default
+database and seed."""
 
 from __future__ import annotations
 
@@ -6,11 +7,18 @@ import argparse
 import contextlib
 import sys
 from pathlib import Path
+from typing import Any
 
 from mockserver.app import create_app
 from mockserver.config import MockConfig, default_db_path
+from mockserver.runtime import Runtime
 from mockserver.seed import SeedError, credentials, load_seed, with_credentials
-from mockserver.server import WaitressServer
+from mockserver.server import GunicornServer, WaitressServer, base_url, bind_socket
+
+WAITRESS_THREADS = 8
+# Measured with benchmarks.load on 2 cores (mockserver/README.md): more threads per worker only queue on
+# the GIL and the database's write lock.
+WORKER_THREADS = 4
 
 
 def _serve(args: argparse.Namespace) -> int:
@@ -24,22 +32,45 @@ def _serve(args: argparse.Namespace) -> int:
         return 2
     if args.app_id is not None:
         seed = with_credentials(seed, args.app_id, args.app_secret)
+    if args.workers < 1:
+        print("feishu-hire serve: --workers must be >= 1", file=sys.stderr)
+        return 2
+    workers = args.workers
+    threads = args.threads or (WORKER_THREADS if workers > 1 else WAITRESS_THREADS)
+    if workers > 1 and str(args.db) == ":memory:":
+        print("feishu-hire serve: --workers needs a database file (--db), not :memory:", file=sys.stderr)
+        return 2
     config = MockConfig(
         db_path=args.db,
         seed=seed,
         rate_limits=not args.no_rate_limits,
         rate_limit_scale=args.rate_limit_scale,
         admin_token=args.admin_token,
+        shared_state=workers > 1,
     )
-    server = WaitressServer(create_app(config), host=args.host, port=args.port, threads=args.threads)
-    print(f"Feishu Hire mock serving on {server.base_url}  (database {config.db_path})")
-    print(f"  base URL: {server.base_url}")
+    if workers == 1:
+        server = WaitressServer(create_app(config), host=args.host, port=args.port, threads=threads)
+        _announce(server.base_url, config, seed, "waitress")
+        with contextlib.suppress(KeyboardInterrupt):  # Ctrl-C is how one stops it
+            server.serve_forever()
+        return 0
+    # Seed and start fresh once, here, before the workers fork; each worker then opens its own app.
+    runtime = Runtime.start(config)
+    runtime.forget_shared_state()
+    runtime.close()
+    sock = bind_socket(args.host, args.port)
+    host, port = sock.getsockname()[:2]
+    _announce(base_url(host, port), config, seed, f"gunicorn, {workers} workers x {threads} threads")
+    GunicornServer(lambda: create_app(config), sock, workers, threads).run()
+    return 0
+
+
+def _announce(url: str, config: MockConfig, seed: dict[str, Any], how: str) -> None:
+    print(f"Feishu Hire mock serving on {url}  (database {config.db_path}; {how})")
+    print(f"  base URL: {url}")
     for tenant, app_id, app_secret in credentials(seed):
         print(f"  app_id={app_id} app_secret={app_secret}  (tenant {tenant})")
-    print(f"  control plane: {server.base_url}/mock-api/state", flush=True)
-    with contextlib.suppress(KeyboardInterrupt):  # Ctrl-C is how one stops it
-        server.serve_forever()
-    return 0
+    print(f"  control plane: {url}/mock-api/state", flush=True)
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -53,7 +84,20 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.add_argument("--no-rate-limits", action="store_true", help="switch the spec's rate limits off")
     p.add_argument("--rate-limit-scale", type=float, default=1.0, help="multiply every limit's count")
     p.add_argument("--admin-token", default=None, help="token for /mock-api/ calls from off loopback")
-    p.add_argument("--threads", type=int, default=8, help="waitress worker threads")
+    p.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        help="processes; 1 serves on waitress, more on gunicorn (gthread) sharing the database and the"
+        " mock's state (clock, faults, journal, rate counters)",
+    )
+    p.add_argument(
+        "--threads",
+        type=int,
+        default=None,
+        help=f"threads per process (default: {WAITRESS_THREADS} on waitress,"
+        f" {WORKER_THREADS} per gunicorn worker)",
+    )
     p.set_defaults(func=_serve)
 
 

@@ -31,6 +31,9 @@ class MockConfig:
     # Required as `Authorization: Bearer <token>` on /mock-api/ from anywhere but loopback.
     admin_token: str | None = None
     clock: Clock = field(default_factory=Clock)
+    # Keep the clock's offset, faults, journal and rate counters in the database rather than in memory,
+    # so several processes serving this database act as one server (`serve --workers N` sets it).
+    shared_state: bool = False
     # Feishu answers an unknown path with plain text; a JSON envelope is easier for some clients.
     json_404: bool = False
     max_body_bytes: int = MAX_BODY_BYTES

@@ -11,7 +11,7 @@ import itertools
 import threading
 from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from feishu_hire_kit.spec import error_codes, operations
 
@@ -42,11 +42,52 @@ def _int(spec: Mapping[str, Any], name: str, default: int, minimum: int) -> int:
     return value
 
 
-class Faults:
+class FaultTable(Protocol):
+    """Where faults live: in the process (`LocalFaults`) or in the database (shared state)."""
+
+    def insert_fault(self, fault: Mapping[str, Any]) -> int: ...
+
+    def faults(self) -> list[dict[str, Any]]: ...
+
+    def use_fault(self, fault_id: int) -> bool: ...
+
+    def clear_faults(self) -> None: ...
+
+
+class LocalFaults:
     def __init__(self) -> None:
-        self._faults: list[Fault] = []
+        self._faults: dict[int, dict[str, Any]] = {}
         self._ids = itertools.count(1)
         self._lock = threading.Lock()
+
+    def insert_fault(self, fault: Mapping[str, Any]) -> int:
+        with self._lock:
+            fault_id = next(self._ids)
+            self._faults[fault_id] = {**fault, "id": fault_id}
+            return fault_id
+
+    def faults(self) -> list[dict[str, Any]]:
+        with self._lock:
+            return [dict(f) for f in self._faults.values()]
+
+    def use_fault(self, fault_id: int) -> bool:
+        with self._lock:
+            fault = self._faults.get(fault_id)
+            if fault is None:
+                return False
+            fault["remaining"] -= 1
+            if fault["remaining"] <= 0:
+                del self._faults[fault_id]
+            return True
+
+    def clear_faults(self) -> None:
+        with self._lock:
+            self._faults.clear()
+
+
+class Faults:
+    def __init__(self, table: FaultTable | None = None) -> None:
+        self._table: FaultTable = table or LocalFaults()
 
     def add(self, spec: Mapping[str, Any]) -> Fault:
         """Adds a fault from the control plane's JSON: operation and/or resource, code, count, latency_ms."""
@@ -67,34 +108,32 @@ class Faults:
         latency_ms = _int(spec, "latency_ms", 0, 0)
         if code is None and latency_ms == 0:
             raise FaultSpecError("a fault needs a code, a latency_ms, or both")
-        fault = Fault(
-            id=next(self._ids),
-            operation=operation,
-            resource=resource,
-            code=code,
-            remaining=_int(spec, "count", 1, 1),
-            latency_ms=latency_ms,
-        )
-        with self._lock:
-            self._faults.append(fault)
-        return fault
+        fields: dict[str, Any] = {
+            "operation": operation,
+            "resource": resource,
+            "code": code,
+            "remaining": _int(spec, "count", 1, 1),
+            "latency_ms": latency_ms,
+        }
+        return Fault(id=self._table.insert_fault(fields), **fields)
 
     def take(self, operation_id: str, resource_ids: Iterable[str]) -> Fault | None:
-        """The first fault matching this call, used up by one (oldest first)."""
+        """The first fault matching this call, used up by one (oldest first), or None.
+
+        Reading the faults takes no lock (the usual answer is "none"); using one is a conditional
+        decrement, and a call that loses the last use to another looks again.
+        """
         ids = list(resource_ids)
-        with self._lock:
-            for fault in self._faults:
-                if fault.matches(operation_id, ids):
-                    fault.remaining -= 1
-                    if fault.remaining == 0:
-                        self._faults.remove(fault)
-                    return fault
-        return None
+        while True:
+            fault = next((f for f in self.list_faults() if f.matches(operation_id, ids)), None)
+            if fault is None or self._table.use_fault(fault.id):
+                return fault
+
+    def list_faults(self) -> list[Fault]:
+        return [Fault(**row) for row in self._table.faults()]
 
     def list(self) -> list[dict[str, Any]]:
-        with self._lock:
-            return [asdict(f) for f in self._faults]
+        return [asdict(f) for f in self.list_faults()]
 
     def clear(self) -> None:
-        with self._lock:
-            self._faults.clear()
+        self._table.clear_faults()

@@ -6,8 +6,9 @@ import secrets
 import threading
 import time
 from collections import deque
-from dataclasses import asdict, dataclass
-from typing import Any
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, Protocol
 
 MAX_ENTRIES = 10_000
 
@@ -29,21 +30,45 @@ class JournalEntry:
     app_id: str | None
 
 
+class JournalTable(Protocol):
+    """Where the journal lives: in the process (`LocalJournal`) or in the database (shared state)."""
+
+    def record(self, entry: Mapping[str, Any], keep: int) -> None: ...
+
+    def journal(self, keep: int) -> list[dict[str, Any]]: ...
+
+    def clear_journal(self) -> None: ...
+
+
+class LocalJournal:
+    def __init__(self) -> None:
+        self._entries: deque[dict[str, Any]] = deque(maxlen=MAX_ENTRIES)
+        self._lock = threading.Lock()
+
+    def record(self, entry: Mapping[str, Any], keep: int) -> None:
+        with self._lock:
+            self._entries.append(dict(entry))
+
+    def journal(self, keep: int) -> list[dict[str, Any]]:
+        with self._lock:
+            return list(self._entries)[-keep:]
+
+    def clear_journal(self) -> None:
+        with self._lock:
+            self._entries.clear()
+
+
 class Journal:
     """The last `MAX_ENTRIES` requests to the Feishu surface (not the control plane), oldest first."""
 
-    def __init__(self) -> None:
-        self._entries: deque[JournalEntry] = deque(maxlen=MAX_ENTRIES)
-        self._lock = threading.Lock()
+    def __init__(self, table: JournalTable | None = None) -> None:
+        self._table: JournalTable = table or LocalJournal()
 
     def record(self, entry: JournalEntry) -> None:
-        with self._lock:
-            self._entries.append(entry)
+        self._table.record(vars(entry), MAX_ENTRIES)
 
     def entries(self) -> list[dict[str, Any]]:
-        with self._lock:
-            return [asdict(e) for e in self._entries]
+        return self._table.journal(MAX_ENTRIES)
 
     def clear(self) -> None:
-        with self._lock:
-            self._entries.clear()
+        self._table.clear_journal()

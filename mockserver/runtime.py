@@ -1,4 +1,9 @@
-"""The state of one mock server beside its database: config, seed, clock, limits, faults and journal."""
+"""The state of one mock server beside its database: config, seed, clock, limits, faults and journal.
+
+Single-process servers keep the clock's offset, the faults, the journal and the rate counters in memory
+(fast, and correct for one process). With `MockConfig.shared_state` they live in the database instead
+(`store.SharedState`), so several worker processes on one database behave as one server.
+"""
 
 from __future__ import annotations
 
@@ -13,7 +18,7 @@ from mockserver.faults import Faults
 from mockserver.journal import Journal
 from mockserver.ratelimit import RateLimiter
 from mockserver.seed import load_seed
-from mockserver.store import Store
+from mockserver.store import SharedState, Store
 
 EXTENSION = "feishu_mock"
 
@@ -23,13 +28,10 @@ class Runtime:
     config: MockConfig
     seed: dict[str, Any]
     store: Store
+    clock: Clock
     limiter: RateLimiter
     faults: Faults
     journal: Journal
-
-    @property
-    def clock(self) -> Clock:
-        return self.config.clock
 
     @classmethod
     def start(cls, config: MockConfig) -> Runtime:
@@ -38,8 +40,18 @@ class Runtime:
         # Rows a previous run acknowledged are kept; only what is missing comes from the seed.
         with store.transaction() as tx:
             tx.apply_seed(seed, replace=False)
-        limiter = RateLimiter(config.clock, enabled=config.rate_limits, scale=config.rate_limit_scale)
-        return cls(config, seed, store, limiter, Faults(), Journal())
+        if not config.shared_state:
+            limiter = RateLimiter(config.clock, enabled=config.rate_limits, scale=config.rate_limit_scale)
+            return cls(config, seed, store, config.clock, limiter, Faults(), Journal())
+        if store.private:
+            store.close()
+            raise ValueError("shared_state needs a database file other processes can open, not :memory:")
+        shared = SharedState(store)
+        clock = config.clock.sharing(shared)
+        limiter = RateLimiter(
+            clock, enabled=config.rate_limits, scale=config.rate_limit_scale, counters=shared
+        )
+        return cls(config, seed, store, clock, limiter, Faults(shared), Journal(shared))
 
     def reset(self) -> None:
         """Back to the seed: data, tokens, counters, faults and journal (the clock keeps its time)."""
@@ -47,6 +59,11 @@ class Runtime:
         self.limiter.reset()
         self.faults.clear()
         self.journal.clear()
+
+    def forget_shared_state(self) -> None:
+        """What a fresh server starts with: clock offset, faults, journal and counters gone from the
+        database (the data stays). Run once by whatever starts the worker processes."""
+        SharedState(self.store).forget()
 
     def close(self) -> None:
         self.store.close()

@@ -1,15 +1,22 @@
-"""Serving the mock on waitress: in the foreground (`feishu-hire serve`) or on a background thread
-(the pytest plugin's running server), the same way."""
+"""Serving the mock: on waitress in one process, in the foreground (`feishu-hire serve`) or on a
+background thread (the pytest plugin's running server); or on gunicorn with several worker processes
+(`feishu-hire serve --workers N`)."""
 
 from __future__ import annotations
 
+import socket
 import threading
 from collections.abc import Callable, Iterable
 from typing import Any
 
+from gunicorn.app.base import BaseApplication  # type: ignore[import-untyped]
 from waitress.server import create_server
 
 WSGIApp = Callable[[dict[str, Any], Any], Iterable[bytes]]
+
+
+def base_url(host: str, port: int) -> str:
+    return f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
 
 
 class SwappableApp:
@@ -34,8 +41,7 @@ class WaitressServer:
 
     @property
     def base_url(self) -> str:
-        host = f"[{self.host}]" if ":" in self.host else self.host
-        return f"http://{host}:{self.port}"
+        return base_url(self.host, self.port)
 
     def serve_forever(self) -> None:
         self._server.run()
@@ -65,3 +71,43 @@ class WaitressServer:
         self._server.pull_trigger()
         if self._thread is not None:
             self._thread.join(timeout)
+
+
+def bind_socket(host: str, port: int) -> socket.socket:
+    """A listening socket bound now, so port 0 resolves before the workers start."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind((host, port))
+    sock.listen(2048)
+    sock.set_inheritable(True)
+    return sock
+
+
+class GunicornServer(BaseApplication):  # type: ignore[misc]
+    """`workers` processes of gunicorn's gthread workers on one socket, each loading `load_app()` after
+    the fork (nothing opened in the master crosses into a worker: SQLite connections must not)."""
+
+    def __init__(
+        self, load_app: Callable[[], WSGIApp], sock: socket.socket, workers: int, threads: int
+    ) -> None:
+        self._load_app = load_app
+        self._sock = sock
+        self._options = {
+            "bind": [f"fd://{sock.fileno()}"],
+            "workers": workers,
+            "worker_class": "gthread",
+            "threads": threads,
+            "accesslog": None,
+            "loglevel": "warning",
+            "graceful_timeout": 5,
+            "keepalive": 5,
+        }
+        super().__init__()
+
+    def load_config(self) -> None:
+        for key, value in self._options.items():
+            self.cfg.set(key, value)
+
+    def load(self) -> WSGIApp:
+        return self._load_app()

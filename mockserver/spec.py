@@ -62,17 +62,21 @@ class RequestSpec:
                 elif p.default is not None:
                     params[p.name] = p.default
                 continue
-            found = list(p.validator.iter_errors(given))
-            violations.extend(_violations(found, prefix=p.name))
+            violations.extend(_violations(_errors(p.validator, given), prefix=p.name))
             params[p.name] = given
         if self.body is not None:
-            body_errors = list(self.body.iter_errors(body))
+            body_errors = _errors(self.body, body)
             violations.extend(_violations(body_errors))
             if not body_errors:
                 violations.extend(_extension_violations(self.operation, body))
         if violations:
             raise invalid_parameter(violations)
         return params, body if isinstance(body, dict) else {}
+
+
+def _errors(validator: Draft202012Validator, instance: Any) -> list[ValidationError]:
+    # Most calls are valid: is_valid stops at the first error, and the full list is built only to report.
+    return [] if validator.is_valid(instance) else list(validator.iter_errors(instance))
 
 
 def _text(value: Any) -> str:

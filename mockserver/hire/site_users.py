@@ -1,7 +1,8 @@
 """新建招聘官网用户: create a careers-site user, idempotent on the spec's idempotency key (external_id).
 
-The database decides who wins a race: INSERT ... ON CONFLICT DO NOTHING, then read back whichever row
-holds the key, so N identical concurrent calls make one user and all of them answer it.
+The database decides who wins a race: INSERT ... ON CONFLICT DO NOTHING; the call whose row went in
+answers it, every other reads back the row that holds the key. N identical concurrent calls make one
+user and all of them answer it.
 """
 
 from __future__ import annotations
@@ -34,10 +35,10 @@ def create(store: Store, call: Call) -> dict[str, Any]:
     # Latency before the write lock: a slow call must not stall every other writer.
     call.work()
     with store.transaction() as tx:
-        if not tx.exists("website", call.tenant_key, call.resource_id):
-            raise call.not_found()
-        tx.insert_site_user_if_absent(call.tenant_key, call.resource_id, candidate)
+        if tx.insert_site_user_if_absent(call.tenant_key, call.resource_id, candidate):
+            return {"site_user": to_site_user(candidate)}
+        # Not inserted: the key is taken (answer that user, unchanged) or the website does not exist.
         row = tx.site_user(call.tenant_key, call.resource_id, external_id)
         if row is None:
-            raise RuntimeError("a site user vanished inside its own transaction")
+            raise call.not_found()
         return {"site_user": to_site_user(row)}

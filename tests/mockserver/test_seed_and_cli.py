@@ -222,3 +222,11 @@ def test_feishu_hire_cli_has_serve() -> None:
 
     args = build_parser().parse_args(["serve", "--port", "0", "--no-rate-limits"])
     assert (args.port, args.no_rate_limits, args.host) == (0, True, "127.0.0.1")
+
+
+def test_serve_workers_need_a_database_file(capsys: pytest.CaptureFixture[str]) -> None:
+    from mockserver.cli import main
+
+    assert main(["--port", "0", "--db", ":memory:", "--workers", "2"]) == 2
+    assert "needs a database file" in capsys.readouterr().err
+    assert main(["--port", "0", "--workers", "0"]) == 2
