@@ -453,16 +453,24 @@ def _raw(base_url: str, payload: bytes) -> tuple[int | None, str]:
 
 
 class Sender:
+    """Sends probes from many threads: an httpx client and a requests session per thread."""
+
     def __init__(self, base_url: str, token_value: str) -> None:
         self.base_url = base_url
         self.token = token_value
         self._local = threading.local()
+        self._opened: list[httpx.Client | requests.Session] = []
 
     def _client(self) -> httpx.Client:
         client: httpx.Client | None = getattr(self._local, "client", None)
         if client is None:
             client = self._local.client = httpx.Client(base_url=self.base_url, timeout=30)
+            self._opened.append(client)
         return client
+
+    def close(self) -> None:
+        for opened in self._opened:
+            opened.close()
 
     def send(self, probe: Probe) -> Outcome:
         if probe.raw is not None:
@@ -498,6 +506,7 @@ class Sender:
         session: requests.Session | None = getattr(self._local, "session", None)
         if session is None:
             session = self._local.session = requests.Session()
+            self._opened.append(session)
         detail = f"{case.operation.label} {case.body!r:.200}"
         try:
             response = case.call(base_url=self.base_url, session=session, timeout=30)
@@ -555,8 +564,11 @@ def fuzz(base_url: str, probes: Sequence[Probe], threads: int) -> Report:
     report = Report()
     sender = Sender(base_url, token(base_url))
     began = time.perf_counter()
-    with ThreadPoolExecutor(max_workers=threads) as pool:
-        report.outcomes = list(pool.map(sender.send, probes))
+    try:
+        with ThreadPoolExecutor(max_workers=threads) as pool:
+            report.outcomes = list(pool.map(sender.send, probes))
+    finally:
+        sender.close()
     report.seconds = time.perf_counter() - began
     report.still_answers = still_answers(base_url)
     return report

@@ -19,6 +19,7 @@ from tests.mockserver.helpers import BATCH_UPDATE, EXTERNAL_INFO, SITE_USERS, TO
 REQUESTS = 400
 
 
+@pytest.mark.slow
 def test_bounded_fuzz_finds_no_5xx_and_no_traceback(tmp_path: Path) -> None:
     report, _ = run(REQUESTS, seed=1, threads=4, logs=tmp_path)
     assert len(report.outcomes) >= REQUESTS
