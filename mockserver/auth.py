@@ -44,7 +44,8 @@ def issue_token(store: Store, now: float, body: Any) -> dict[str, Any]:
         raise refused()
     with store.transaction() as tx:
         app = tx.app(app_id)
-        if app is None or not secrets.compare_digest(app["app_secret"], app_secret):
+        # Compared as bytes: compare_digest refuses str with non-ASCII characters.
+        if app is None or not secrets.compare_digest(app["app_secret"].encode(), app_secret.encode()):
             raise refused()
         current = tx.freshest_token(app_id)
         if current is not None and current["expires_at"] - now > REUSE_WHILE_LEFT:

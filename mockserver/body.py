@@ -32,8 +32,18 @@ def read_json(request: Request, max_bytes: int) -> Any:
     except UnicodeDecodeError as exc:
         _bad(f"the body is not UTF-8: {exc.reason} at byte {exc.start}")
     try:
-        return json.loads(text, parse_constant=_no_constants)
+        value = json.loads(text, parse_constant=_no_constants)
     except json.JSONDecodeError as exc:
         _bad(f"the body is not JSON: {exc.msg} at line {exc.lineno} column {exc.colno}")
+    except ValueError as exc:  # e.g. an integer of more than 4300 digits (int's conversion limit)
+        _bad(f"the body is not usable JSON: {exc}")
     except RecursionError:
         _bad("the body nests too deeply")
+    # A lone "\ud800" escape parses to a str no UTF-8 can hold (nor SQLite, nor the answer): refuse it
+    # here. Only an escape can make one, so bodies without "\u" skip the check.
+    if "\\u" in text:
+        try:
+            json.dumps(value, ensure_ascii=False).encode("utf-8")
+        except UnicodeEncodeError:
+            _bad("the body holds a lone UTF-16 surrogate escape (\\ud800-\\udfff), which is no character")
+    return value

@@ -52,43 +52,6 @@ def _parsed(body: bytes) -> Any:
         return None
 
 
-def _has_lone_surrogate(body: bytes) -> bool:
-    value = _parsed(body)
-    try:
-        json.dumps(value, ensure_ascii=False).encode("utf-8")
-    except UnicodeEncodeError:
-        return True
-    return False
-
-
-def _non_ascii_secret(body: bytes) -> bool:
-    value = _parsed(body)
-    secret = value.get("app_secret") if isinstance(value, dict) else None
-    return (
-        isinstance(value, dict)
-        and isinstance(value.get("app_id"), str)
-        and isinstance(secret, str)
-        and not secret.isascii()
-    )
-
-
-# Requests that hit a known mock bug (reported; strict xfail tests in tests/drills/test_fuzz.py), recognised
-# by what was sent: name -> (the bug, does (path, body) hit it).
-KNOWN_BUGS: dict[str, tuple[str, Callable[[str, bytes], bool]]] = {
-    "huge-int": (
-        "a JSON integer over 4300 digits: json.loads raises ValueError (not JSONDecodeError) -> 500/1002001",
-        lambda _, body: re.search(rb"\d{4301}", body) is not None,
-    ),
-    "lone-surrogate": (
-        'a "\\ud800" escape parses to a str UTF-8 cannot encode (SQLite binding, the 1002002 answer) -> 500',
-        lambda _, body: _has_lone_surrogate(body),
-    ),
-    "non-ascii-secret": (
-        "token endpoint, a known app_id with a non-ASCII app_secret: secrets.compare_digest(str, str)"
-        " raises TypeError -> 500",
-        lambda path, body: path.rstrip("/") == TOKEN_PATH and _non_ascii_secret(body),
-    ),
-}
 VALID_BODIES: dict[str, dict[str, Any]] = {
     TOKEN_PATH: {"app_id": "cli_sandbox", "app_secret": "sandbox-secret"},
     SITE_USERS: {
@@ -133,11 +96,6 @@ class Outcome:
     path: str = ""
     body: bytes = b""
 
-    @property
-    def known_bug(self) -> str | None:
-        """The known mock bug this request hits, if any."""
-        return next((name for name, (_, hits) in KNOWN_BUGS.items() if hits(self.path, self.body)), None)
-
 
 @dataclass
 class Report:
@@ -147,10 +105,6 @@ class Report:
 
     def server_errors(self) -> list[Outcome]:
         return [o for o in self.outcomes if o.status is not None and o.status >= 500]
-
-    def unexplained_server_errors(self) -> list[Outcome]:
-        """5xx answers to requests that hit no known mock bug."""
-        return [o for o in self.server_errors() if o.known_bug is None]
 
     def tracebacks(self) -> list[Outcome]:
         return [o for o in self.outcomes if o.traceback]
@@ -612,11 +566,7 @@ def main() -> None:
     errors = report.server_errors()
     print(f"\n5xx answers: {len(errors)}; tracebacks in bodies: {len(report.tracebacks())}")
     print(f"unexpected errors in the server log: {logged}; server still answers: {report.still_answers}")
-    unknown = report.unexplained_server_errors()
-    print(f"5xx outside the known mock bugs: {len(unknown)}")
-    for name, (why, _) in KNOWN_BUGS.items():
-        print(f"  known bug [{name}]: {sum(o.known_bug == name for o in errors)} x 5xx: {why}")
-    for o in unknown[:10]:
+    for o in errors[:10]:
         print(f"  !! {o.family} {o.status}: {o.detail}")
     print("('none' = no HTTP answer: raw probes the server waited on or closed, as HTTP servers do)")
     print(f"reproduce: {reproduce('benchmarks.drills.fuzz')}")
