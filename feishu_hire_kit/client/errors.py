@@ -19,6 +19,7 @@ from feishu_hire_kit.spec import ErrorFamily, error_codes, operations
 LOG_ID_HEADER = "X-Tt-Logid"
 N = TypeVar("N", int, float)
 RATELIMIT_LIMIT_HEADER = "x-ogw-ratelimit-limit"
+_ENVELOPE_EXTENSION = "feishu_hire_kit.envelope"
 RATELIMIT_RESET_HEADER = "x-ogw-ratelimit-reset"
 
 
@@ -146,8 +147,18 @@ def raise_for_feishu(response: httpx.Response) -> None:
 
 
 def _envelope(response: httpx.Response) -> dict[str, Any] | None:
+    """The answer's JSON envelope, parsed once per response (the retry transport, the auth flow and
+    the raising hook all ask for it)."""
+    cached: tuple[dict[str, Any] | None] | None = response.extensions.get(_ENVELOPE_EXTENSION)
+    if cached is None:
+        cached = (_parse_envelope(response.content),)
+        response.extensions[_ENVELOPE_EXTENSION] = cached
+    return cached[0]
+
+
+def _parse_envelope(content: bytes) -> dict[str, Any] | None:
     try:
-        body = json.loads(response.content)
+        body = json.loads(content)
     except ValueError:  # e.g. Feishu's plain-text "404 page not found"
         return None
     code = body.get("code") if isinstance(body, dict) else None

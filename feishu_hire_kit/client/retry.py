@@ -132,15 +132,27 @@ class RetryTransport(httpx.BaseTransport):
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         request.read()  # buffered, so every attempt sends the same body
+        try:
+            # Most calls succeed at once: only a failed first attempt pays for tenacity's machinery.
+            return self._attempt(request)
+        except _EXHAUSTIBLE as failure:
+            first: Exception | None = failure
         retrying = self.policy.retrying(request)
         try:
             for attempt in retrying:
                 with attempt:
-                    response = self.inner.handle_request(request)
-                    response.read()
-                    _raise_if_retryable(response)
+                    first, replay = None, first
+                    if replay is not None:
+                        raise replay  # tenacity counts, logs and waits for the first attempt too
+                    response = self._attempt(request)
         except _EXHAUSTIBLE as exhausted:
             return _give_up(request, retrying, exhausted)
+        return response
+
+    def _attempt(self, request: httpx.Request) -> httpx.Response:
+        response = self.inner.handle_request(request)
+        response.read()
+        _raise_if_retryable(response)
         return response
 
     def close(self) -> None:
@@ -156,15 +168,26 @@ class AsyncRetryTransport(httpx.AsyncBaseTransport):
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         await request.aread()
+        try:
+            return await self._attempt(request)
+        except _EXHAUSTIBLE as failure:
+            first: Exception | None = failure
         retrying = self.policy.async_retrying(request)
         try:
             async for attempt in retrying:
                 with attempt:
-                    response = await self.inner.handle_async_request(request)
-                    await response.aread()
-                    _raise_if_retryable(response)
+                    first, replay = None, first
+                    if replay is not None:
+                        raise replay
+                    response = await self._attempt(request)
         except _EXHAUSTIBLE as exhausted:
             return _give_up(request, retrying, exhausted)
+        return response
+
+    async def _attempt(self, request: httpx.Request) -> httpx.Response:
+        response = await self.inner.handle_async_request(request)
+        await response.aread()
+        _raise_if_retryable(response)
         return response
 
     async def aclose(self) -> None:
