@@ -2,12 +2,14 @@
 
 Single-process servers keep the clock's offset, the faults, the journal and the rate counters in memory
 (fast, and correct for one process). With `MockConfig.shared_state` they live in the database instead
-(`store.SharedState`), so several worker processes on one database behave as one server.
+(`store.SharedState`), the journal in a file beside it (`journal.FileJournal`), so several worker
+processes on one database behave as one server.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from flask import current_app
@@ -15,7 +17,7 @@ from flask import current_app
 from mockserver.clock import Clock
 from mockserver.config import MockConfig
 from mockserver.faults import Faults
-from mockserver.journal import Journal
+from mockserver.journal import FileJournal, Journal
 from mockserver.ratelimit import RateLimiter
 from mockserver.seed import load_seed
 from mockserver.store import SharedState, Store
@@ -32,6 +34,7 @@ class Runtime:
     limiter: RateLimiter
     faults: Faults
     journal: Journal
+    shared: SharedState | None = None
 
     @classmethod
     def start(cls, config: MockConfig) -> Runtime:
@@ -51,7 +54,8 @@ class Runtime:
         limiter = RateLimiter(
             clock, enabled=config.rate_limits, scale=config.rate_limit_scale, counters=shared
         )
-        return cls(config, seed, store, clock, limiter, Faults(shared), Journal(shared))
+        journal = Journal(FileJournal(Path(f"{store.path}.requests")))
+        return cls(config, seed, store, clock, limiter, Faults(shared), journal, shared)
 
     def reset(self) -> None:
         """Back to the seed: data, tokens, counters, faults and journal (the clock keeps its time)."""
@@ -63,9 +67,15 @@ class Runtime:
     def forget_shared_state(self) -> None:
         """What a fresh server starts with: clock offset, faults, journal and counters gone from the
         database (the data stays). Run once by whatever starts the worker processes."""
-        SharedState(self.store).forget()
+        if self.shared is None:
+            raise ValueError("this server keeps its state in memory (MockConfig.shared_state is off)")
+        self.shared.forget()
+        self.journal.clear()
 
     def close(self) -> None:
+        self.journal.close()
+        if self.shared is not None:
+            self.shared.close()
         self.store.close()
 
 

@@ -14,10 +14,13 @@ import shutil
 import sqlite3
 import tempfile
 import threading
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from mockserver.generation import Generation
 
 try:
     import fcntl
@@ -90,7 +93,8 @@ CREATE TABLE IF NOT EXISTS jobs (
     PRIMARY KEY (tenant_key, job_id)
 );
 -- The server's own state, shared by every process on the database (MockConfig.shared_state):
--- the clock's offset, injected faults, the request journal and the rate-limit counters.
+-- the clock's offset, injected faults and the rate-limit counters (the journal is a file of its own,
+-- mockserver.journal.FileJournal).
 CREATE TABLE IF NOT EXISTS clock (
     id          INTEGER PRIMARY KEY CHECK (id = 1),
     seconds     REAL NOT NULL
@@ -103,17 +107,6 @@ CREATE TABLE IF NOT EXISTS faults (
     remaining   INTEGER NOT NULL,
     latency_ms  INTEGER NOT NULL
 );
-CREATE TABLE IF NOT EXISTS journal (
-    seq         INTEGER PRIMARY KEY AUTOINCREMENT,
-    method      TEXT NOT NULL,
-    path        TEXT NOT NULL,
-    status      INTEGER NOT NULL,
-    code        INTEGER,
-    log_id      TEXT NOT NULL,
-    time        REAL NOT NULL,
-    operation   TEXT,
-    app_id      TEXT
-);
 CREATE TABLE IF NOT EXISTS rate_counters (
     key         TEXT PRIMARY KEY,
     count       INTEGER NOT NULL,
@@ -123,8 +116,7 @@ CREATE TABLE IF NOT EXISTS rate_counters (
 
 TABLES = ("apps", "tokens", "users", "websites", "site_users", "talents", "jobs")
 # The server's state beside the data: not part of a seed, cleared by `Tx.forget_server_state`.
-SERVER_STATE_TABLES = ("clock", "faults", "journal", "rate_counters")
-JOURNAL_COLUMNS = ("method", "path", "status", "code", "log_id", "time", "operation", "app_id")
+SERVER_STATE_TABLES = ("clock", "faults", "rate_counters")
 FAULT_COLUMNS = ("id", "operation", "resource", "code", "remaining", "latency_ms")
 # Resource kinds of the spec's `x-feishu-resource` -> (table, id column).
 RESOURCES = {
@@ -323,26 +315,6 @@ class Tx:
     def clear_faults(self) -> None:
         self.conn.execute("DELETE FROM faults")
 
-    def record(self, entry: Mapping[str, Any], keep: int) -> None:
-        """Adds a journal entry; every `keep // 10` entries, drops all but the last `keep`."""
-        marks = ", ".join("?" * len(JOURNAL_COLUMNS))
-        cursor = self.conn.execute(
-            f"INSERT INTO journal ({', '.join(JOURNAL_COLUMNS)}) VALUES ({marks})",
-            tuple(entry[c] for c in JOURNAL_COLUMNS),
-        )
-        seq = cursor.lastrowid or 0
-        if seq % max(1, keep // 10) == 0:
-            self.conn.execute("DELETE FROM journal WHERE seq <= ?", (seq - keep,))
-
-    def journal(self, keep: int) -> list[dict[str, Any]]:
-        rows = self.conn.execute(
-            f"SELECT {', '.join(JOURNAL_COLUMNS)} FROM journal ORDER BY seq DESC LIMIT ?", (keep,)
-        ).fetchall()
-        return [dict(row) for row in reversed(rows)]
-
-    def clear_journal(self) -> None:
-        self.conn.execute("DELETE FROM journal")
-
     def rate_incr(self, key: str, now: float, expiry: float, amount: int) -> int:
         """Adds `amount` to the counter of a fixed window, starting a new window when it has expired."""
         row = self.conn.execute(
@@ -367,7 +339,7 @@ class Tx:
         return self.conn.execute("DELETE FROM rate_counters WHERE key = ?", (key,)).rowcount
 
     def forget_server_state(self) -> None:
-        """A fresh server: clock offset, faults, journal and rate counters gone (the data stays)."""
+        """A fresh server: clock offset, faults and rate counters gone (the data stays)."""
         for table in SERVER_STATE_TABLES:
             self.conn.execute(f"DELETE FROM {table}")
 
@@ -520,13 +492,16 @@ class Store:
         return conn
 
     @contextmanager
-    def transaction(self, write: bool = True) -> Iterator[Tx]:
+    def transaction(self, write: bool = True, then: Callable[[], None] | None = None) -> Iterator[Tx]:
         """One transaction; writers take the write lock up front (no upgrade deadlocks), readers do not.
+        `then` runs after the commit, while the write lock is still held.
 
         Inside a transaction of the same thread it joins that one (its writes commit or roll back with it).
         """
         conn = self._connection()
         if conn.in_transaction:
+            if then is not None:
+                raise RuntimeError("`then` needs a transaction of its own")
             yield Tx(conn)
             return
         with self._write_lock if write else contextlib.nullcontext():
@@ -537,6 +512,22 @@ class Store:
                 conn.execute("ROLLBACK")
                 raise
             conn.execute("COMMIT")
+            if then is not None:
+                then()
+
+    @contextmanager
+    def statement(self) -> Iterator[Tx]:
+        """The write lock for write statements that SQLite commits one by one (autocommit): one call into
+        SQLite for a one-statement write instead of three (BEGIN IMMEDIATE, the statement, COMMIT), each
+        a GIL release that another thread may keep for a whole switch interval. Inside a transaction it
+        joins that one.
+        """
+        conn = self._connection()
+        if conn.in_transaction:
+            yield Tx(conn)
+            return
+        with self._write_lock:
+            yield Tx(conn)
 
     def read(self) -> Tx:
         """Queries outside a transaction: each statement sees a consistent snapshot of its own.
@@ -562,48 +553,62 @@ class Store:
             shutil.rmtree(self._tempdir, ignore_errors=True)
 
 
+@dataclass(frozen=True)
+class _Snapshot:
+    generation: int
+    clock_offset: float
+    faults: list[dict[str, Any]]
+
+
 class SharedState:
     """The server's own state in the database, for several processes serving one database as one server.
 
-    It is each of `clock.Offsets`, `faults.FaultTable`, `journal.JournalTable` and
-    `ratelimit.CounterTable`; reads take no lock, every write is one transaction.
+    It is each of `clock.Offsets`, `faults.FaultTable` and `ratelimit.CounterTable`. The clock offset
+    and the faults, read on every request and rarely changed, are cached per process behind a
+    `Generation`: the usual request reads neither from SQLite.
     """
 
     def __init__(self, store: Store) -> None:
         self.store = store
+        self._generation = Generation(Path(f"{store.path}.generation"))
+        self._snapshot: _Snapshot | None = None
+
+    def _state(self) -> _Snapshot:
+        generation = self._generation.value()  # before the reads it stamps
+        snapshot = self._snapshot
+        if snapshot is None or snapshot.generation != generation:
+            with self.store.transaction(write=False) as tx:
+                snapshot = _Snapshot(generation, tx.clock_offset(), tx.faults())
+            self._snapshot = snapshot
+        return snapshot
+
+    @contextlib.contextmanager
+    def _changing(self) -> Iterator[Tx]:
+        """A write of the cached state: every process's cache is read again after it."""
+        with self.store.transaction(then=self._generation.bump) as tx:
+            yield tx
 
     def clock_offset(self) -> float:
-        return self.store.read().clock_offset()
+        return self._state().clock_offset
 
     def advance_clock(self, seconds: float) -> float:
-        with self.store.transaction() as tx:
+        with self._changing() as tx:
             return tx.advance_clock(seconds)
 
     def insert_fault(self, fault: Mapping[str, Any]) -> int:
-        with self.store.transaction() as tx:
+        with self._changing() as tx:
             return tx.insert_fault(fault)
 
     def faults(self) -> list[dict[str, Any]]:
-        return self.store.read().faults()
+        return [dict(f) for f in self._state().faults]
 
     def use_fault(self, fault_id: int) -> bool:
-        with self.store.transaction() as tx:
+        with self._changing() as tx:
             return tx.use_fault(fault_id)
 
     def clear_faults(self) -> None:
-        with self.store.transaction() as tx:
+        with self._changing() as tx:
             tx.clear_faults()
-
-    def record(self, entry: Mapping[str, Any], keep: int) -> None:
-        with self.store.transaction() as tx:
-            tx.record(entry, keep)
-
-    def journal(self, keep: int) -> list[dict[str, Any]]:
-        return self.store.read().journal(keep)
-
-    def clear_journal(self) -> None:
-        with self.store.transaction() as tx:
-            tx.clear_journal()
 
     def rate_incr(self, key: str, now: float, expiry: float, amount: int) -> int:
         with self.store.transaction() as tx:
@@ -622,5 +627,8 @@ class SharedState:
         return self.store.transaction()
 
     def forget(self) -> None:
-        with self.store.transaction() as tx:
+        with self._changing() as tx:
             tx.forget_server_state()
+
+    def close(self) -> None:
+        self._generation.close()

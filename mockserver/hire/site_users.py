@@ -7,11 +7,11 @@ user and all of them answer it.
 
 from __future__ import annotations
 
-import secrets
 from collections.abc import Mapping
 from typing import Any
 
 from mockserver.hire.call import Call
+from mockserver.ids import rng
 from mockserver.store import Store
 
 # What a site user answers with (WebsiteUser in the spec); absent values are left out.
@@ -20,7 +20,7 @@ FIELDS = ("user_id", "name", "email", "external_id", "mobile", "mobile_country_c
 
 def new_user_id() -> str:
     """A 19-digit id, as Feishu's are."""
-    return str(10**18 + secrets.randbelow(9 * 10**18))
+    return str(10**18 + rng.randrange(9 * 10**18))
 
 
 def to_site_user(row: Mapping[str, Any]) -> dict[str, Any]:
@@ -34,11 +34,16 @@ def create(store: Store, call: Call) -> dict[str, Any]:
     candidate.update(external_id=external_id, user_id=new_user_id(), created_at=call.now)
     # Latency before the write lock: a slow call must not stall every other writer.
     call.work()
-    with store.transaction() as tx:
-        if tx.insert_site_user_if_absent(call.tenant_key, call.resource_id, candidate):
-            return {"site_user": to_site_user(candidate)}
-        # Not inserted: the key is taken (answer that user, unchanged) or the website does not exist.
-        row = tx.site_user(call.tenant_key, call.resource_id, external_id)
-        if row is None:
-            raise call.not_found()
-        return {"site_user": to_site_user(row)}
+    # The answer first, then the write as the last step: one statement, committed on its own, so the
+    # usual create is a single call into SQLite and a failure before it writes nothing.
+    answer = {"site_user": to_site_user(candidate)}
+    with store.statement() as tx:
+        inserted = tx.insert_site_user_if_absent(call.tenant_key, call.resource_id, candidate)
+    if inserted:
+        return answer
+    # Not inserted: the key is taken (answer that user, unchanged: a site user is never changed, so a
+    # read after the write sees the one that holds the key) or the website does not exist.
+    row = store.read().site_user(call.tenant_key, call.resource_id, external_id)
+    if row is None:
+        raise call.not_found()
+    return {"site_user": to_site_user(row)}

@@ -120,7 +120,7 @@ def test_unexpected_exception_is_1002001_without_traceback_and_writes_nothing(
     def broken(row: object) -> dict[str, object]:
         raise ZeroDivisionError("secret internals")
 
-    # Fails after the INSERT, inside the same transaction: the insert must roll back.
+    # Fails while the answer is built: nothing may be written (the insert comes last, or rolls back).
     monkeypatch.setattr(site_users, "to_site_user", broken)
     r = client.post(SITE_USERS, json=DOC_SITE_USER, headers=bearer(client))
     assert r.status_code == 500
