@@ -16,9 +16,10 @@ from mockserver.seed import SeedError, credentials, load_seed, with_credentials
 from mockserver.server import GunicornServer, WaitressServer, base_url, bind_socket
 
 WAITRESS_THREADS = 8
-# Per gunicorn worker. On 2 cores, 8 threads did no better than 4 at 8 connections (2132 vs 2012 req/s,
-# within the noise), and each extra thread only waits on the GIL and the database's write lock.
-WORKER_THREADS = 4
+# Per gunicorn worker: processes, not threads, give the concurrency. On 2 cores at 32 connections,
+# 2 workers x 4 threads fell to 1058-1634 req/s (GIL convoys: ~60 futex calls per request) where
+# 3 workers x 1 thread held 2379-2669; at 8 connections they were level (2400-2700, within the noise).
+WORKER_THREADS = 1
 
 
 def _serve(args: argparse.Namespace) -> int:
@@ -89,7 +90,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         type=int,
         default=1,
         help="processes; 1 serves on waitress, more on gunicorn (gthread) sharing the database and the"
-        " mock's state (clock, faults, journal, rate counters)",
+        " mock's state (clock, faults, journal, rate counters); for throughput, the cores + 1",
     )
     p.add_argument(
         "--threads",
