@@ -4,7 +4,8 @@
 
 Every request is a real create (auth, validation from the spec, a unique external_id stored in SQLite)
 with rate limits switched off. Prism (`prism mock spec/hire.yaml`) validates and answers the spec's
-example; the bare Flask handler on the same WSGI server is the ceiling. The three run in turn at each
+example; the bare Flask handler on the same WSGI server is the ceiling (gunicorn with the same workers
+and threads when `--mock-args` has `--workers N`, waitress otherwise). The three run in turn at each
 concurrency, in one run, so the ratios compare like with like on a noisy machine.
 """
 
@@ -20,6 +21,7 @@ from pathlib import Path
 import httpx
 
 from benchmarks import servers, wrk
+from mockserver.cli import WAITRESS_THREADS, WORKER_THREADS
 from mockserver.seed import DEFAULT_APP_ID, DEFAULT_APP_SECRET
 
 WEBSITE_ID = "1618209327096"
@@ -41,6 +43,18 @@ def stored_site_users(db: Path) -> int:
         return count
 
 
+def bare_argv(mock_args: str, port: int) -> list[str]:
+    """The ceiling on the mock's own server: waitress (8 threads), or gunicorn with the mock's workers
+    and threads per worker when `--mock-args` has `--workers N`."""
+    serve = argparse.ArgumentParser(add_help=False)
+    serve.add_argument("--workers", type=int, default=1)
+    serve.add_argument("--threads", type=int, default=None)
+    known, _ = serve.parse_known_args(mock_args.split())
+    if known.workers > 1:
+        return servers.bare_flask_argv(port, known.threads or WORKER_THREADS, known.workers)
+    return servers.bare_flask_argv(port, known.threads or WAITRESS_THREADS)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -55,12 +69,11 @@ def main() -> None:
         db = tmp / "mock.db"
         mock_port, prism_port, bare_port = servers.free_port(), servers.free_port(), servers.free_port()
         mock_argv = servers.mock_argv(mock_port, db, "--no-rate-limits", *args.mock_args.split())
+        ceiling_argv = bare_argv(args.mock_args, bare_port)
         targets = [
             stack.enter_context(servers.running("mock", mock_argv, mock_port, tmp / "mock.log")),
             stack.enter_context(servers.running("prism", servers.prism_argv(prism_port), prism_port)),
-            stack.enter_context(
-                servers.running("bare flask", servers.bare_flask_argv(bare_port, 8), bare_port)
-            ),
+            stack.enter_context(servers.running("bare flask", ceiling_argv, bare_port)),
         ]
         token = fetch_token(targets[0].base_url)
         before = stored_site_users(db)

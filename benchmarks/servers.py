@@ -77,7 +77,16 @@ def prism_argv(port: int) -> list[str]:
     return [str(PRISM), "mock", str(SPEC), "--host", HOST, "--port", str(port)]
 
 
-def bare_flask_argv(port: int, threads: int) -> list[str]:
+def bare_flask_argv(port: int, threads: int, workers: int = 1) -> list[str]:
+    """The bare handler on the server the mock runs on: waitress, or with `workers` > 1 gunicorn as
+    `feishu-hire serve --workers` runs it (mockserver.server.GunicornServer)."""
+    if workers > 1:
+        code = (
+            "from benchmarks.bare_flask import create_app;"
+            "from mockserver.server import GunicornServer, bind_socket;"
+            f"GunicornServer(create_app, bind_socket({HOST!r}, {port}), {workers}, {threads}).run()"
+        )
+        return [str(BIN / "python"), "-c", code]
     return [
         str(BIN / "python"),
         "-m",
