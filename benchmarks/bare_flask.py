@@ -1,6 +1,7 @@
 """The ceiling: a bare Flask handler on the same WSGI server as the mock, answering a fixed site user.
 
-No auth, no validation, no storage: what is left is Flask + waitress + the socket.
+No auth, no validation, no storage: what is left is Flask + the WSGI server (waitress, or uWSGI's workers
+importing `app`) + the socket.
 """
 
 from __future__ import annotations
@@ -26,12 +27,16 @@ def create_app() -> Flask:
     return app
 
 
+# What each uWSGI worker imports (benchmarks.servers.bare_flask_argv with workers > 1).
+app = create_app()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--threads", type=int, default=8)
     args = parser.parse_args()
-    serve(create_app(), host="127.0.0.1", port=args.port, threads=args.threads, _quiet=True)
+    serve(app, host="127.0.0.1", port=args.port, threads=args.threads, _quiet=True)
 
 
 if __name__ == "__main__":

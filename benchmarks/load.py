@@ -4,7 +4,7 @@
 
 Every request is a real create (auth, validation from the spec, a unique external_id stored in SQLite)
 with rate limits switched off. Prism (`prism mock spec/hire.yaml`) validates and answers the spec's
-example; the bare Flask handler on the same WSGI server is the ceiling (gunicorn with the same workers
+example; the bare Flask handler on the same WSGI server is the ceiling (uWSGI with the same workers
 and threads when `--mock-args` has `--workers N`, waitress otherwise). The three run in turn at each
 concurrency, in one run, so the ratios compare like with like on a noisy machine.
 """
@@ -44,7 +44,7 @@ def stored_site_users(db: Path) -> int:
 
 
 def bare_argv(mock_args: str, port: int) -> list[str]:
-    """The ceiling on the mock's own server: waitress (8 threads), or gunicorn with the mock's workers
+    """The ceiling on the mock's own server: waitress (8 threads), or uWSGI with the mock's workers
     and threads per worker when `--mock-args` has `--workers N`."""
     serve = argparse.ArgumentParser(add_help=False)
     serve.add_argument("--workers", type=int, default=1)

@@ -36,7 +36,7 @@ class Server:
     process: subprocess.Popen[bytes]
 
     def kill(self, sig: int = signal.SIGTERM) -> None:
-        """Signals the whole process group (gunicorn/prism fork workers)."""
+        """Signals the whole process group (uWSGI and Prism fork workers)."""
         with contextlib.suppress(ProcessLookupError):
             os.killpg(self.process.pid, sig)
         with contextlib.suppress(subprocess.TimeoutExpired):
@@ -78,13 +78,12 @@ def prism_argv(port: int) -> list[str]:
 
 
 def bare_flask_argv(port: int, threads: int, workers: int = 1) -> list[str]:
-    """The bare handler on the server the mock runs on: waitress, or with `workers` > 1 gunicorn as
-    `feishu-hire serve --workers` runs it (mockserver.server.GunicornServer)."""
+    """The bare handler on the server the mock runs on: waitress, or with `workers` > 1 uWSGI exactly as
+    `feishu-hire serve --workers` runs it (mockserver.server.exec_uwsgi)."""
     if workers > 1:
         code = (
-            "from benchmarks.bare_flask import create_app;"
-            "from mockserver.server import GunicornServer, bind_socket;"
-            f"GunicornServer(create_app, bind_socket({HOST!r}, {port}), {workers}, {threads}).run()"
+            "from mockserver.server import bind_socket, exec_uwsgi;"
+            f"exec_uwsgi('benchmarks.bare_flask:app', bind_socket({HOST!r}, {port}), {workers}, {threads})"
         )
         return [str(BIN / "python"), "-c", code]
     return [

@@ -1,4 +1,4 @@
-"""`feishu-hire serve`: the mock on waitress (or gunicorn with `--workers N`), with an embedded default
+"""`feishu-hire serve`: the mock on waitress (or uWSGI with `--workers N`), with an embedded default
 database and seed."""
 
 from __future__ import annotations
@@ -13,13 +13,14 @@ from mockserver.app import create_app
 from mockserver.config import MockConfig, default_db_path
 from mockserver.runtime import Runtime
 from mockserver.seed import SeedError, credentials, load_seed, with_credentials
-from mockserver.server import GunicornServer, WaitressServer, base_url, bind_socket
+from mockserver.server import CONFIG_ENV, WaitressServer, base_url, bind_socket, config_to_json, exec_uwsgi
 
 WAITRESS_THREADS = 8
-# Per gunicorn worker: processes, not threads, give the concurrency. On 2 cores at 32 connections,
-# 2 workers x 4 threads fell to 1058-1634 req/s (GIL convoys: ~60 futex calls per request) where
-# 3 workers x 1 thread held 2379-2669; at 8 connections they were level (2400-2700, within the noise).
+# Per uWSGI worker: processes, not threads, give the concurrency (threads in one process queue on the
+# GIL); uWSGI's router holds the connections, so one thread per worker does not limit the clients.
 WORKER_THREADS = 1
+# The module each uWSGI worker imports after the fork.
+UWSGI_APP = "mockserver.uwsgi_app:app"
 
 
 def _serve(args: argparse.Namespace) -> int:
@@ -61,9 +62,8 @@ def _serve(args: argparse.Namespace) -> int:
     runtime.close()
     sock = bind_socket(args.host, args.port)
     host, port = sock.getsockname()[:2]
-    _announce(base_url(host, port), config, seed, f"gunicorn, {workers} workers x {threads} threads")
-    GunicornServer(lambda: create_app(config), sock, workers, threads).run()
-    return 0
+    _announce(base_url(host, port), config, seed, f"uWSGI, {workers} workers x {threads} threads")
+    exec_uwsgi(UWSGI_APP, sock, workers, threads, {CONFIG_ENV: config_to_json(config)})
 
 
 def _announce(url: str, config: MockConfig, seed: dict[str, Any], how: str) -> None:
@@ -89,7 +89,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         "--workers",
         type=int,
         default=1,
-        help="processes; 1 serves on waitress, more on gunicorn (gthread) sharing the database and the"
+        help="processes; 1 serves on waitress, more on uWSGI sharing the database and the"
         " mock's state (clock, faults, journal, rate counters); for throughput, the cores + 1",
     )
     p.add_argument(
@@ -97,7 +97,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         type=int,
         default=None,
         help=f"threads per process (default: {WAITRESS_THREADS} on waitress,"
-        f" {WORKER_THREADS} per gunicorn worker)",
+        f" {WORKER_THREADS} per uWSGI worker)",
     )
     p.set_defaults(func=_serve)
 

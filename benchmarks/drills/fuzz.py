@@ -2,7 +2,7 @@
 JSON, non-object and non-UTF-8 bodies, bodies over 1 MiB, bad and missing headers, wrong methods and paths
 and malformed HTTP on a raw socket. Zero 5xx, zero tracebacks in any body, and the server still answers.
 
-    .venv/bin/python -m benchmarks.drills.fuzz [--requests 10000] [--seed 0] [--threads 8]
+    .venv/bin/python -m benchmarks.drills.fuzz [--requests 10000] [--seed 0] [--threads 8] [--workers 1]
 
 Rate limits are off (so every request reaches validation). The probes are drawn from `--seed`, so a run
 repeats; so are the schemathesis cases (hypothesis runs with the same seed).
@@ -534,11 +534,12 @@ def probes_for(total: int, seed: int) -> list[Probe]:
     return cases + handmade_probes(total - len(cases), seed)
 
 
-def run(total: int, seed: int, threads: int, logs: Path) -> tuple[Report, int]:
+def run(total: int, seed: int, threads: int, logs: Path, workers: int = 1) -> tuple[Report, int]:
     """Fuzzes a fresh `feishu-hire serve`; answers the report and the unexpected errors in the server's log
     (each logged with its traceback, which never goes into an answer)."""
     probes = probes_for(total, seed)
-    with mock_servers(logs / "mock.db", 1, "--no-rate-limits", logs=logs) as (server,):
+    serve = ("--no-rate-limits", "--workers", str(workers))
+    with mock_servers(logs / "mock.db", 1, *serve, logs=logs) as (server,):
         report = fuzz(server.base_url, probes, threads)
     logged = (logs / "mock-0.log").read_text(errors="replace").count("unexpected error answering")
     return report, logged
@@ -551,14 +552,16 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=10_000)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--threads", type=int, default=8)
+    parser.add_argument("--workers", type=int, default=1, help="`feishu-hire serve --workers`")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="drill-fuzz-") as tmp:
-        report, logged = run(args.requests, args.seed, args.threads, Path(tmp))
+        report, logged = run(args.requests, args.seed, args.threads, Path(tmp), args.workers)
     statuses: dict[str, Counter[str]] = {}
     for o in report.outcomes:
         statuses.setdefault(o.family, Counter())["none" if o.status is None else f"{o.status // 100}xx"] += 1
     sent = len(report.outcomes)
-    print(f"{sent} requests against `feishu-hire serve --no-rate-limits` in {report.seconds:.1f} s")
+    serve = f"feishu-hire serve --no-rate-limits --workers {args.workers}"
+    print(f"{sent} requests against `{serve}` in {report.seconds:.1f} s")
     print(f"{'family':<32}{'sent':>7}{'2xx':>7}{'4xx':>7}{'5xx':>6}{'none':>6}")
     for family, counts in sorted(statuses.items()):
         line = "".join(f"{counts[k]:>{w}}" for k, w in (("2xx", 7), ("4xx", 7), ("5xx", 6), ("none", 6)))

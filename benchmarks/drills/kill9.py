@@ -2,11 +2,13 @@
 every create answered code 0 is stored with the user_id it was answered with, none twice, and
 `PRAGMA integrity_check` says ok.
 
-    .venv/bin/python -m benchmarks.drills.kill9 [--rounds 5] [--threads 32] [--kill-after 2.0]
+    .venv/bin/python -m benchmarks.drills.kill9 [--rounds 5] [--threads 32] [--kill-after 2.0] [--workers 1]
 
-Each round starts `feishu-hire serve` on the database the previous round killed, runs `threads` threads
-creating site users with unique external_ids, sends SIGKILL `kill-after` seconds in, and checks the file
-and the restarted server. Creates that got no answer are in doubt: stored or not, either is correct.
+Each round starts `feishu-hire serve [--workers N]` on the database the previous round killed, runs
+`threads` threads creating site users with unique external_ids, sends SIGKILL to the server's main
+process (uWSGI's master with workers, which must take its workers down with it) `kill-after` seconds in,
+and checks the file and the restarted server. Creates that got no answer are in doubt: stored or not,
+either is correct.
 """
 
 from __future__ import annotations
@@ -74,14 +76,20 @@ def load_until_killed(base_url: str, headers: dict[str, str], prefix: str, threa
         return [a for answers in pool.map(worker, range(threads)) for a in answers]
 
 
-def kill_round(db: Path, index: int, threads: int, kill_after: float, logs: Path | None = None) -> Round:
+def kill_round(
+    db: Path, index: int, threads: int, kill_after: float, *, logs: Path | None = None, workers: int = 1
+) -> Round:
     result = Round()
-    with mock_servers(db, 1, "--no-rate-limits", logs=logs) as (server,):
+    serve = ("--no-rate-limits", "--workers", str(workers))
+    with mock_servers(db, 1, *serve, logs=logs) as (server,):
         headers = bearer(token(server.base_url))
 
         def killer() -> None:
             time.sleep(kill_after)
-            server.kill(signal.SIGKILL)
+            # The main process only, not its group: with workers, the load ends only if they stop
+            # serving on their own when their master dies.
+            server.process.send_signal(signal.SIGKILL)
+            server.process.wait()
 
         began = time.perf_counter()
         timer = threading.Thread(target=killer)
@@ -98,7 +106,7 @@ def kill_round(db: Path, index: int, threads: int, kill_after: float, logs: Path
         else:
             result.refused.append(a)
     # Restart on the same file: the server recovers the WAL; then read the file itself.
-    with mock_servers(db, 1, "--no-rate-limits", logs=logs) as (server,):
+    with mock_servers(db, 1, *serve, logs=logs) as (server,):
         stored = stored_site_users(db)
         with httpx.Client(base_url=server.base_url, timeout=30) as client:
             # The token issued before the kill is still good, and acknowledged creates stay idempotent.
@@ -125,12 +133,15 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--threads", type=int, default=32)
     parser.add_argument("--kill-after", type=float, default=2.0, help="seconds of load before SIGKILL")
+    parser.add_argument("--workers", type=int, default=1, help="`feishu-hire serve --workers`")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="drill-kill9-") as tmp:
         db = Path(tmp) / "mock.db"
-        rounds = [kill_round(db, i, args.threads, args.kill_after) for i in range(args.rounds)]
+        rounds = [
+            kill_round(db, i, args.threads, args.kill_after, workers=args.workers) for i in range(args.rounds)
+        ]
         total = len(stored_site_users(db))
-    load = f"{args.threads} threads creating site users"
+    load = f"{args.threads} threads creating site users on --workers {args.workers}"
     print(f"kill -9 after {args.kill_after:g} s of {load}; restart on the same db")
     header = f"{'round':<6}{'acked':>7}{'in doubt':>9}{'stored':>8}{'missing':>8}{'changed':>8}{'refused':>8}"
     print(header + f"{'dups':>6}{'repeats!=':>10}  integrity")

@@ -8,8 +8,11 @@ frozen clock, so counts are exact; the slow ones run two real `feishu-hire serve
 
 from __future__ import annotations
 
+import contextlib
+import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -112,7 +115,7 @@ def _serve(db: Path, *args: str) -> Server:
         stdout=subprocess.PIPE,
         text=True,
         env={**os.environ, "PYTHONUNBUFFERED": "1"},
-        start_new_session=True,  # gunicorn's workers are stopped with their master's group
+        start_new_session=True,  # uWSGI's workers and router are stopped with their master's group
     )
     assert process.stdout is not None
     for line in process.stdout:
@@ -220,3 +223,95 @@ def test_serve_starts_with_fresh_server_state(tmp_path: Path) -> None:
     finally:
         os.killpg(process.pid, signal.SIGTERM)
         process.wait(15)
+
+
+def _raw(url: str, request: bytes) -> bytes:
+    """One request on a socket of its own, read to the end (the request asks for Connection: close)."""
+    host, port = url.removeprefix("http://").rsplit(":", 1)
+    with socket.create_connection((host, int(port)), timeout=10) as s:
+        s.sendall(request)
+        chunks = []
+        while chunk := s.recv(65536):
+            chunks.append(chunk)
+    return b"".join(chunks)
+
+
+@pytest.mark.slow
+def test_uwsgi_answers_like_waitress(tmp_path: Path) -> None:
+    """The header casing lark-oapi needs, chunked bodies decoded, big bodies refused, bad HTTP a clean 400."""
+    process, url = _serve(tmp_path / "mock.db", "--no-rate-limits")
+    try:
+        headers = bearer(httpx.Client(base_url=url))
+        host = url.removeprefix("http://")
+        envelope = json.dumps({"external_id": "chunked", "name": "C"}).encode()
+        chunked = b"".join(b"%x\r\n%s\r\n" % (len(part), part) for part in (envelope[:5], envelope[5:]))
+        answer = _raw(
+            url,
+            f"POST {SITE_USERS} HTTP/1.1\r\nHost: {host}\r\nAuthorization: {headers['Authorization']}\r\n"
+            "Transfer-Encoding: chunked\r\nConnection: close\r\n\r\n".encode()
+            + chunked
+            + b"0\r\n\r\n",
+        )
+        head, _, payload = answer.partition(b"\r\n\r\n")
+        assert head.startswith(b"HTTP/1.1 200"), answer
+        assert b"\r\nX-Tt-Logid: " in head  # exactly this casing
+        assert json.loads(payload)["data"]["site_user"]["name"] == "C"
+
+        big = b"1" * (2 << 20)
+        for extra in ({"Content-Length": str(len(big))}, {"Transfer-Encoding": "chunked"}):
+            content = big if "Content-Length" in extra else b"%x\r\n%s\r\n0\r\n\r\n" % (len(big), big)
+            request = f"POST {SITE_USERS} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n"
+            request += "".join(f"{k}: {v}\r\n" for k, v in {**headers, **extra}.items())
+            head, _, payload = _raw(url, request.encode() + b"\r\n" + content).partition(b"\r\n\r\n")
+            assert head.startswith(b"HTTP/1.1 400"), head
+            assert json.loads(payload)["code"] == 1002002
+
+        bad_chunk = f"POST {SITE_USERS} HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
+        answer = _raw(url, bad_chunk.encode() + b"ZZ\r\n{}\r\n0\r\n\r\n")
+        assert answer == b"" or answer.startswith(b"HTTP/1.1 400"), answer
+        assert b"Traceback" not in answer
+        # The control plane still sees the client's loopback address, not the router's.
+        assert httpx.get(f"{url}/mock-api/state").status_code == 200
+    finally:
+        os.killpg(process.pid, signal.SIGTERM)
+        process.wait(15)
+
+
+def _gone(pid: int) -> bool:
+    """Exited (or a zombie nobody reaps yet)."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except FileNotFoundError:
+        return True
+    return state in {"Z", "X"}
+
+
+@pytest.mark.slow
+def test_kill_9_of_the_master_stops_its_workers(tmp_path: Path) -> None:
+    process, url = _serve(tmp_path / "mock.db")
+    try:
+        assert httpx.get(f"{url}/mock-api/state").status_code == 200
+        children = [
+            int(p.name)
+            for p in Path("/proc").iterdir()
+            if p.name.isdigit() and _parent(int(p.name)) == process.pid
+        ]
+        assert len(children) == 3, children  # two workers and the HTTP router
+        process.kill()  # the master alone, not its group
+        process.wait(5)
+        deadline = time.monotonic() + 5
+        while not all(_gone(pid) for pid in children) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert all(_gone(pid) for pid in children)
+        with pytest.raises(httpx.TransportError):
+            httpx.get(f"{url}/mock-api/state", timeout=2)
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)
+
+
+def _parent(pid: int) -> int | None:
+    try:
+        return int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1])
+    except (FileNotFoundError, ProcessLookupError):
+        return None
