@@ -230,3 +230,28 @@ def test_serve_workers_need_a_database_file(capsys: pytest.CaptureFixture[str]) 
     assert main(["--port", "0", "--db", ":memory:", "--workers", "2"]) == 2
     assert "needs a database file" in capsys.readouterr().err
     assert main(["--port", "0", "--workers", "0"]) == 2
+
+
+def test_the_workers_get_the_config_serve_built(tmp_path: Path) -> None:
+    """What `serve --workers` hands to uWSGI's workers (as JSON) is the config it built, seed loaded."""
+    from mockserver.clock import Clock
+    from mockserver.server import config_from_json, config_to_json
+
+    seed = with_credentials(load_seed(None), "cli_x", "x-secret")
+    config = MockConfig(
+        db_path=tmp_path / "m.db",
+        seed=seed,
+        rate_limits=False,
+        rate_limit_scale=2.5,
+        admin_token="adm",
+        shared_state=True,
+        json_404=True,
+        max_body_bytes=1000,
+    )
+    again = config_from_json(config_to_json(config))
+    assert again.db_path == str(tmp_path / "m.db")
+    assert again.seed == seed
+    assert (again.rate_limits, again.rate_limit_scale, again.admin_token) == (False, 2.5, "adm")
+    assert (again.shared_state, again.json_404, again.max_body_bytes) == (True, True, 1000)
+    with pytest.raises(ValueError, match="real time"):
+        config_to_json(MockConfig(db_path=tmp_path / "m.db", clock=Clock(start=1.0)))
