@@ -1,6 +1,6 @@
 """Sequential calls/s of our client vs the official lark-oapi SDK vs bare httpx, on one running mock.
 
-    .venv/bin/python -m benchmarks.client_overhead [--calls 500] [--rounds 5]
+    .venv/bin/python -m benchmarks.client_overhead [--calls 500] [--rounds 5] [--mock-args "--workers 2"]
 
 Each contender creates site users with unique external_ids, one call after another, against the same
 mock server (rate limits off). Rounds interleave the contenders (A B C D, A B C D, ...) and the median
@@ -95,11 +95,12 @@ def main() -> None:
     )
     parser.add_argument("--calls", type=int, default=500, help="calls per contender per round")
     parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--mock-args", default="", help="extra `feishu-hire serve` flags, e.g. '--workers 2'")
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory(prefix="bench-client-") as tmp:
         port = servers.free_port()
-        argv = servers.mock_argv(port, Path(tmp) / "mock.db", "--no-rate-limits")
+        argv = servers.mock_argv(port, Path(tmp) / "mock.db", "--no-rate-limits", *args.mock_args.split())
         with servers.running("mock", argv, port, Path(tmp) / "mock.log") as server:
             in_process = create_app(MockConfig(db_path=Path(tmp) / "inproc.db", rate_limits=False))
             contenders: dict[str, Call] = {
