@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -51,3 +55,24 @@ def bearer(
 def body(response: httpx.Response) -> dict[str, Any]:
     answer: dict[str, Any] = response.json()
     return answer
+
+
+ServeProcess = tuple[subprocess.Popen[str], str]
+
+
+def start_server(command: Sequence[str], db: Path, *args: str) -> ServeProcess:
+    """`command --port 0 --db DB ARGS` in a session of its own (so uWSGI's workers and router stop with
+    their master's group); answers the process and its base URL once the server has printed it."""
+    process = subprocess.Popen(
+        [*command, "--port", "0", "--db", str(db), *args],
+        stdout=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+        start_new_session=True,
+    )
+    assert process.stdout is not None
+    for line in process.stdout:
+        if line.strip().startswith("base URL:"):
+            return process, line.split("base URL:")[1].strip()
+    process.kill()
+    raise AssertionError("the server printed no base URL")

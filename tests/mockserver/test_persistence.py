@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import signal
-import subprocess
 import sys
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -16,9 +15,19 @@ import pytest
 from mockserver import MockConfig, create_app
 from mockserver.control import MockControl
 from mockserver.runtime import EXTENSION, Runtime
-from tests.mockserver.helpers import BATCH_UPDATE, EXTERNAL_INFO, SITE_USERS, TOKEN_PATH, ZHANG, bearer, body
+from tests.mockserver.helpers import (
+    BATCH_UPDATE,
+    EXTERNAL_INFO,
+    SITE_USERS,
+    TOKEN_PATH,
+    ZHANG,
+    ServeProcess,
+    bearer,
+    body,
+    start_server,
+)
 
-Server = tuple[subprocess.Popen[str], str]
+Server = ServeProcess
 
 
 def _in_process(db: Path) -> tuple[httpx.Client, Runtime]:
@@ -64,18 +73,7 @@ def test_restart_on_the_same_database_keeps_everything(tmp_path: Path) -> None:
 
 
 def _start(db: Path, *args: str, command: tuple[str, ...] = (sys.executable, "-m", "mockserver")) -> Server:
-    process = subprocess.Popen(
-        [*command, "--port", "0", "--db", str(db), *args],
-        stdout=subprocess.PIPE,
-        text=True,
-        env={**os.environ, "PYTHONUNBUFFERED": "1"},
-    )
-    assert process.stdout is not None
-    for line in process.stdout:
-        if line.strip().startswith("base URL:"):
-            return process, line.split("base URL:")[1].strip()
-    process.kill()
-    raise AssertionError("the server printed no base URL")
+    return start_server(command, db, *args)
 
 
 @pytest.fixture

@@ -38,17 +38,22 @@ from mockserver.seed import JOB_ID, TALENT_ID, WEBSITE_ID
 from tests.mockserver.helpers import LI, WANG, ZHANG
 
 
-def test_lark_oapi_sdk_makes_all_three_calls_over_http(feishu_mock_server: RunningMock) -> None:
-    client = (
+def lark_client(mock: RunningMock) -> lark.Client:
+    """The official SDK pointed at the running mock with its `domain` option."""
+    return (
         lark.Client.builder()
-        .app_id(feishu_mock_server.app_id)
-        .app_secret(feishu_mock_server.app_secret)
-        .domain(feishu_mock_server.base_url)
+        .app_id(mock.app_id)
+        .app_secret(mock.app_secret)
+        .domain(mock.base_url)
         # lark-oapi caches tokens process-wide; a fresh cache keeps other tests' tokens out.
         .cache(LocalCache())
         .log_level(lark.LogLevel.ERROR)
         .build()
     )
+
+
+def test_lark_oapi_sdk_makes_all_three_calls_over_http(feishu_mock_server: RunningMock) -> None:
+    client = lark_client(feishu_mock_server)
     site = client.hire.v1.website_site_user.create(
         CreateWebsiteSiteUserRequest.builder()
         .website_id(WEBSITE_ID)
@@ -108,15 +113,7 @@ def test_lark_oapi_sdk_makes_all_three_calls_over_http(feishu_mock_server: Runni
 
 
 def test_lark_oapi_sees_failures_as_failed_responses(feishu_mock_server: RunningMock) -> None:
-    client = (
-        lark.Client.builder()
-        .app_id(feishu_mock_server.app_id)
-        .app_secret(feishu_mock_server.app_secret)
-        .domain(feishu_mock_server.base_url)
-        .cache(LocalCache())
-        .log_level(lark.LogLevel.ERROR)
-        .build()
-    )
+    client = lark_client(feishu_mock_server)
     feishu_mock_server.control.inject_fault("batch_update_job_manager", code=1002619)
     resp = client.hire.v1.job_manager.batch_update(
         BatchUpdateJobManagerRequest.builder()

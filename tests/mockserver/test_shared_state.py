@@ -13,7 +13,6 @@ import json
 import os
 import signal
 import socket
-import subprocess
 import sys
 import time
 from collections.abc import Iterator
@@ -28,7 +27,7 @@ from mockserver import MockConfig, create_app
 from mockserver.clock import Clock
 from mockserver.control import MockControl
 from mockserver.runtime import EXTENSION, Runtime
-from tests.mockserver.helpers import SITE_USERS, bearer, body
+from tests.mockserver.helpers import SITE_USERS, ServeProcess, bearer, body, start_server
 
 START = 1_700_000_000.0
 
@@ -105,24 +104,12 @@ def test_shared_state_needs_a_database_file() -> None:
         create_app(MockConfig(db_path=":memory:", shared_state=True))
 
 
-Server = tuple[subprocess.Popen[str], str]
+Server = ServeProcess
 
 
 def _serve(db: Path, *args: str) -> Server:
     feishu_hire = str(Path(sys.executable).with_name("feishu-hire"))
-    process = subprocess.Popen(
-        [feishu_hire, "serve", "--port", "0", "--db", str(db), "--workers", "2", "--threads", "2", *args],
-        stdout=subprocess.PIPE,
-        text=True,
-        env={**os.environ, "PYTHONUNBUFFERED": "1"},
-        start_new_session=True,  # uWSGI's workers and router are stopped with their master's group
-    )
-    assert process.stdout is not None
-    for line in process.stdout:
-        if line.strip().startswith("base URL:"):
-            return process, line.split("base URL:")[1].strip()
-    process.kill()
-    raise AssertionError("the server printed no base URL")
+    return start_server([feishu_hire, "serve"], db, "--workers", "2", "--threads", "2", *args)
 
 
 @pytest.fixture
