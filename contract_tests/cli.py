@@ -16,23 +16,15 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from contract_tests.options import TARGET_OPTIONS, as_argv
+
 if TYPE_CHECKING:
     SubParsers = argparse._SubParsersAction[argparse.ArgumentParser]
-
-# Options passed through to the suite's pytest options of the same name (see conftest.py).
-_REPEATABLE = ("website_id", "talent_id", "job_id", "user")
 
 
 def pytest_args(args: argparse.Namespace) -> list[str]:
     """The pytest command line for parsed `contract` arguments."""
-    argv = [str(Path(__file__).parent), "--target", args.target]
-    for name in ("app_id", "app_secret"):
-        value = getattr(args, name)
-        if value is not None:
-            argv += [f"--{name.replace('_', '-')}", value]
-    for name in _REPEATABLE:
-        for value in getattr(args, name):
-            argv += [f"--{name.replace('_', '-')}", value]
+    argv = [str(Path(__file__).parent), *as_argv(vars(args))]
     extra: list[str] = args.pytest_args
     return argv + (extra[1:] if extra[:1] == ["--"] else extra)
 
@@ -50,18 +42,8 @@ def register(sub: SubParsers) -> None:
         description=__doc__,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    p.add_argument("--target", default="mock", help="mock (default), inprocess, http, or a base URL")
-    p.add_argument("--app-id", help="the app's id on the target (default: the mock seed's)")
-    p.add_argument("--app-secret", help="the app's secret on the target")
-    p.add_argument("--website-id", action="append", default=[], help="a website on the target (repeatable)")
-    p.add_argument("--talent-id", action="append", default=[], help="a talent on the target (repeatable)")
-    p.add_argument("--job-id", action="append", default=[], help="a job on the target (repeatable)")
-    p.add_argument(
-        "--user",
-        action="append",
-        default=[],
-        help="open_id=…,union_id=…,user_id=… or an open_id (repeatable)",
-    )
+    for flag, options in TARGET_OPTIONS:
+        p.add_argument(flag, **options)
     p.add_argument(
         "--profile", choices=["ci", "dev", "deep"], help="hypothesis profile (default: ci if CI=true)"
     )

@@ -17,6 +17,7 @@ import pytest
 from hypothesis import HealthCheck, settings
 from hypothesis import core as hypothesis_core
 
+from contract_tests.options import TARGET_OPTIONS
 from contract_tests.targets import Target, given_ids, has_control_plane, is_url, seed_ids, target_names
 from mockserver.clock import Clock
 from mockserver.config import MockConfig
@@ -38,22 +39,8 @@ settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", DEFAULT_PROFILE))
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("contract", "Feishu Hire contract tests")
-    group.addoption(
-        "--target",
-        default="mock",
-        help="mock (in-process and over HTTP, default), inprocess, http, or the base URL of any server",
-    )
-    group.addoption("--app-id", default=None, help="app id on the target (default: the mock seed's)")
-    group.addoption("--app-secret", default=None, help="app secret on the target")
-    group.addoption("--website-id", action="append", default=[], help="a website of the target (repeatable)")
-    group.addoption("--talent-id", action="append", default=[], help="a talent of the target (repeatable)")
-    group.addoption("--job-id", action="append", default=[], help="a job of the target (repeatable)")
-    group.addoption(
-        "--user",
-        action="append",
-        default=[],
-        help="a user of the target: open_id=…,union_id=…,user_id=… or a bare open_id (repeatable)",
-    )
+    for flag, options in TARGET_OPTIONS:
+        group.addoption(flag, **options)
 
 
 def pytest_configure(config: pytest.Config) -> None:
