@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import argparse
 
-from flask import Flask, Response
+from flask import Flask, Response, request
 from waitress import serve
 
 BODY = (
@@ -22,6 +22,9 @@ def create_app() -> Flask:
 
     @app.post("/open-apis/hire/v1/websites/<website_id>/site_users")
     def site_users(website_id: str) -> Response:
+        # Read the body as any real handler does: a uWSGI worker that answers with the body unread
+        # resets the connection, and the router drops the answer with it.
+        request.get_data()
         return Response(BODY, mimetype="application/json", headers={"X-Tt-Logid": "bare"})
 
     return app

@@ -25,6 +25,7 @@ from __future__ import annotations
 import httpx
 from feishu_hire_client import Client
 
+from feishu_hire_kit.client import http
 from feishu_hire_kit.client.auth import DEFERRED_CODES_EXTENSION, TenantTokenAuth
 from feishu_hire_kit.client.errors import (
     AuthError,
@@ -99,7 +100,7 @@ def connect(
     # An undocumented status then raises rather than making `sync()` answer None.
     client = Client(base_url=base_url, timeout=timeout, raise_on_unexpected_status=True)
     client.set_httpx_client(
-        httpx.Client(
+        http.Client(
             base_url=base_url,
             timeout=timeout,
             auth=auth,
@@ -108,7 +109,7 @@ def connect(
         )
     )
     client.set_async_httpx_client(
-        httpx.AsyncClient(
+        http.AsyncClient(
             base_url=base_url,
             timeout=timeout,
             auth=auth,
