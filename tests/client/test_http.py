@@ -76,3 +76,37 @@ def test_connect_builds_its_clients_from_these_classes() -> None:
     client = connect("cli_x", "secret", "http://127.0.0.1:9")
     assert isinstance(client.get_httpx_client(), http.Client)
     assert isinstance(client.get_async_httpx_client(), http.AsyncClient)
+
+
+@pytest.mark.parametrize(
+    "base_url", ["https://open.feishu.cn", "http://127.0.0.1:8080/sandbox/", "http://[::1]:9/a"]
+)
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/open-apis/hire/v1/websites/1618209327096/site_users",
+        "open-apis/hire/v1/jobs/7096318853365369132/managers/batch_update?user_id_type=open_id",
+        "https://other.example/open-apis/x",
+        "/open-apis/%E4%B8%AD/x y",
+    ],
+)
+def test_urls_join_as_httpx_joins_them_first_time_and_every_time(base_url: str, url: str) -> None:
+    ours, theirs = http.Client(base_url=base_url), httpx.Client(base_url=base_url)
+    expected = theirs.build_request("POST", url, params={"page": "2"}).url
+    assert [ours.build_request("POST", url, params={"page": "2"}).url for _ in range(3)] == [expected] * 3
+    assert ours.build_request("GET", httpx.URL(url)).url == theirs.build_request("GET", httpx.URL(url)).url
+
+
+def test_a_new_base_url_is_joined_afresh() -> None:
+    client = http.Client(base_url="http://127.0.0.1:1")
+    assert client.build_request("GET", "/x").url == "http://127.0.0.1:1/x"
+    client.base_url = "http://127.0.0.1:2/sub"  # type: ignore[assignment]  # httpx's setter takes str
+    assert client.build_request("GET", "/x").url == "http://127.0.0.1:2/sub/x"
+
+
+def test_the_url_cache_is_bounded_and_keeps_working_past_its_bound() -> None:
+    client = http.Client(base_url="http://127.0.0.1:1")
+    paths = [f"/open-apis/hire/v1/websites/{n}/site_users" for n in range(http.URL_CACHE_SIZE + 10)]
+    for path in paths + paths[:5]:
+        assert client.build_request("POST", path).url == "http://127.0.0.1:1" + path
+    assert len(client._joined) == http.URL_CACHE_SIZE
