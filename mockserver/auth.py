@@ -65,7 +65,7 @@ def authenticate(store: Store, now: float, authorization: str | None) -> Caller:
         raise FeishuAPIError(MISSING_TOKEN)
     if not token.startswith(("t-", "u-")):
         raise FeishuAPIError(MALFORMED_TOKEN)
-    found = store.read().token(token)
+    found = store.token(token)
     if found is None:
         raise FeishuAPIError(INVALID_TOKEN)
     if found["expires_at"] <= now:

@@ -74,8 +74,6 @@ class Runtime:
 
     def close(self) -> None:
         self.journal.close()
-        if self.shared is not None:
-            self.shared.close()
         self.store.close()
 
 

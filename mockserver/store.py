@@ -117,6 +117,8 @@ CREATE TABLE IF NOT EXISTS rate_counters (
 TABLES = ("apps", "tokens", "users", "websites", "site_users", "talents", "jobs")
 # The server's state beside the data: not part of a seed, cleared by `Tx.forget_server_state`.
 SERVER_STATE_TABLES = ("clock", "faults", "rate_counters")
+# Token rows a process keeps (Store.token); past this many it starts over.
+TOKEN_CACHE_SIZE = 10_000
 FAULT_COLUMNS = ("id", "operation", "resource", "code", "remaining", "latency_ms")
 # Resource kinds of the spec's `x-feishu-resource` -> (table, id column).
 RESOURCES = {
@@ -145,6 +147,9 @@ class Tx:
 
     def __init__(self, conn: sqlite3.Connection) -> None:
         self.conn = conn
+        # Set when the transaction deletes tokens: the store then bumps its generation after the commit,
+        # so no process's token cache (`Store.token`) answers a deleted token.
+        self.forgot_tokens = False
 
     # -- apps and tokens
     def app(self, app_id: str) -> dict[str, Any] | None:
@@ -164,7 +169,8 @@ class Tx:
         )
 
     def prune_tokens(self, expired_before: float) -> None:
-        self.conn.execute("DELETE FROM tokens WHERE expires_at < ?", (expired_before,))
+        if self.conn.execute("DELETE FROM tokens WHERE expires_at < ?", (expired_before,)).rowcount:
+            self.forgot_tokens = True
 
     def token(self, token: str) -> dict[str, Any] | None:
         return _row(self.conn.execute("SELECT * FROM tokens WHERE token = ?", (token,)).fetchone())
@@ -347,6 +353,7 @@ class Tx:
     def wipe(self) -> None:
         for table in TABLES:
             self.conn.execute(f"DELETE FROM {table}")
+        self.forgot_tokens = True
 
     def apply_seed(self, seed: Mapping[str, Any], replace: bool) -> None:
         """Inserts a (validated) seed; `replace` overwrites rows that exist, otherwise they are kept."""
@@ -504,6 +511,10 @@ class Store:
         self._connections: list[sqlite3.Connection] = []
         self._lock = threading.Lock()
         self._write_lock = WriteLock(self.path)
+        # Every process on this database maps it: moved after commits that delete tokens, and by the
+        # shared state (`SharedState`) after changes to what it caches.
+        self.generation = Generation(Path(f"{self.path}.generation"))
+        self._tokens: dict[str, tuple[int, Mapping[str, Any]]] = {}
         conn = self._connection()
         conn.execute("PRAGMA journal_mode = WAL")
         with self.transaction() as tx:
@@ -543,16 +554,20 @@ class Store:
         if conn.in_transaction:
             if then is not None:
                 raise RuntimeError("`then` needs a transaction of its own")
-            yield Tx(conn)
+            yield self._local.tx
             return
         with self._write_lock if write else contextlib.nullcontext():
             conn.execute("BEGIN IMMEDIATE" if write else "BEGIN")
+            tx = self._local.tx = Tx(conn)
             try:
-                yield Tx(conn)
+                yield tx
             except BaseException:
                 conn.execute("ROLLBACK")
                 raise
+            finally:
+                del self._local.tx
             conn.execute("COMMIT")
+            self._committed(tx)
             if then is not None:
                 then()
 
@@ -565,10 +580,31 @@ class Store:
         """
         conn = self._connection()
         if conn.in_transaction:
-            yield Tx(conn)
+            yield self._local.tx
             return
         with self._write_lock:
-            yield Tx(conn)
+            tx = Tx(conn)
+            yield tx
+            self._committed(tx)
+
+    def _committed(self, tx: Tx) -> None:
+        # After the commit and under the write lock, as `Generation` asks of its bumps.
+        if tx.forgot_tokens:
+            self.generation.bump()
+
+    def token(self, token: str) -> Mapping[str, Any] | None:
+        """The token's row, read on every business call: kept per process once read (a row never
+        changes), until the generation moves (tokens were deleted, by this process or another)."""
+        generation = self.generation.value()  # before the read it stamps
+        cached = self._tokens.get(token)
+        if cached is not None and cached[0] == generation:
+            return cached[1]
+        row = self.read().token(token)
+        if row is not None:  # an unknown token may be issued by another process any moment: not kept
+            if len(self._tokens) >= TOKEN_CACHE_SIZE:
+                self._tokens.clear()
+            self._tokens[token] = (generation, row)
+        return row
 
     def read(self) -> Tx:
         """Queries outside a transaction: each statement sees a consistent snapshot of its own.
@@ -591,6 +627,7 @@ class Store:
             self._connections.clear()
         self._local = threading.local()
         self._write_lock.close()
+        self.generation.close()
         if self._tempdir is not None:
             shutil.rmtree(self._tempdir, ignore_errors=True)
 
@@ -612,7 +649,7 @@ class SharedState:
 
     def __init__(self, store: Store) -> None:
         self.store = store
-        self._generation = Generation(Path(f"{store.path}.generation"))
+        self._generation = store.generation
         self._snapshot: _Snapshot | None = None
 
     def _state(self) -> _Snapshot:
@@ -671,6 +708,3 @@ class SharedState:
     def forget(self) -> None:
         with self._changing() as tx:
             tx.forget_server_state()
-
-    def close(self) -> None:
-        self._generation.close()

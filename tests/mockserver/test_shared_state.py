@@ -302,3 +302,21 @@ def _parent(pid: int) -> int | None:
         return int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1])
     except (FileNotFoundError, ProcessLookupError):
         return None
+
+
+def test_a_token_used_in_both_is_refused_by_both_after_a_reset_in_one(pair: list[httpx.Client]) -> None:
+    # Each process keeps the token rows it has read (Store.token); a reset anywhere must reach them.
+    headers = bearer(pair[0])
+    assert [_create(c, headers, f"before-{i}") for i, c in enumerate(pair)] == [0, 0]
+    MockControl(pair[1]).reset()
+    assert [_create(c, headers, f"after-{i}") for i, c in enumerate(pair)] == [99991663, 99991663]
+
+
+def test_a_token_pruned_by_one_is_unknown_to_the_other(pair: list[httpx.Client]) -> None:
+    headers = bearer(pair[0])
+    assert _create(pair[0], headers, "kept-in-the-cache") == 0
+    # Expired a day ago and more: the next token issued anywhere deletes it (auth.KEEP_EXPIRED).
+    MockControl(pair[1]).advance_clock(7200 + 86400 + 1)
+    assert _create(pair[0], headers, "expired") == 99991677
+    bearer(pair[1])
+    assert _create(pair[0], headers, "pruned") == 99991663
