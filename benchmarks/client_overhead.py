@@ -1,6 +1,6 @@
 """Sequential calls/s of our client vs the official lark-oapi SDK vs bare httpx, on one running mock.
 
-    .venv/bin/python -m benchmarks.client_overhead [--calls 500] [--rounds 5] [--mock-args "--workers 2"]
+    .venv/bin/python -m benchmarks.client_overhead [--calls 500] [--rounds 7] [--mock-args "--workers 2"]
 
 Each contender creates site users with unique external_ids, one call after another, against the same
 mock server (rate limits off). Rounds interleave the contenders (A B C D, A B C D, ...) and the median
@@ -25,6 +25,7 @@ from feishu_hire_client.models import CreateWebsiteSiteUserRequestBody
 from lark_oapi.api.hire.v1 import CreateWebsiteSiteUserRequest, WebsiteUser
 
 from benchmarks import servers
+from benchmarks.drills.common import reproduce
 from feishu_hire_kit.client import connect
 from mockserver import MockConfig, create_app
 from mockserver.seed import DEFAULT_APP_ID, DEFAULT_APP_SECRET
@@ -94,7 +95,7 @@ def main() -> None:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--calls", type=int, default=500, help="calls per contender per round")
-    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--rounds", type=int, default=7, help="median of this many rounds (odd)")
     parser.add_argument("--mock-args", default="", help="extra `feishu-hire serve` flags, e.g. '--workers 2'")
     args = parser.parse_args()
 
@@ -125,6 +126,7 @@ def main() -> None:
     print(f"  ours / lark-oapi              {median['ours (socket)'] / median['lark-oapi']:.2f}x")
     print(f"  ours / bare httpx             {median['ours (socket)'] / median['bare httpx']:.2f}x")
     print(f"  in-process / socket (ours)    {median['ours (in-process)'] / median['ours (socket)']:.2f}x")
+    print(f"reproduce: {reproduce('benchmarks.client_overhead')}")
 
 
 if __name__ == "__main__":

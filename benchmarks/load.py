@@ -21,6 +21,7 @@ from pathlib import Path
 import httpx
 
 from benchmarks import servers, wrk
+from benchmarks.drills.common import reproduce
 from mockserver.cli import WAITRESS_THREADS, WORKER_THREADS
 from mockserver.seed import DEFAULT_APP_ID, DEFAULT_APP_SECRET
 
@@ -113,6 +114,7 @@ def main() -> None:
         )
     # wrk counts completed requests only; one cut off by the end of a run may still have been stored.
     print(f"\nmock: {mock_requests} requests answered, {stored} new site users stored (warm-ups included)")
+    print(f"reproduce: {reproduce('benchmarks.load')}")
 
 
 if __name__ == "__main__":
