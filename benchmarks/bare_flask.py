@@ -1,4 +1,5 @@
-"""The ceiling: a bare Flask handler on the same WSGI server as the mock, answering a fixed site user.
+"""The ceiling: a bare Flask handler on the same WSGI server as the mock, answering a fixed site user
+(and a fixed tenant token, so SDKs that fetch one can be pointed at it too).
 
 No auth, no validation, no storage: what is left is Flask + the WSGI server (waitress, or uWSGI's workers
 importing `app`) + the socket.
@@ -15,6 +16,7 @@ BODY = (
     b'{"code":0,"msg":"ok","data":{"site_user":{"user_id":"6960663240925956620",'
     b'"external_id":"6960663240925956621","name":"dan27"}}}'
 )
+TOKEN = b'{"code":0,"msg":"ok","tenant_access_token":"t-bare","expire":7200}'
 
 
 def create_app() -> Flask:
@@ -26,6 +28,11 @@ def create_app() -> Flask:
         # resets the connection, and the router drops the answer with it.
         request.get_data()
         return Response(BODY, mimetype="application/json", headers={"X-Tt-Logid": "bare"})
+
+    @app.post("/open-apis/auth/v3/tenant_access_token/internal")
+    def tenant_access_token() -> Response:
+        request.get_data()
+        return Response(TOKEN, mimetype="application/json")
 
     return app
 

@@ -22,7 +22,6 @@ import httpx
 
 from benchmarks import servers, wrk
 from benchmarks.drills.common import reproduce
-from mockserver.cli import WAITRESS_THREADS, WORKER_THREADS
 from mockserver.seed import DEFAULT_APP_ID, DEFAULT_APP_SECRET
 
 WEBSITE_ID = "1618209327096"
@@ -44,18 +43,6 @@ def stored_site_users(db: Path) -> int:
         return count
 
 
-def bare_argv(mock_args: str, port: int) -> list[str]:
-    """The ceiling on the mock's own server: waitress (8 threads), or uWSGI with the mock's workers
-    and threads per worker when `--mock-args` has `--workers N`."""
-    serve = argparse.ArgumentParser(add_help=False)
-    serve.add_argument("--workers", type=int, default=1)
-    serve.add_argument("--threads", type=int, default=None)
-    known, _ = serve.parse_known_args(mock_args.split())
-    if known.workers > 1:
-        return servers.bare_flask_argv(port, known.threads or WORKER_THREADS, known.workers)
-    return servers.bare_flask_argv(port, known.threads or WAITRESS_THREADS)
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -70,7 +57,7 @@ def main() -> None:
         db = tmp / "mock.db"
         mock_port, prism_port, bare_port = servers.free_port(), servers.free_port(), servers.free_port()
         mock_argv = servers.mock_argv(mock_port, db, "--no-rate-limits", *args.mock_args.split())
-        ceiling_argv = bare_argv(args.mock_args, bare_port)
+        ceiling_argv = servers.bare_flask_argv_like(args.mock_args, bare_port)
         targets = [
             stack.enter_context(servers.running("mock", mock_argv, mock_port, tmp / "mock.log")),
             stack.enter_context(servers.running("prism", servers.prism_argv(prism_port), prism_port)),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import contextlib
 import os
 import signal
@@ -14,6 +15,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
+
+from mockserver.cli import WAITRESS_THREADS, WORKER_THREADS
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
@@ -95,3 +98,15 @@ def bare_flask_argv(port: int, threads: int, workers: int = 1) -> list[str]:
         "--threads",
         str(threads),
     ]
+
+
+def bare_flask_argv_like(mock_args: str, port: int) -> list[str]:
+    """The ceiling on the server the mock runs on with `mock_args` (`feishu-hire serve` flags): waitress
+    with its threads, or uWSGI with the mock's workers and threads per worker for `--workers N`."""
+    serve = argparse.ArgumentParser(add_help=False)
+    serve.add_argument("--workers", type=int, default=1)
+    serve.add_argument("--threads", type=int, default=None)
+    known, _ = serve.parse_known_args(mock_args.split())
+    if known.workers > 1:
+        return bare_flask_argv(port, known.threads or WORKER_THREADS, known.workers)
+    return bare_flask_argv(port, known.threads or WAITRESS_THREADS)
