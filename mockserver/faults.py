@@ -125,7 +125,10 @@ class Faults:
         """
         ids = list(resource_ids)
         while True:
-            fault = next((f for f in self.list_faults() if f.matches(operation_id, ids)), None)
+            rows = self._table.faults()
+            if not rows:
+                return None
+            fault = next((f for f in (Fault(**row) for row in rows) if f.matches(operation_id, ids)), None)
             if fault is None or self._table.use_fault(fault.id):
                 return fault
 

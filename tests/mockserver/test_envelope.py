@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import http.client
+import io
 import json
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
@@ -130,3 +132,45 @@ def test_unexpected_exception_is_1002001_without_traceback_and_writes_nothing(
     assert "Traceback" not in r.text
     assert "secret internals" not in r.text
     assert feishu_mock.control.state()["tenants"]["sandbox"]["site_users"] == []
+
+
+def test_a_body_shorter_than_its_content_length_is_1002002(feishu_mock: InProcessMock) -> None:
+    # What a server hands over when the client hangs up part way; no HTTP client sends it, so the WSGI
+    # app is called directly. The part that came is valid JSON: it must still not be taken.
+    client = httpx.Client(transport=httpx.WSGITransport(app=feishu_mock.app), base_url="http://feishu.mock")
+    sent = b'{"external_id": "cut"}'
+    environ = {
+        "REQUEST_METHOD": "POST",
+        "PATH_INFO": SITE_USERS,
+        "SERVER_NAME": "feishu.mock",
+        "SERVER_PORT": "80",
+        "SERVER_PROTOCOL": "HTTP/1.1",
+        "wsgi.url_scheme": "http",
+        "wsgi.input": io.BytesIO(sent),
+        "CONTENT_LENGTH": str(len(sent) + 10),
+        "HTTP_AUTHORIZATION": bearer(client)["Authorization"],
+    }
+    answers: list[str] = []
+
+    def start_response(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
+        answers.append(status)
+
+    payload = b"".join(feishu_mock.app(environ, start_response))
+    assert answers == ["400 BAD REQUEST"]
+    violation = json.loads(payload)["error"]["field_violations"][0]
+    assert (
+        violation["description"]
+        == f"the body ended after {len(sent)} of its {len(sent) + 10} bytes (Content-Length)"
+    )
+    assert body(client.post(SITE_USERS, json={"external_id": "cut"}, headers=bearer(client)))["data"][
+        "site_user"
+    ]
+
+
+def test_a_chunked_body_is_read_whole(feishu_mock_server: RunningMock) -> None:
+    # Over HTTP: waitress decodes the chunks and ends the stream (in-process WSGI has no length to go by).
+    with httpx.Client(base_url=feishu_mock_server.base_url) as client:
+        parts = [b'{"external_id": ', b'"chunked", "name": "C"}']
+        r = client.post(SITE_USERS, content=iter(parts), headers=bearer(client))  # no length: chunked
+        assert r.request.headers["Transfer-Encoding"] == "chunked"
+        assert body(r)["data"]["site_user"]["name"] == "C"
