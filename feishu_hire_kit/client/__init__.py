@@ -3,8 +3,8 @@
     client = connect(app_id, app_secret)
     user = create_website_site_user.sync("1618209327096", client=client, body=...)
 
-The returned object is the generated `feishu_hire_client.Client`; its httpx clients (sync and async)
-carry three things:
+The returned object is the generated `feishu_hire_client.Client`; its httpx clients (sync and async) are
+httpx's own, minus two costs per call Feishu's API never needs (http.py), and carry three things:
 - `TenantTokenAuth`: fetches, caches and refreshes the tenant access token (auth.py);
 - a retry transport (retry.py): 99991400 waits `x-ogw-ratelimit-reset`; 1002619, 1002001, 5xx and
   connection errors back off exponentially with jitter; bounded; `retries=None` turns it off;
