@@ -26,8 +26,11 @@ def read_json(request: Request, max_bytes: int) -> Any:
     if length is not None:
         # The usual body: exactly Content-Length bytes, read straight from the server's stream, which
         # ends there (PEP 3333); werkzeug's guarding wrapper cost more than the read.
-        data = request.environ["wsgi.input"].read(length) if length else b""
-        if len(data) != length:  # the client hung up part way
+        try:
+            data = request.environ["wsgi.input"].read(length) if length else b""
+        except OSError as exc:  # uWSGI's stream raises when the client hangs up or goes quiet part way
+            _bad(f"the body could not be read to its Content-Length ({length} bytes): {exc}")
+        if len(data) != length:  # waitress and others end the stream early instead
             _bad(f"the body ended after {len(data)} of its {length} bytes (Content-Length)")
     else:
         # Chunked (the server decoded it and ends the stream) or no length at all (werkzeug reads none).

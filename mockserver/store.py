@@ -554,19 +554,22 @@ class Store:
         if conn.in_transaction:
             if then is not None:
                 raise RuntimeError("`then` needs a transaction of its own")
-            yield self._local.tx
+            yield self._joined(conn)
             return
         with self._write_lock if write else contextlib.nullcontext():
             conn.execute("BEGIN IMMEDIATE" if write else "BEGIN")
             tx = self._local.tx = Tx(conn)
             try:
                 yield tx
+                conn.execute("COMMIT")
             except BaseException:
-                conn.execute("ROLLBACK")
+                # A failed COMMIT (a deferred constraint, a full disk) can leave the transaction open:
+                # this thread's later transactions would join it and never commit.
+                if conn.in_transaction:
+                    conn.execute("ROLLBACK")
                 raise
             finally:
-                del self._local.tx
-            conn.execute("COMMIT")
+                vars(self._local).pop("tx", None)
             self._committed(tx)
             if then is not None:
                 then()
@@ -580,12 +583,18 @@ class Store:
         """
         conn = self._connection()
         if conn.in_transaction:
-            yield self._local.tx
+            yield self._joined(conn)
             return
         with self._write_lock:
             tx = Tx(conn)
             yield tx
             self._committed(tx)
+
+    def _joined(self, conn: sqlite3.Connection) -> Tx:
+        # The transaction this thread has open: the same Tx, so what it marks (forgot_tokens) counts at
+        # its commit. One begun some other way (straight on the connection) gets a Tx of its own.
+        tx: Tx | None = getattr(self._local, "tx", None)
+        return tx if tx is not None else Tx(conn)
 
     def _committed(self, tx: Tx) -> None:
         # After the commit and under the write lock, as `Generation` asks of its bumps.

@@ -6,7 +6,7 @@ needs paid twice. Together they were about half of the client's own time per cal
   answer carries `Set-Cookie` (or the obsolete `Set-Cookie2`, which the jar also reads): what ends up
   in the jar is the same as with httpx's clients.
 - URLs: the generated API functions pass a path, which httpx parses and then joins to `base_url` with a
-  second parse, about 30 us. The joined URL is kept per path (the last `URL_CACHE_SIZE` paths) and
+  second parse, about 30 us. The joined URL is kept per path (up to `URL_CACHE_SIZE` paths) and
   reused while `base_url` stays the same object; it is httpx's own join, done once.
 """
 
@@ -54,7 +54,9 @@ class _FeishuClient:
             return cached[1]
         joined: httpx.URL = self._merge_url(url)  # type: ignore[attr-defined]  # httpx's join
         if len(self._joined) >= URL_CACHE_SIZE:
-            del self._joined[next(iter(self._joined))]  # the oldest
+            # Start over: one atomic call, safe with threads sharing the client (two evicting the
+            # oldest key at once made one of them raise KeyError).
+            self._joined.clear()
         self._joined[url] = (base, joined)
         return joined
 

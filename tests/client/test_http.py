@@ -4,6 +4,8 @@ stdlib jar (feishu_hire_kit/client/http.py)."""
 from __future__ import annotations
 
 import asyncio
+import sys
+from concurrent.futures import ThreadPoolExecutor
 
 import httpx
 import pytest
@@ -107,6 +109,30 @@ def test_a_new_base_url_is_joined_afresh() -> None:
 def test_the_url_cache_is_bounded_and_keeps_working_past_its_bound() -> None:
     client = http.Client(base_url="http://127.0.0.1:1")
     paths = [f"/open-apis/hire/v1/websites/{n}/site_users" for n in range(http.URL_CACHE_SIZE + 10)]
+    sizes = []
     for path in paths + paths[:5]:
         assert client.build_request("POST", path).url == "http://127.0.0.1:1" + path
-    assert len(client._joined) == http.URL_CACHE_SIZE
+        sizes.append(len(client._joined))
+    assert max(sizes) == http.URL_CACHE_SIZE  # filled, and never past the bound
+    assert sizes[-1] < http.URL_CACHE_SIZE  # started over once full
+
+
+def test_threads_sharing_a_client_past_the_url_cache_bound_all_get_their_urls(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # A small bound and a tiny switch interval make the threads evict all the time, and at once.
+    monkeypatch.setattr(http, "URL_CACHE_SIZE", 8)
+    switch = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)
+    client = http.Client(base_url="http://127.0.0.1:1")
+
+    def build(thread: int) -> list[bool]:
+        paths = [f"/open-apis/hire/v1/jobs/{thread}-{i}/managers/batch_update" for i in range(500)]
+        return [client.build_request("POST", p).url == "http://127.0.0.1:1" + p for p in paths]
+
+    try:
+        with ThreadPoolExecutor(8) as pool:
+            results = [ok for oks in pool.map(build, range(8)) for ok in oks]
+    finally:
+        sys.setswitchinterval(switch)
+    assert results == [True] * 4000

@@ -5,6 +5,7 @@ from __future__ import annotations
 import http.client
 import io
 import json
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -134,11 +135,36 @@ def test_unexpected_exception_is_1002001_without_traceback_and_writes_nothing(
     assert feishu_mock.control.state()["tenants"]["sandbox"]["site_users"] == []
 
 
-def test_a_body_shorter_than_its_content_length_is_1002002(feishu_mock: InProcessMock) -> None:
+class _HungUp(io.BytesIO):
+    """uWSGI's stream when the client goes away part way: it raises rather than ending early."""
+
+    def read(self, size: int | None = -1) -> bytes:
+        raise OSError("error during read(32) on wsgi.input")
+
+
+SENT = b'{"external_id": "cut"}'
+
+
+@pytest.mark.parametrize(
+    ("stream", "description"),
+    [
+        (
+            lambda: io.BytesIO(SENT),
+            f"the body ended after {len(SENT)} of its {len(SENT) + 10} bytes (Content-Length)",
+        ),
+        (
+            _HungUp,
+            f"the body could not be read to its Content-Length ({len(SENT) + 10} bytes): error during",
+        ),
+    ],
+    ids=["stream-ends-early", "stream-raises"],
+)
+def test_a_body_cut_short_of_its_content_length_is_1002002(
+    feishu_mock: InProcessMock, stream: Callable[[], io.BytesIO], description: str
+) -> None:
     # What a server hands over when the client hangs up part way; no HTTP client sends it, so the WSGI
     # app is called directly. The part that came is valid JSON: it must still not be taken.
     client = httpx.Client(transport=httpx.WSGITransport(app=feishu_mock.app), base_url="http://feishu.mock")
-    sent = b'{"external_id": "cut"}'
     environ = {
         "REQUEST_METHOD": "POST",
         "PATH_INFO": SITE_USERS,
@@ -146,8 +172,8 @@ def test_a_body_shorter_than_its_content_length_is_1002002(feishu_mock: InProces
         "SERVER_PORT": "80",
         "SERVER_PROTOCOL": "HTTP/1.1",
         "wsgi.url_scheme": "http",
-        "wsgi.input": io.BytesIO(sent),
-        "CONTENT_LENGTH": str(len(sent) + 10),
+        "wsgi.input": stream(),
+        "CONTENT_LENGTH": str(len(SENT) + 10),
         "HTTP_AUTHORIZATION": bearer(client)["Authorization"],
     }
     answers: list[str] = []
@@ -157,14 +183,8 @@ def test_a_body_shorter_than_its_content_length_is_1002002(feishu_mock: InProces
 
     payload = b"".join(feishu_mock.app(environ, start_response))
     assert answers == ["400 BAD REQUEST"]
-    violation = json.loads(payload)["error"]["field_violations"][0]
-    assert (
-        violation["description"]
-        == f"the body ended after {len(sent)} of its {len(sent) + 10} bytes (Content-Length)"
-    )
-    assert body(client.post(SITE_USERS, json={"external_id": "cut"}, headers=bearer(client)))["data"][
-        "site_user"
-    ]
+    assert json.loads(payload)["error"]["field_violations"][0]["description"].startswith(description)
+    assert body(client.post(SITE_USERS, json={"external_id": "cut"}, headers=bearer(client)))["data"]
 
 
 def test_a_chunked_body_is_read_whole(feishu_mock_server: RunningMock) -> None:

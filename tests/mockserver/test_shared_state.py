@@ -212,11 +212,14 @@ def test_serve_starts_with_fresh_server_state(tmp_path: Path) -> None:
         process.wait(15)
 
 
-def _raw(url: str, request: bytes) -> bytes:
-    """One request on a socket of its own, read to the end (the request asks for Connection: close)."""
+def _raw(url: str, request: bytes, hang_up: bool = False) -> bytes:
+    """One request on a socket of its own, read to the end (the request asks for Connection: close);
+    with `hang_up`, the client's side is shut after the request, as a client that goes away."""
     host, port = url.removeprefix("http://").rsplit(":", 1)
     with socket.create_connection((host, int(port)), timeout=10) as s:
         s.sendall(request)
+        if hang_up:
+            s.shutdown(socket.SHUT_WR)
         chunks = []
         while chunk := s.recv(65536):
             chunks.append(chunk)
@@ -252,6 +255,13 @@ def test_uwsgi_answers_like_waitress(tmp_path: Path) -> None:
             head, _, payload = _raw(url, request.encode() + b"\r\n" + content).partition(b"\r\n\r\n")
             assert head.startswith(b"HTTP/1.1 400"), head
             assert json.loads(payload)["code"] == 1002002
+
+        # A body cut short of its Content-Length (the client went away): uWSGI's stream raises.
+        cut = f"POST {SITE_USERS} HTTP/1.1\r\nHost: {host}\r\nAuthorization: {headers['Authorization']}\r\n"
+        cut += "Content-Length: 32\r\nConnection: close\r\n\r\n"
+        answer = _raw(url, cut.encode() + b'{"external_id": "cut"}', hang_up=True)
+        assert answer == b"" or answer.startswith(b"HTTP/1.1 400"), answer
+        assert [(e["status"], e["code"]) for e in MockControl.connect(url).requests()][-1] == (400, 1002002)
 
         bad_chunk = f"POST {SITE_USERS} HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
         answer = _raw(url, bad_chunk.encode() + b"ZZ\r\n{}\r\n0\r\n\r\n")
