@@ -5,7 +5,8 @@
 Each contender creates site users with unique external_ids, one call after another, against the same
 mock server (rate limits off). Rounds interleave the contenders (A B C D, A B C D, ...) and the median
 round counts, so machine noise hits them alike. Also: our client in-process (httpx.WSGITransport,
-no socket) vs the same client over 127.0.0.1; and the ceiling: ours and lark-oapi against the bare Flask
+no socket) vs the same client over 127.0.0.1; the client alone (ours and bare httpx against fixed answers
+inside httpx, no server); and the ceiling: ours and lark-oapi against the bare Flask
 handler on the same server (benchmarks/bare_flask.py), the most any client gets from that server, in a
 second phase once the mock is stopped.
 """
@@ -26,7 +27,7 @@ from feishu_hire_client.api.hire import create_website_site_user
 from feishu_hire_client.models import CreateWebsiteSiteUserRequestBody
 from lark_oapi.api.hire.v1 import CreateWebsiteSiteUserRequest, WebsiteUser
 
-from benchmarks import servers
+from benchmarks import bare_flask, servers
 from benchmarks.drills.common import reproduce
 from feishu_hire_kit.client import connect
 from mockserver import MockConfig, create_app
@@ -65,8 +66,8 @@ def lark_sdk(base_url: str) -> Call:
     return call
 
 
-def bare_httpx(base_url: str) -> Call:
-    http = httpx.Client(base_url=base_url)
+def bare_httpx(base_url: str, transport: httpx.BaseTransport | None = None) -> Call:
+    http = httpx.Client(base_url=base_url, transport=transport)
     token = http.post(
         "/open-apis/auth/v3/tenant_access_token/internal",
         json={"app_id": DEFAULT_APP_ID, "app_secret": DEFAULT_APP_SECRET},
@@ -82,6 +83,18 @@ def bare_httpx(base_url: str) -> Call:
         assert answer.json()["code"] == 0
 
     return call
+
+
+def fixed_answers() -> httpx.MockTransport:
+    """No server: the bare handler's fixed token and site user, answered inside httpx (the client alone)."""
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        request.read()
+        token = request.url.path.endswith("/tenant_access_token/internal")
+        content = bare_flask.TOKEN if token else bare_flask.BODY
+        return httpx.Response(200, content=content, headers={"Content-Type": "application/json"})
+
+    return httpx.MockTransport(answer)
 
 
 def calls_per_second(call: Call, calls: int) -> float:
@@ -112,6 +125,15 @@ def main() -> None:
     parser.add_argument("--mock-args", default="", help="extra `feishu-hire serve` flags, e.g. '--workers 2'")
     args = parser.parse_args()
 
+    # The client alone first (lark-oapi sends through requests, which has no such transport).
+    alone = measure(
+        {
+            "ours (no server)": ours("http://feishu.mock", fixed_answers()),
+            "bare httpx (no server)": bare_httpx("http://feishu.mock", fixed_answers()),
+        },
+        args.rounds,
+        args.calls * 4,
+    )
     results: dict[str, list[float]] = {}
     with tempfile.TemporaryDirectory(prefix="bench-client-") as tmp:
         # Two phases, one server running in each (an idle server beside cost the other a few percent);
@@ -138,6 +160,10 @@ def main() -> None:
                 args.calls,
             )
 
+    own = {name: 1e6 / statistics.median(values) for name, values in alone.items()}
+    print(f"\nthe client alone, fixed answers inside httpx, {args.rounds} rounds x {args.calls * 4} calls")
+    for name, us in own.items():
+        print(f"  {name:<24}{us:>8.0f} µs a call")
     median = {name: statistics.median(values) for name, values in results.items()}
     print(f"\nsequential POST site_users, {args.rounds} rounds x {args.calls} calls, median round")
     for name, value in median.items():
