@@ -587,8 +587,10 @@ class Store:
             return
         with self._write_lock:
             tx = Tx(conn)
-            yield tx
-            self._committed(tx)
+            try:
+                yield tx
+            finally:
+                self._committed(tx)  # each statement committed as it ran, even if the block then failed
 
     def _joined(self, conn: sqlite3.Connection) -> Tx:
         # The transaction this thread has open: the same Tx, so what it marks (forgot_tokens) counts at

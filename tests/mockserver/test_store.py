@@ -56,3 +56,24 @@ def test_a_failed_commit_is_rolled_back_and_the_next_transaction_commits(store: 
     with store.transaction() as tx:
         tx.insert_token("t-kept", tx.app(DEFAULT_APP_ID) or {}, issued_at=0, expires_at=1)
     assert [row[0] for row in conn.execute("SELECT token FROM tokens")] == ["t-kept"]
+
+
+def test_tokens_deleted_by_a_statement_block_that_then_fails_are_forgotten(
+    tmp_path: Path, store: Store
+) -> None:
+    with store.transaction() as tx:
+        tx.insert_token("t-old", tx.app(DEFAULT_APP_ID) or {}, issued_at=0, expires_at=1)
+    other = Store(tmp_path / "m.db")  # another process's cache
+    try:
+        assert other.token("t-old") is not None
+
+        def prune_then_fail() -> None:
+            with store.statement() as tx:
+                tx.prune_tokens(expired_before=2)  # committed at once (autocommit)
+                raise RuntimeError("after the delete")
+
+        with pytest.raises(RuntimeError, match="after the delete"):
+            prune_then_fail()
+        assert other.token("t-old") is None
+    finally:
+        other.close()
