@@ -28,12 +28,11 @@ from feishu_hire_client.models import CreateWebsiteSiteUserRequestBody
 from lark_oapi.api.hire.v1 import CreateWebsiteSiteUserRequest, WebsiteUser
 
 from benchmarks import bare_flask, servers
-from benchmarks.drills.common import reproduce
+from benchmarks.drills.common import SITE_USERS, TOKEN_PATH, reproduce
 from feishu_hire_kit.client import connect
 from mockserver import MockConfig, create_app
-from mockserver.seed import DEFAULT_APP_ID, DEFAULT_APP_SECRET
+from mockserver.seed import DEFAULT_APP_ID, DEFAULT_APP_SECRET, WEBSITE_ID
 
-WEBSITE_ID = "1618209327096"
 Call = Callable[[str], None]
 
 
@@ -69,14 +68,14 @@ def lark_sdk(base_url: str) -> Call:
 def bare_httpx(base_url: str, transport: httpx.BaseTransport | None = None) -> Call:
     http = httpx.Client(base_url=base_url, transport=transport)
     token = http.post(
-        "/open-apis/auth/v3/tenant_access_token/internal",
+        TOKEN_PATH,
         json={"app_id": DEFAULT_APP_ID, "app_secret": DEFAULT_APP_SECRET},
     ).json()["tenant_access_token"]
     headers = {"Authorization": f"Bearer {token}"}
 
     def call(external_id: str) -> None:
         answer = http.post(
-            f"/open-apis/hire/v1/websites/{WEBSITE_ID}/site_users",
+            SITE_USERS,
             json={"external_id": external_id, "name": "bench"},
             headers=headers,
         )
@@ -90,8 +89,7 @@ def fixed_answers() -> httpx.MockTransport:
 
     def answer(request: httpx.Request) -> httpx.Response:
         request.read()
-        token = request.url.path.endswith("/tenant_access_token/internal")
-        content = bare_flask.TOKEN if token else bare_flask.BODY
+        content = bare_flask.TOKEN if request.url.path == TOKEN_PATH else bare_flask.BODY
         return httpx.Response(200, content=content, headers={"Content-Type": "application/json"})
 
     return httpx.MockTransport(answer)
