@@ -1,10 +1,10 @@
 from http import HTTPStatus
-from typing import Any
+from typing import Any, overload
 
 import httpx
 
 from ... import errors
-from ...client import AuthenticatedClient, Client
+from ...client import AuthenticatedClient, Client, RaisingClient
 from ...models.tenant_access_token_request import TenantAccessTokenRequest
 from ...models.tenant_access_token_response import TenantAccessTokenResponse
 from ...types import Response
@@ -54,6 +54,22 @@ def _build_response(
     )
 
 
+@overload
+def sync_detailed(
+    *,
+    client: RaisingClient,
+    body: TenantAccessTokenRequest,
+) -> Response[TenantAccessTokenResponse]: ...
+
+
+@overload
+def sync_detailed(
+    *,
+    client: AuthenticatedClient | Client,
+    body: TenantAccessTokenRequest,
+) -> Response[TenantAccessTokenResponse]: ...
+
+
 def sync_detailed(
     *,
     client: AuthenticatedClient | Client,
@@ -88,6 +104,22 @@ def sync_detailed(
     return _build_response(client=client, response=response)
 
 
+@overload
+def sync(
+    *,
+    client: RaisingClient,
+    body: TenantAccessTokenRequest,
+) -> TenantAccessTokenResponse: ...
+
+
+@overload
+def sync(
+    *,
+    client: AuthenticatedClient | Client,
+    body: TenantAccessTokenRequest,
+) -> TenantAccessTokenResponse | None: ...
+
+
 def sync(
     *,
     client: AuthenticatedClient | Client,
@@ -115,6 +147,22 @@ def sync(
         client=client,
         body=body,
     ).parsed
+
+
+@overload
+async def asyncio_detailed(
+    *,
+    client: RaisingClient,
+    body: TenantAccessTokenRequest,
+) -> Response[TenantAccessTokenResponse]: ...
+
+
+@overload
+async def asyncio_detailed(
+    *,
+    client: AuthenticatedClient | Client,
+    body: TenantAccessTokenRequest,
+) -> Response[TenantAccessTokenResponse]: ...
 
 
 async def asyncio_detailed(
@@ -147,6 +195,22 @@ async def asyncio_detailed(
     response = await client.get_async_httpx_client().request(**kwargs)
 
     return _build_response(client=client, response=response)
+
+
+@overload
+async def asyncio(
+    *,
+    client: RaisingClient,
+    body: TenantAccessTokenRequest,
+) -> TenantAccessTokenResponse: ...
+
+
+@overload
+async def asyncio(
+    *,
+    client: AuthenticatedClient | Client,
+    body: TenantAccessTokenRequest,
+) -> TenantAccessTokenResponse | None: ...
 
 
 async def asyncio(

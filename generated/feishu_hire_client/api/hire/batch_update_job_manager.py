@@ -1,11 +1,11 @@
 from http import HTTPStatus
-from typing import Any
+from typing import Any, overload
 from urllib.parse import quote
 
 import httpx
 
 from ... import errors
-from ...client import AuthenticatedClient, Client
+from ...client import AuthenticatedClient, Client, RaisingClient
 from ...models.batch_update_job_manager_request_body import (
     BatchUpdateJobManagerRequestBody,
 )
@@ -89,6 +89,26 @@ def _build_response(
     )
 
 
+@overload
+def sync_detailed(
+    job_id: str,
+    *,
+    client: RaisingClient,
+    body: BatchUpdateJobManagerRequestBody,
+    user_id_type: UserIdType | Unset = UNSET,
+) -> Response[BatchUpdateJobManagerResponse]: ...
+
+
+@overload
+def sync_detailed(
+    job_id: str,
+    *,
+    client: AuthenticatedClient | Client,
+    body: BatchUpdateJobManagerRequestBody,
+    user_id_type: UserIdType | Unset = UNSET,
+) -> Response[BatchUpdateJobManagerResponse | ErrorResponse]: ...
+
+
 def sync_detailed(
     job_id: str,
     *,
@@ -132,6 +152,26 @@ def sync_detailed(
     return _build_response(client=client, response=response)
 
 
+@overload
+def sync(
+    job_id: str,
+    *,
+    client: RaisingClient,
+    body: BatchUpdateJobManagerRequestBody,
+    user_id_type: UserIdType | Unset = UNSET,
+) -> BatchUpdateJobManagerResponse: ...
+
+
+@overload
+def sync(
+    job_id: str,
+    *,
+    client: AuthenticatedClient | Client,
+    body: BatchUpdateJobManagerRequestBody,
+    user_id_type: UserIdType | Unset = UNSET,
+) -> BatchUpdateJobManagerResponse | ErrorResponse | None: ...
+
+
 def sync(
     job_id: str,
     *,
@@ -168,6 +208,26 @@ def sync(
         body=body,
         user_id_type=user_id_type,
     ).parsed
+
+
+@overload
+async def asyncio_detailed(
+    job_id: str,
+    *,
+    client: RaisingClient,
+    body: BatchUpdateJobManagerRequestBody,
+    user_id_type: UserIdType | Unset = UNSET,
+) -> Response[BatchUpdateJobManagerResponse]: ...
+
+
+@overload
+async def asyncio_detailed(
+    job_id: str,
+    *,
+    client: AuthenticatedClient | Client,
+    body: BatchUpdateJobManagerRequestBody,
+    user_id_type: UserIdType | Unset = UNSET,
+) -> Response[BatchUpdateJobManagerResponse | ErrorResponse]: ...
 
 
 async def asyncio_detailed(
@@ -209,6 +269,26 @@ async def asyncio_detailed(
     response = await client.get_async_httpx_client().request(**kwargs)
 
     return _build_response(client=client, response=response)
+
+
+@overload
+async def asyncio(
+    job_id: str,
+    *,
+    client: RaisingClient,
+    body: BatchUpdateJobManagerRequestBody,
+    user_id_type: UserIdType | Unset = UNSET,
+) -> BatchUpdateJobManagerResponse: ...
+
+
+@overload
+async def asyncio(
+    job_id: str,
+    *,
+    client: AuthenticatedClient | Client,
+    body: BatchUpdateJobManagerRequestBody,
+    user_id_type: UserIdType | Unset = UNSET,
+) -> BatchUpdateJobManagerResponse | ErrorResponse | None: ...
 
 
 async def asyncio(

@@ -1,11 +1,11 @@
 from http import HTTPStatus
-from typing import Any
+from typing import Any, overload
 from urllib.parse import quote
 
 import httpx
 
 from ... import errors
-from ...client import AuthenticatedClient, Client
+from ...client import AuthenticatedClient, Client, RaisingClient
 from ...models.create_talent_external_info_request_body import (
     CreateTalentExternalInfoRequestBody,
 )
@@ -78,6 +78,24 @@ def _build_response(
     )
 
 
+@overload
+def sync_detailed(
+    talent_id: str,
+    *,
+    client: RaisingClient,
+    body: CreateTalentExternalInfoRequestBody,
+) -> Response[CreateTalentExternalInfoResponse]: ...
+
+
+@overload
+def sync_detailed(
+    talent_id: str,
+    *,
+    client: AuthenticatedClient | Client,
+    body: CreateTalentExternalInfoRequestBody,
+) -> Response[CreateTalentExternalInfoResponse | ErrorResponse]: ...
+
+
 def sync_detailed(
     talent_id: str,
     *,
@@ -113,6 +131,24 @@ def sync_detailed(
     return _build_response(client=client, response=response)
 
 
+@overload
+def sync(
+    talent_id: str,
+    *,
+    client: RaisingClient,
+    body: CreateTalentExternalInfoRequestBody,
+) -> CreateTalentExternalInfoResponse: ...
+
+
+@overload
+def sync(
+    talent_id: str,
+    *,
+    client: AuthenticatedClient | Client,
+    body: CreateTalentExternalInfoRequestBody,
+) -> CreateTalentExternalInfoResponse | ErrorResponse | None: ...
+
+
 def sync(
     talent_id: str,
     *,
@@ -141,6 +177,24 @@ def sync(
         client=client,
         body=body,
     ).parsed
+
+
+@overload
+async def asyncio_detailed(
+    talent_id: str,
+    *,
+    client: RaisingClient,
+    body: CreateTalentExternalInfoRequestBody,
+) -> Response[CreateTalentExternalInfoResponse]: ...
+
+
+@overload
+async def asyncio_detailed(
+    talent_id: str,
+    *,
+    client: AuthenticatedClient | Client,
+    body: CreateTalentExternalInfoRequestBody,
+) -> Response[CreateTalentExternalInfoResponse | ErrorResponse]: ...
 
 
 async def asyncio_detailed(
@@ -174,6 +228,24 @@ async def asyncio_detailed(
     response = await client.get_async_httpx_client().request(**kwargs)
 
     return _build_response(client=client, response=response)
+
+
+@overload
+async def asyncio(
+    talent_id: str,
+    *,
+    client: RaisingClient,
+    body: CreateTalentExternalInfoRequestBody,
+) -> CreateTalentExternalInfoResponse: ...
+
+
+@overload
+async def asyncio(
+    talent_id: str,
+    *,
+    client: AuthenticatedClient | Client,
+    body: CreateTalentExternalInfoRequestBody,
+) -> CreateTalentExternalInfoResponse | ErrorResponse | None: ...
 
 
 async def asyncio(

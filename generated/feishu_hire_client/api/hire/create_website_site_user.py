@@ -1,11 +1,11 @@
 from http import HTTPStatus
-from typing import Any
+from typing import Any, overload
 from urllib.parse import quote
 
 import httpx
 
 from ... import errors
-from ...client import AuthenticatedClient, Client
+from ...client import AuthenticatedClient, Client, RaisingClient
 from ...models.create_website_site_user_request_body import (
     CreateWebsiteSiteUserRequestBody,
 )
@@ -76,6 +76,24 @@ def _build_response(
     )
 
 
+@overload
+def sync_detailed(
+    website_id: str,
+    *,
+    client: RaisingClient,
+    body: CreateWebsiteSiteUserRequestBody,
+) -> Response[CreateWebsiteSiteUserResponse]: ...
+
+
+@overload
+def sync_detailed(
+    website_id: str,
+    *,
+    client: AuthenticatedClient | Client,
+    body: CreateWebsiteSiteUserRequestBody,
+) -> Response[CreateWebsiteSiteUserResponse | ErrorResponse]: ...
+
+
 def sync_detailed(
     website_id: str,
     *,
@@ -113,6 +131,24 @@ def sync_detailed(
     return _build_response(client=client, response=response)
 
 
+@overload
+def sync(
+    website_id: str,
+    *,
+    client: RaisingClient,
+    body: CreateWebsiteSiteUserRequestBody,
+) -> CreateWebsiteSiteUserResponse: ...
+
+
+@overload
+def sync(
+    website_id: str,
+    *,
+    client: AuthenticatedClient | Client,
+    body: CreateWebsiteSiteUserRequestBody,
+) -> CreateWebsiteSiteUserResponse | ErrorResponse | None: ...
+
+
 def sync(
     website_id: str,
     *,
@@ -143,6 +179,24 @@ def sync(
         client=client,
         body=body,
     ).parsed
+
+
+@overload
+async def asyncio_detailed(
+    website_id: str,
+    *,
+    client: RaisingClient,
+    body: CreateWebsiteSiteUserRequestBody,
+) -> Response[CreateWebsiteSiteUserResponse]: ...
+
+
+@overload
+async def asyncio_detailed(
+    website_id: str,
+    *,
+    client: AuthenticatedClient | Client,
+    body: CreateWebsiteSiteUserRequestBody,
+) -> Response[CreateWebsiteSiteUserResponse | ErrorResponse]: ...
 
 
 async def asyncio_detailed(
@@ -178,6 +232,24 @@ async def asyncio_detailed(
     response = await client.get_async_httpx_client().request(**kwargs)
 
     return _build_response(client=client, response=response)
+
+
+@overload
+async def asyncio(
+    website_id: str,
+    *,
+    client: RaisingClient,
+    body: CreateWebsiteSiteUserRequestBody,
+) -> CreateWebsiteSiteUserResponse: ...
+
+
+@overload
+async def asyncio(
+    website_id: str,
+    *,
+    client: AuthenticatedClient | Client,
+    body: CreateWebsiteSiteUserRequestBody,
+) -> CreateWebsiteSiteUserResponse | ErrorResponse | None: ...
 
 
 async def asyncio(
