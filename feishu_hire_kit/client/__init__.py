@@ -92,7 +92,9 @@ class FeishuClient(RaisingClient):
 
     def __attrs_post_init__(self) -> None:
         if not self.raise_on_unexpected_status:
-            raise ValueError("a FeishuClient raises on an undocumented status; its API functions rely on it")
+            raise ValueError(
+                "raise_on_unexpected_status must stay True: the API functions of a FeishuClient rely on it"
+            )
         timeout = (self._timeout or httpx.Timeout(None)).as_dict()
         unbounded = "/".join(phase for phase, seconds in timeout.items() if seconds is None)
         if unbounded:
