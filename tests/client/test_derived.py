@@ -4,6 +4,7 @@ from outside, which would drop them, raises."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 import attrs
 import httpx
@@ -85,7 +86,7 @@ def test_setting_an_httpx_client_from_outside_raises_and_names_what_to_do(feishu
 
 @pytest.mark.parametrize("changes", [{"raise_on_unexpected_status": False}, {"httpx_args": {"auth": None}}])
 def test_a_derived_client_that_would_drop_a_guarantee_is_refused(
-    feishu: Feishu, changes: dict[str, object]
+    feishu: Feishu, changes: dict[str, Any]
 ) -> None:
     with pytest.raises(ValueError, match=r"raise_on_unexpected_status|connect\(\)"):
         attrs.evolve(feishu.connect(), **changes)

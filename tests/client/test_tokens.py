@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import threading
 import time
-from collections.abc import Awaitable
 from concurrent.futures import ThreadPoolExecutor
 
 import httpx
@@ -179,32 +178,29 @@ def test_one_auth_serves_one_event_loop_after_another(feishu: Feishu) -> None:
 
 
 class CountingFeishu:
-    """A transport for sync and async clients alike, counting token fetches; a fetch takes `delay`
-    seconds (a thread sleeps, a coroutine awaits), with no lock of its own in the way."""
+    """Transports for sync and async clients, counting token fetches; a fetch takes `delay` seconds
+    (a thread sleeps, a coroutine awaits), with no lock of its own in the way."""
 
     def __init__(self, delay: float) -> None:
         self.delay = delay
         self.fetches = 0
         self.calls: list[str] = []
         self.transport = httpx.MockTransport(self.handle)
+        self.async_transport = httpx.MockTransport(self.async_handle)
 
-    def handle(self, request: httpx.Request) -> httpx.Response | Awaitable[httpx.Response]:
+    def handle(self, request: httpx.Request) -> httpx.Response:
         if request.url.path != token_path():
             self.calls.append(request.headers["Authorization"])
             return answer(JOB_MANAGER_OK)
         self.fetches += 1
-        token = answer({**response_example("tenant_access_token_internal", "ok"), "expire": 7200})
-        try:
-            asyncio.get_running_loop()
-        except RuntimeError:
-            time.sleep(self.delay)
-            return token
+        time.sleep(self.delay)
+        return answer({**response_example("tenant_access_token_internal", "ok"), "expire": 7200})
 
-        async def later() -> httpx.Response:
+    async def async_handle(self, request: httpx.Request) -> httpx.Response:
+        if request.url.path == token_path():
             await asyncio.sleep(self.delay)
-            return token
-
-        return later()
+            self.delay = 0  # the answer below does not sleep again
+        return self.handle(request)
 
 
 def test_threads_and_event_loops_at_once_share_one_token_fetch() -> None:

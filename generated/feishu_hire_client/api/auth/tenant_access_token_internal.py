@@ -45,7 +45,7 @@ def _parse_response(
 
 def _build_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[TenantAccessTokenResponse]:
+) -> Response[TenantAccessTokenResponse | None]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -67,14 +67,14 @@ def sync_detailed(
     *,
     client: AuthenticatedClient | Client,
     body: TenantAccessTokenRequest,
-) -> Response[TenantAccessTokenResponse]: ...
+) -> Response[TenantAccessTokenResponse | None]: ...
 
 
 def sync_detailed(
     *,
     client: AuthenticatedClient | Client,
     body: TenantAccessTokenRequest,
-) -> Response[TenantAccessTokenResponse]:
+) -> Response[Any]:
     """Get a tenant_access_token of a self-built app
 
      Issues a `tenant_access_token` (lifetime at most 2 h, `expire` in seconds). Asked again with more
@@ -162,14 +162,14 @@ async def asyncio_detailed(
     *,
     client: AuthenticatedClient | Client,
     body: TenantAccessTokenRequest,
-) -> Response[TenantAccessTokenResponse]: ...
+) -> Response[TenantAccessTokenResponse | None]: ...
 
 
 async def asyncio_detailed(
     *,
     client: AuthenticatedClient | Client,
     body: TenantAccessTokenRequest,
-) -> Response[TenantAccessTokenResponse]:
+) -> Response[Any]:
     """Get a tenant_access_token of a self-built app
 
      Issues a `tenant_access_token` (lifetime at most 2 h, `expire` in seconds). Asked again with more

@@ -80,7 +80,7 @@ def _parse_response(
 
 def _build_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[BatchUpdateJobManagerResponse | ErrorResponse]:
+) -> Response[BatchUpdateJobManagerResponse | ErrorResponse | None]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -106,7 +106,7 @@ def sync_detailed(
     client: AuthenticatedClient | Client,
     body: BatchUpdateJobManagerRequestBody,
     user_id_type: UserIdType | Unset = UNSET,
-) -> Response[BatchUpdateJobManagerResponse | ErrorResponse]: ...
+) -> Response[BatchUpdateJobManagerResponse | ErrorResponse | None]: ...
 
 
 def sync_detailed(
@@ -115,7 +115,7 @@ def sync_detailed(
     client: AuthenticatedClient | Client,
     body: BatchUpdateJobManagerRequestBody,
     user_id_type: UserIdType | Unset = UNSET,
-) -> Response[BatchUpdateJobManagerResponse | ErrorResponse]:
+) -> Response[Any]:
     """更新职位相关人员 Set a job's recruiter, assistants and hiring managers
 
      Updates the people of a job: recruiter (招聘负责人), assistants (招聘协助人) and hiring managers
@@ -227,7 +227,7 @@ async def asyncio_detailed(
     client: AuthenticatedClient | Client,
     body: BatchUpdateJobManagerRequestBody,
     user_id_type: UserIdType | Unset = UNSET,
-) -> Response[BatchUpdateJobManagerResponse | ErrorResponse]: ...
+) -> Response[BatchUpdateJobManagerResponse | ErrorResponse | None]: ...
 
 
 async def asyncio_detailed(
@@ -236,7 +236,7 @@ async def asyncio_detailed(
     client: AuthenticatedClient | Client,
     body: BatchUpdateJobManagerRequestBody,
     user_id_type: UserIdType | Unset = UNSET,
-) -> Response[BatchUpdateJobManagerResponse | ErrorResponse]:
+) -> Response[Any]:
     """更新职位相关人员 Set a job's recruiter, assistants and hiring managers
 
      Updates the people of a job: recruiter (招聘负责人), assistants (招聘协助人) and hiring managers

@@ -69,7 +69,7 @@ def _parse_response(
 
 def _build_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[CreateTalentExternalInfoResponse | ErrorResponse]:
+) -> Response[CreateTalentExternalInfoResponse | ErrorResponse | None]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -93,7 +93,7 @@ def sync_detailed(
     *,
     client: AuthenticatedClient | Client,
     body: CreateTalentExternalInfoRequestBody,
-) -> Response[CreateTalentExternalInfoResponse | ErrorResponse]: ...
+) -> Response[CreateTalentExternalInfoResponse | ErrorResponse | None]: ...
 
 
 def sync_detailed(
@@ -101,7 +101,7 @@ def sync_detailed(
     *,
     client: AuthenticatedClient | Client,
     body: CreateTalentExternalInfoRequestBody,
-) -> Response[CreateTalentExternalInfoResponse | ErrorResponse]:
+) -> Response[Any]:
     """创建人才外部信息 Mark a talent as external
 
      Marks an existing talent as an external talent and records when it was created in the external
@@ -194,7 +194,7 @@ async def asyncio_detailed(
     *,
     client: AuthenticatedClient | Client,
     body: CreateTalentExternalInfoRequestBody,
-) -> Response[CreateTalentExternalInfoResponse | ErrorResponse]: ...
+) -> Response[CreateTalentExternalInfoResponse | ErrorResponse | None]: ...
 
 
 async def asyncio_detailed(
@@ -202,7 +202,7 @@ async def asyncio_detailed(
     *,
     client: AuthenticatedClient | Client,
     body: CreateTalentExternalInfoRequestBody,
-) -> Response[CreateTalentExternalInfoResponse | ErrorResponse]:
+) -> Response[Any]:
     """创建人才外部信息 Mark a talent as external
 
      Marks an existing talent as an external talent and records when it was created in the external

@@ -67,7 +67,7 @@ def _parse_response(
 
 def _build_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[CreateWebsiteSiteUserResponse | ErrorResponse]:
+) -> Response[CreateWebsiteSiteUserResponse | ErrorResponse | None]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -91,7 +91,7 @@ def sync_detailed(
     *,
     client: AuthenticatedClient | Client,
     body: CreateWebsiteSiteUserRequestBody,
-) -> Response[CreateWebsiteSiteUserResponse | ErrorResponse]: ...
+) -> Response[CreateWebsiteSiteUserResponse | ErrorResponse | None]: ...
 
 
 def sync_detailed(
@@ -99,7 +99,7 @@ def sync_detailed(
     *,
     client: AuthenticatedClient | Client,
     body: CreateWebsiteSiteUserRequestBody,
-) -> Response[CreateWebsiteSiteUserResponse | ErrorResponse]:
+) -> Response[Any]:
     """新建招聘官网用户 Create a careers-site user
 
      Registers a user of the given careers site (招聘官网). Afterwards, site deliveries can be created
@@ -196,7 +196,7 @@ async def asyncio_detailed(
     *,
     client: AuthenticatedClient | Client,
     body: CreateWebsiteSiteUserRequestBody,
-) -> Response[CreateWebsiteSiteUserResponse | ErrorResponse]: ...
+) -> Response[CreateWebsiteSiteUserResponse | ErrorResponse | None]: ...
 
 
 async def asyncio_detailed(
@@ -204,7 +204,7 @@ async def asyncio_detailed(
     *,
     client: AuthenticatedClient | Client,
     body: CreateWebsiteSiteUserRequestBody,
-) -> Response[CreateWebsiteSiteUserResponse | ErrorResponse]:
+) -> Response[Any]:
     """新建招聘官网用户 Create a careers-site user
 
      Registers a user of the given careers site (招聘官网). Afterwards, site deliveries can be created
