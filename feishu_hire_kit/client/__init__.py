@@ -71,7 +71,7 @@ __all__ = [
 FEISHU_BASE_URL = "https://open.feishu.cn"
 DEFAULT_TIMEOUT = httpx.Timeout(10.0)
 # httpx arguments a FeishuClient sets itself: passing them in `httpx_args` would drop its safety.
-_OWN_HTTPX_ARGS = frozenset({"auth", "transport", "event_hooks", "base_url"})
+_OWN_HTTPX_ARGS = frozenset({"auth", "transport", "base_url"})
 
 
 @define

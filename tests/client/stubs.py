@@ -71,6 +71,16 @@ def run(mode: str, api: ModuleType, *args: Any, detailed: bool = False, **kwargs
     return asyncio.run(result) if mode == "async" else result
 
 
+class Waits(list[float]):
+    """Records the retry waits instead of sleeping them."""
+
+    def policy(self, **overrides: Any) -> RetryPolicy:
+        async def record(seconds: float) -> None:
+            self.append(seconds)
+
+        return RetryPolicy(sleep=self.append, async_sleep=record, **overrides)
+
+
 @dataclass
 class Feishu:
     """The stubbed platform: a token endpoint issuing t-…-1, t-…-2, … and business routes."""

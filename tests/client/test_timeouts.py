@@ -11,13 +11,12 @@ import socket
 import threading
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any
 
 import httpx
 import pytest
 from feishu_hire_client.api.hire import batch_update_job_manager
 
-from feishu_hire_kit.client import RetryPolicy, connect
+from feishu_hire_kit.client import connect
 from feishu_hire_kit.client.errors import token_path
 from mockserver.pytest_plugin import RunningMock
 from tests.client.stubs import (
@@ -25,6 +24,7 @@ from tests.client.stubs import (
     APP_SECRET,
     BASE_URL,
     JOB_ID,
+    Waits,
     answer,
     job_manager_body,
     response_example,
@@ -33,16 +33,6 @@ from tests.client.stubs import (
 
 TOKEN_OPERATION = "tenant_access_token_internal"
 JOB_MANAGER_OK = response_example("batch_update_job_manager")
-
-
-class Waits(list[float]):
-    """Records the retry waits instead of sleeping them."""
-
-    def policy(self, **overrides: Any) -> RetryPolicy:
-        async def record(seconds: float) -> None:
-            self.append(seconds)
-
-        return RetryPolicy(sleep=self.append, async_sleep=record, **overrides)
 
 
 class SilentServer:
