@@ -28,6 +28,7 @@ from feishu_hire_client.models.tenant_access_token_request import TenantAccessTo
 from feishu_hire_client.models.tenant_access_token_response import TenantAccessTokenResponse
 
 from feishu_hire_kit.client.errors import error_from_response, raise_for_feishu, token_path
+from feishu_hire_kit.client.http import JSON_UTF8
 
 logger = logging.getLogger(__package__)
 
@@ -203,6 +204,7 @@ class TenantTokenAuth(httpx.Auth):
             "POST",
             request.url.copy_with(path=prefix + token_path(), query=None),
             json=body.to_dict(),
+            headers={"Content-Type": JSON_UTF8},
             extensions=extensions,
         )
 

@@ -24,7 +24,8 @@ from httpx._types import CookieTypes  # the type of httpx's own `cookies` argume
 from feishu_hire_kit.client.errors import error_from_response
 
 _JSON = "application/json"
-_JSON_UTF8 = "application/json; charset=utf-8"
+JSON_UTF8 = "application/json; charset=utf-8"
+"""The Content-Type Feishu's docs ask of calls with a JSON body."""
 _SETS_COOKIES = ("set-cookie", "set-cookie2")
 URL_CACHE_SIZE = 1024
 
@@ -53,7 +54,7 @@ class _FeishuClient:
         request: httpx.Request = super().build_request(method, self._join(url), **kwargs)  # type: ignore[misc]
         headers = request.headers
         if headers.get("Content-Type") == _JSON:
-            headers["Content-Type"] = _JSON_UTF8
+            headers["Content-Type"] = JSON_UTF8
         return request
 
     def _join(self, url: httpx.URL | str) -> httpx.URL | str:
