@@ -45,7 +45,8 @@ class _Token:
 class _Fetch:
     """One token fetch in progress. Threads and coroutines of any event loop wait for its outcome."""
 
-    def __init__(self) -> None:
+    def __init__(self, loop: asyncio.AbstractEventLoop | None) -> None:
+        self.loop = loop  # the event loop of the coroutine fetching, None for a thread
         self._lock = threading.Lock()
         self._done = threading.Event()
         self._futures: list[tuple[asyncio.AbstractEventLoop, asyncio.Future[None]]] = []
@@ -62,6 +63,12 @@ class _Fetch:
                 loop.call_soon_threadsafe(_resolve, future)
 
     def wait(self) -> None:
+        if self.loop is not None and self.loop is _running_loop():
+            # This thread runs the loop whose coroutine fetches: blocking here, it never would.
+            raise RuntimeError(
+                "a sync call inside a running event loop waits for a token that a coroutine of the "
+                "same loop is fetching: use the async functions (`asyncio`, `asyncio_detailed`) there"
+            )
         self._done.wait()
 
     async def async_wait(self) -> None:
@@ -72,6 +79,13 @@ class _Fetch:
             future: asyncio.Future[None] = loop.create_future()
             self._futures.append((loop, future))
         await future
+
+
+def _running_loop() -> asyncio.AbstractEventLoop | None:
+    try:
+        return asyncio.get_running_loop()
+    except RuntimeError:
+        return None
 
 
 def _resolve(future: asyncio.Future[None]) -> None:
@@ -136,7 +150,7 @@ class TenantTokenAuth(httpx.Auth):
         for first in (True, False):
             token = self._cached(stale)
             while token is None:
-                token, fetch, mine = self._join(stale)
+                token, fetch, mine = self._join(stale, asyncio.get_running_loop())
                 if fetch is None:
                     break
                 if not mine:
@@ -165,15 +179,18 @@ class TenantTokenAuth(httpx.Auth):
             return None
         return token
 
-    def _join(self, stale: _Token | None) -> tuple[_Token | None, _Fetch | None, bool]:
-        """(a usable token, None, False), or the fetch to wait for and whether this caller makes it."""
+    def _join(
+        self, stale: _Token | None, loop: asyncio.AbstractEventLoop | None = None
+    ) -> tuple[_Token | None, _Fetch | None, bool]:
+        """(a usable token, None, False), or the fetch to wait for and whether this caller makes it
+        (from a coroutine of `loop`, or from a thread when None)."""
         with self._lock:
             token = self._cached(stale)
             if token is not None:
                 return token, None, False
             if self._fetch is not None:
                 return None, self._fetch, False
-            self._fetch = _Fetch()
+            self._fetch = _Fetch(loop)
             return None, self._fetch, True
 
     def _finish(self, fetch: _Fetch, token: _Token | None) -> None:

@@ -8,6 +8,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 
 import httpx
+import pytest
 from feishu_hire_client.api.hire import batch_update_job_manager
 
 from feishu_hire_kit.client import FeishuClient, TenantTokenAuth, connect
@@ -244,3 +245,22 @@ def test_threads_and_event_loops_at_once_share_one_token_fetch() -> None:
     assert feishu.fetches == 1
     assert len(feishu.calls) == loops * per_loop + threads
     assert len(set(feishu.calls)) == 1
+
+
+def test_a_sync_call_waiting_on_its_own_loops_fetch_raises_instead_of_hanging(feishu: Feishu) -> None:
+    feishu.token_delay = 0.2
+    feishu.route("batch_update_job_manager", *[answer(JOB_MANAGER_OK)] * 2)
+    client = feishu.connect()
+
+    async def mixed() -> None:
+        fetching = asyncio.create_task(
+            batch_update_job_manager.asyncio(JOB_ID, client=client, body=job_manager_body())
+        )
+        await asyncio.sleep(0.05)  # the task is fetching the token now
+        with pytest.raises(RuntimeError, match="use the async functions"):
+            batch_update_job_manager.sync(JOB_ID, client=client, body=job_manager_body())
+        await fetching
+
+    asyncio.run(mixed())
+
+    assert feishu.token_route.call_count == 1
