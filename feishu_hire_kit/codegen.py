@@ -74,6 +74,7 @@ def render(into: Path) -> Path:
         sys.executable, "-m", "openapi_python_client", "generate",
         "--path", str(spec),
         "--config", str(spec.with_name("generator-config.yaml")),
+        "--custom-template-path", str(spec.with_name("generator-templates")),
         "--meta", "none",
         "--fail-on-warning",
         "--output-path", str(out),

@@ -108,6 +108,12 @@ class Operation:
         return fields
 
     @property
+    def resend_safe(self) -> bool:
+        """`x-feishu-resend-safe`: a repeat of a call that may have reached Feishu ends in the same
+        state, so a client may resend it after a timeout or a 5xx. Undeclared means not safe."""
+        return self.raw.get("x-feishu-resend-safe") is True
+
+    @property
     def resource(self) -> dict[str, Any] | None:
         resource: dict[str, Any] | None = self.raw.get("x-feishu-resource")
         return resource
