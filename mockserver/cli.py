@@ -16,7 +16,7 @@ import socket
 import sqlite3
 import sys
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import yaml
 
@@ -215,8 +215,15 @@ def _serve(args: argparse.Namespace) -> int:
     except UsageError as exc:
         print(f"feishu-hire serve: {exc}", file=sys.stderr)
         return 2
-    _announce(args, port, config, seed, f"granian, {workers} worker process{'es' if workers > 1 else ''}")
-    serve_granian(args.host, port, workers, client_timeout=args.client_timeout, env=env)
+    how = f"granian, {workers} worker process{'es' if workers > 1 else ''}"
+    serve_granian(
+        args.host,
+        port,
+        workers,
+        client_timeout=args.client_timeout,
+        env=env,
+        on_ready=lambda: _announce(args, port, config, seed, how),
+    )
     return 0
 
 
@@ -265,7 +272,17 @@ def _announce(
         )
 
 
+def _one_line_errors(parser: argparse.ArgumentParser) -> None:
+    """A mistaken option is one line (argparse's default adds the whole usage above it)."""
+
+    def error(message: str) -> NoReturn:
+        parser.exit(2, f"{parser.prog}: {message} (see --help)\n")
+
+    parser.error = error  # type: ignore[method-assign]
+
+
 def add_arguments(p: argparse.ArgumentParser) -> None:
+    _one_line_errors(p)
     p.add_argument(
         "--host", default="127.0.0.1", help="address to listen on (default: %(default)s; 0.0.0.0 for all)"
     )

@@ -78,20 +78,19 @@ class BodyTooSlow(Exception):
     pass
 
 
-async def _read_body(proto: HTTPProtocol, max_bytes: int) -> tuple[bytes, bool]:
+async def _read_body(proto: HTTPProtocol, max_bytes: int) -> bytes:
     """The body, at most `max_bytes` + 1 of it (enough for the app to refuse it as too big); the rest is
-    read and dropped. The flag says the body was cut."""
+    read and dropped, so a client still sending it reads the answer rather than a reset."""
     parts: list[bytes] = []
     size = 0
     async for chunk in proto:
         if size <= max_bytes:
             parts.append(chunk)
         size += len(chunk)
-    data = b"".join(parts)
-    return data[: max_bytes + 1], size > max_bytes
+    return b"".join(parts)[: max_bytes + 1]
 
 
-def _environ(scope: Any, body: bytes, cut: bool) -> dict[str, Any]:
+def _environ(scope: Any, body: bytes) -> dict[str, Any]:
     host, _, port = scope.server.rpartition(":")
     client_host, _, client_port = scope.client.rpartition(":")
     environ: dict[str, Any] = {
@@ -119,9 +118,9 @@ def _environ(scope: Any, body: bytes, cut: bool) -> dict[str, Any]:
         if key not in ("CONTENT_TYPE", "CONTENT_LENGTH"):
             key = "HTTP_" + key
         environ[key] = f"{environ[key]},{value}" if key in environ else value
-    if "CONTENT_LENGTH" not in environ or not cut:
-        # A cut body keeps the length the client declared (over the limit: the app refuses it unread).
-        environ["CONTENT_LENGTH"] = str(len(body))
+    # A declared length stays as the client sent it: the app refuses a body over the limit unread, and
+    # one that ended short of its length (the client went away) as cut short. A chunked body gets its own.
+    environ.setdefault("CONTENT_LENGTH", str(len(body)))
     return environ
 
 
@@ -137,15 +136,15 @@ class RSGIApp:
         if scope.proto != "http":
             return
         try:
-            body, cut = await asyncio.wait_for(_read_body(proto, self.max_body_bytes), self.client_timeout)
+            body = await asyncio.wait_for(_read_body(proto, self.max_body_bytes), self.client_timeout)
         except TimeoutError:
-            environ = _environ(scope, b"", cut=False)
+            environ = _environ(scope, b"")
             error = refusal(
                 "body", f"the body did not arrive within {self.client_timeout:g} s of the headers"
             )
             self._run(proto, environ, lambda e, s: answer_refusal(error, e, s))
             return
-        self._run(proto, _environ(scope, body, cut), self.wsgi_app)
+        self._run(proto, _environ(scope, body), self.wsgi_app)
 
     @staticmethod
     def _run(proto: HTTPProtocol, environ: dict[str, Any], app: WSGIApp) -> None:

@@ -19,6 +19,7 @@ import signal
 import socket
 import sys
 import threading
+import time
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
@@ -167,10 +168,12 @@ def serve_granian(
     client_timeout: float = CLIENT_TIMEOUT,
     env: Mapping[str, str] | None = None,
     app: str = GRANIAN_APP,
+    on_ready: Callable[[], None] | None = None,
 ) -> None:
     """Serves `app` ("package.module:app", an RSGI app each worker imports after the fork) on granian with
     `workers` processes, `env` added to the environment, until SIGTERM or SIGINT (Ctrl-C): then each
-    worker answers what it has in flight and stops, and any left after a second are killed."""
+    worker answers what it has in flight and stops, and any left after a second are killed.
+    `on_ready` is called (on a thread) once the port takes connections."""
     from granian.constants import HTTPModes, Interfaces, Loops
     from granian.http import HTTP1Settings
     from granian.log import LogLevels
@@ -194,7 +197,22 @@ def serve_granian(
         log_level=LogLevels.warning,
         workers_kill_timeout=1,
     )
+    if on_ready is not None:
+        threading.Thread(target=_when_listening, args=(host, port, on_ready), daemon=True).start()
     server.serve()
+
+
+def _when_listening(host: str, port: int, then: Callable[[], None], seconds: float = 60) -> None:
+    deadline = time.monotonic() + seconds
+    reach = "localhost" if host in ("0.0.0.0", "::", "") else host
+    while time.monotonic() < deadline:
+        try:
+            socket.create_connection((reach, port), 1).close()
+        except OSError:
+            time.sleep(0.02)
+            continue
+        then()
+        return
 
 
 PR_SET_PDEATHSIG = 1
