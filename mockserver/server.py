@@ -52,6 +52,8 @@ CLIENT_TIMEOUT = 10.0
 # below it, and over `rsgi.MAX_HEADER_BYTES`, the app answers 400/1002002.
 SERVER_HEADER_BYTES = 1 << 20
 WAITRESS_THREADS = 8
+# On a stop, the seconds in-flight requests get to be answered before the server closes regardless.
+STOP_GRACE = 0.5
 
 
 class WaitressServer:
@@ -89,7 +91,14 @@ class WaitressServer:
         return base_url(self.host, self.port)
 
     def serve_forever(self) -> None:
-        self._server.run()
+        """Serves in this (the main) thread until SIGTERM or SIGINT (Ctrl-C), then stops as `stop()`."""
+
+        def request_stop(signum: int, frame: object) -> None:
+            self._stopping.set()
+
+        signal.signal(signal.SIGTERM, request_stop)
+        signal.signal(signal.SIGINT, request_stop)
+        self._loop()
 
     def start(self) -> WaitressServer:
         self._thread = threading.Thread(target=self._loop, name="feishu-mock-server", daemon=True)
@@ -101,17 +110,30 @@ class WaitressServer:
         # request (with the trigger pulled to wake the poll) ends it at once.
         server = self._server
         while not self._stopping.is_set():
-            server.asyncore.loop(
-                timeout=server.adj.asyncore_loop_timeout,
-                map=server._map,
-                use_poll=server.adj.asyncore_use_poll,
-                count=1,
-            )
-        server.task_dispatcher.shutdown()
+            self._poll(server.adj.asyncore_loop_timeout)
+        # Stop taking connections; answer the requests already taken, for at most STOP_GRACE seconds.
+        server.del_channel()
+        server.socket.close()
+        deadline = time.monotonic() + STOP_GRACE
+        while self._busy() and time.monotonic() < deadline:
+            self._poll(0.02)
+        server.task_dispatcher.shutdown(timeout=max(0.0, deadline - time.monotonic()))
         server.asyncore.close_all(server._map)
 
+    def _poll(self, timeout: float) -> None:
+        server = self._server
+        server.asyncore.loop(timeout=timeout, map=server._map, use_poll=server.adj.asyncore_use_poll, count=1)
+
+    def _busy(self) -> bool:
+        """A request taken in whole is being answered, or its answer is not all sent."""
+        return any(
+            getattr(channel, "requests", None) or getattr(channel, "total_outbufs_len", 0)
+            for channel in list(self._server._map.values())
+        )
+
     def stop(self, timeout: float = 5.0) -> None:
-        """Stops a server started with `start()`: its loop, its worker threads and its sockets."""
+        """Stops a server started with `start()`: it takes no more connections, answers the requests it
+        has taken (up to `STOP_GRACE` seconds), then closes its worker threads and sockets."""
         self._stopping.set()
         self._server.pull_trigger()
         if self._thread is not None:
@@ -172,7 +194,7 @@ def serve_granian(
 ) -> None:
     """Serves `app` ("package.module:app", an RSGI app each worker imports after the fork) on granian with
     `workers` processes, `env` added to the environment, until SIGTERM or SIGINT (Ctrl-C): then each
-    worker answers what it has in flight and stops, and any left after a second are killed.
+    worker answers what it has in flight and stops; any still running after `STOP_GRACE` are killed.
     `on_ready` is called (on a thread) once the port takes connections."""
     from granian.constants import HTTPModes, Interfaces, Loops
     from granian.http import HTTP1Settings
@@ -195,7 +217,7 @@ def serve_granian(
             header_read_timeout=int(client_timeout * 1000), max_buffer_size=SERVER_HEADER_BYTES
         ),
         log_level=LogLevels.warning,
-        workers_kill_timeout=1,
+        workers_kill_timeout=STOP_GRACE,  # type: ignore[arg-type]  # a float works: it is a join() timeout
     )
     if on_ready is not None:
         threading.Thread(target=_when_listening, args=(host, port, on_ready), daemon=True).start()

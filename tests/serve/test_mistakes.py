@@ -18,7 +18,12 @@ def serve(tmp_path: Path, *args: str, db: Path | None = None) -> subprocess.Comp
     expected to refuse and exit."""
     where = [] if "--db" in args else ["--db", str(db or tmp_path / "var" / "mock.db")]
     return subprocess.run(
-        [FEISHU_HIRE, "serve", *where, *args], capture_output=True, text=True, timeout=30, cwd=tmp_path
+        [FEISHU_HIRE, "serve", *where, *args],
+        check=False,
+        capture_output=True,
+        text=True,
+        timeout=30,
+        cwd=tmp_path,
     )
 
 
