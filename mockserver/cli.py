@@ -33,6 +33,7 @@ from mockserver.server import (
     granian_available,
     serve_granian,
 )
+from mockserver.spec import request_specs
 
 GRANIAN = "granian"
 WAITRESS = "waitress"
@@ -212,6 +213,8 @@ def _serve(args: argparse.Namespace) -> int:
         if config.db_path != ":memory:":
             _seed_database(config, shared=workers > 1)
         env = {CONFIG_ENV: config_to_json(config)}
+        # Read and compile the spec once, here: the workers are forked from this process and find it done.
+        request_specs()
     except UsageError as exc:
         print(f"feishu-hire serve: {exc}", file=sys.stderr)
         return 2
