@@ -40,7 +40,7 @@ class Server:
     process: subprocess.Popen[bytes]
 
     def kill(self, sig: int = signal.SIGTERM) -> None:
-        """Signals the whole process group (uWSGI and Prism fork workers)."""
+        """Signals the whole process group (granian and Prism fork workers)."""
         with contextlib.suppress(ProcessLookupError):
             os.killpg(self.process.pid, sig)
         with contextlib.suppress(subprocess.TimeoutExpired):
