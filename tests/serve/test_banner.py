@@ -4,6 +4,7 @@ the warning off loopback, `--version`, and help texts that match what runs."""
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import signal
 import subprocess
@@ -88,3 +89,31 @@ def test_version_and_help_texts() -> None:
     assert "granian" in top_help
     module_help = _run(str(BIN / "python"), "-m", "mockserver", "--help")
     assert module_help.startswith("usage: python -m mockserver [-h] [--host HOST]")
+
+
+def test_without_granian_it_falls_back_to_waitress_and_says_so(tmp_path: Path) -> None:
+    blocker = tmp_path / "no_granian"
+    blocker.mkdir()
+    (blocker / "granian.py").write_text("raise ImportError('no wheel for this platform')\n")
+    env = {**os.environ, "PYTHONPATH": str(blocker), "PYTHONUNBUFFERED": "1"}
+    process = subprocess.Popen(
+        [str(BIN / "feishu-hire"), "serve", "--port", "0", "--db", str(tmp_path / "m.db")],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+        start_new_session=True,
+    )
+    try:
+        assert process.stdout is not None
+        assert process.stderr is not None
+        first = process.stdout.readline()
+        assert "(waitress, 1 process x 8 threads)" in first
+        url = first.split("serving on ")[1].split()[0]
+        assert httpx.get(f"{url}/mock-api/state", timeout=10).status_code == 200
+        os.killpg(process.pid, signal.SIGTERM)
+        assert process.wait(10) == 0
+        assert "granian (the fast server) is not installed on this machine" in process.stderr.read()
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)
