@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import importlib
 import ipaddress
 import json
 import os
@@ -213,7 +214,9 @@ def _serve(args: argparse.Namespace) -> int:
         if config.db_path != ":memory:":
             _seed_database(config, shared=workers > 1)
         env = {CONFIG_ENV: config_to_json(config)}
-        # Read and compile the spec once, here: the workers are forked from this process and find it done.
+        # Import the app and compile the spec once, here: the workers are forked from this process and
+        # find both done.
+        importlib.import_module("mockserver.app")
         request_specs()
     except UsageError as exc:
         print(f"feishu-hire serve: {exc}", file=sys.stderr)
