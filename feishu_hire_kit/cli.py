@@ -4,6 +4,7 @@ add their own subcommands through `register` functions so this module stays a th
 from __future__ import annotations
 
 import argparse
+import importlib.metadata
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -64,8 +65,16 @@ def _registrars() -> list[Registrar]:
     return found
 
 
+def _version() -> str:
+    try:
+        return importlib.metadata.version("feishu-hire-kit")
+    except importlib.metadata.PackageNotFoundError:  # run from a checkout that was never installed
+        return "(not installed)"
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="feishu-hire", description=__doc__)
+    parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
     sub = parser.add_subparsers(dest="command", required=True)
     for register in _registrars():
         register(sub)

@@ -33,8 +33,11 @@ def spec_path() -> Path:
 
 @functools.cache
 def load_spec() -> dict[str, Any]:
+    # libyaml's safe loader where PyYAML has it: the same document, parsed about 8x faster (every
+    # `feishu-hire serve` and test process starts by reading the spec).
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     with spec_path().open(encoding="utf-8") as f:
-        document: dict[str, Any] = yaml.safe_load(f)
+        document: dict[str, Any] = yaml.load(f, Loader=loader)  # a safe loader, either way
     return document
 
 

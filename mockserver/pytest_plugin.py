@@ -22,7 +22,7 @@ from mockserver.app import create_app
 from mockserver.config import MockConfig
 from mockserver.control import MockControl
 from mockserver.runtime import EXTENSION, Runtime
-from mockserver.seed import DEFAULT_APP_ID, DEFAULT_APP_SECRET
+from mockserver.seed import DEFAULT_APP_ID, DEFAULT_APP_SECRET, credentials
 from mockserver.server import SwappableApp, WaitressServer
 
 IN_PROCESS_BASE_URL = "http://feishu.mock"
@@ -62,13 +62,30 @@ def feishu_mock_config(tmp_path: Path) -> MockConfig:
     return MockConfig(db_path=tmp_path / "feishu-mock.db")
 
 
+def _first_app(app: flask.Flask) -> tuple[str, str]:
+    """The credentials of the first app of the seed the mock was built with (default: `cli_sandbox`)."""
+    runtime: Runtime = app.extensions[EXTENSION]
+    _, app_id, app_secret = credentials(runtime.seed)[0]
+    return app_id, app_secret
+
+
 @pytest.fixture
 def feishu_mock(feishu_mock_config: MockConfig) -> Iterator[InProcessMock]:
+    """The mock in this process, fresh and seeded for each test; no socket, no thread.
+
+    `.transport` (an `httpx.WSGITransport`) and `.base_url` point a client at it; `.client()` gives an
+    `httpx.Client` already pointed; `.app_id` / `.app_secret` are the first app of the seed
+    (`cli_sandbox` / `sandbox-secret` by default); `.control` is the control plane (reset, faults,
+    clock, journal). Configure it by overriding the `feishu_mock_config` fixture."""
     app = create_app(feishu_mock_config)
     transport = httpx.WSGITransport(app=app)
     with httpx.Client(transport=transport, base_url=IN_PROCESS_BASE_URL) as client:
         yield InProcessMock(
-            app, transport, IN_PROCESS_BASE_URL, MockControl(client, feishu_mock_config.admin_token)
+            app,
+            transport,
+            IN_PROCESS_BASE_URL,
+            MockControl(client, feishu_mock_config.admin_token),
+            *_first_app(app),
         )
     _close(app)
 
@@ -86,10 +103,16 @@ def _feishu_mock_waitress() -> Iterator[tuple[WaitressServer, SwappableApp]]:
 def feishu_mock_server(
     feishu_mock_config: MockConfig, _feishu_mock_waitress: tuple[WaitressServer, SwappableApp]
 ) -> Iterator[RunningMock]:
+    """The mock behind a real HTTP server on a free 127.0.0.1 port (for clients that need a URL, such as
+    lark-oapi, and for async clients), fresh and seeded for each test; the server is started once per
+    session.
+
+    `.base_url` is its address; `.app_id` / `.app_secret` are the first app of the seed; `.control` is
+    the control plane. Configure it by overriding the `feishu_mock_config` fixture."""
     server, swappable = _feishu_mock_waitress
     app = create_app(feishu_mock_config)
     swappable.app = app
     with MockControl.connect(server.base_url, feishu_mock_config.admin_token) as control:
-        yield RunningMock(server.base_url, control, app)
+        yield RunningMock(server.base_url, control, app, *_first_app(app))
     swappable.app = flask.Flask("feishu-mock-placeholder")
     _close(app)
