@@ -14,7 +14,7 @@ NOT_IN_CORPUS: set[str] = set()
 
 @pytest.mark.parametrize("mutation", MUTATIONS, ids=[m.id for m in MUTATIONS])
 def test_mutation_is_classified_as_labelled(mutation: Mutation) -> None:
-    old = specdiff.from_raw(mutation.old, "old")
+    old = specdiff.from_raw(mutation.old, "old", validate=False)
     new = specdiff.from_raw(mutation.new, "new")  # the mutated spec is still valid OpenAPI
     changes = specdiff.diff(old, new)
     found = [c for c in changes if c.rule == mutation.rule]
