@@ -66,20 +66,21 @@ def flatten(doc: Document, node: Any, at: str) -> Flat:
 
 
 def _merge(doc: Document, node: Any, at: str, flat: Flat) -> None:
+    """Merges `node` into `flat`: its own keywords first, then its `allOf` parts (the first writer of a
+    keyword wins, whatever the order of the keys in the file)."""
     if not isinstance(node, dict):
         return  # a boolean schema: nothing to compare inside
     for key, value in node.items():
-        if key == "allOf" and isinstance(value, list):
-            for i, part in enumerate(value):
-                _merge(doc, *doc.deref(part, pointer(at, "allOf", i)), flat)
-        elif key == "properties" and isinstance(value, dict):
+        if key == "properties" and isinstance(value, dict):
             for name, sub in value.items():
                 flat.properties.setdefault(name, (sub, pointer(at, "properties", name)))
         elif key == "required" and isinstance(value, list):
             for name in value:
                 flat.required.setdefault(name, pointer(at, "required"))
-        elif key != "$ref":
+        elif key not in ("$ref", "allOf"):
             flat.keywords.setdefault(key, (value, pointer(at, key)))
+    for i, part in enumerate(node.get("allOf") or []):
+        _merge(doc, *doc.deref(part, pointer(at, "allOf", i)), flat)
 
 
 def types(flat: Flat) -> frozenset[str]:

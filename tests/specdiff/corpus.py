@@ -28,8 +28,8 @@ class Mutation:
 
 def _expand(patch: list[dict[str, Any]], aliases: dict[str, str]) -> list[dict[str, Any]]:
     expanded = []
-    for op in patch:
-        op = dict(op)
+    for written in patch:
+        op = dict(written)
         for key in ("path", "from"):
             if key in op:
                 head, sep, tail = str(op[key]).partition("/")
@@ -52,6 +52,6 @@ def mutations() -> list[Mutation]:
     for entry in raw["mutations"]:
         old = jsonpatch.apply_patch(spec(), _expand(entry.get("base", []), raw["aliases"]))
         new = jsonpatch.apply_patch(copy.deepcopy(old), _expand(entry["patch"], raw["aliases"]))
-        operation = entry["operation"] if "operation" in entry else "*"
+        operation = entry.get("operation", "*")
         found.append(Mutation(entry["id"], entry["rule"], entry["severity"], operation, old, new))
     return found

@@ -36,3 +36,13 @@ def test_corpus_covers_every_rule() -> None:
     covered = {m.rule for m in MUTATIONS}
     assert covered <= set(specdiff.RULES)
     assert set(specdiff.RULES) - covered == NOT_IN_CORPUS
+
+
+def test_key_order_and_formatting_are_no_change() -> None:
+    """The same spec written with sorted keys and another YAML style reports nothing."""
+    import yaml
+
+    from tests.specdiff.corpus import spec
+
+    resorted = yaml.safe_load(yaml.safe_dump(spec(), sort_keys=True, default_flow_style=True))
+    assert specdiff.diff(specdiff.from_raw(spec()), specdiff.from_raw(resorted)) == []
