@@ -46,7 +46,8 @@ def install() -> None:
 
 
 def ours(m: Mutation) -> str:
-    changes = specdiff.diff(specdiff.from_raw(m.old, validate=False), specdiff.from_raw(m.new, validate=False))
+    old, new = specdiff.from_raw(m.old, validate=False), specdiff.from_raw(m.new, validate=False)
+    changes = specdiff.diff(old, new)
     if not changes:
         return "missed"
     return "breaking" if specdiff.is_breaking(changes) else "non-breaking"
@@ -81,7 +82,9 @@ def run_one(m: Mutation) -> tuple[Mutation, str, str]:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--install", action="store_true", help="install Optic (with the ajv override) first")
     parser.add_argument("--jobs", type=int, default=2, help="Optic runs at once (default 2)")
     parser.add_argument("--limit", type=int, default=None, help="only the first N mutations")
@@ -97,12 +100,12 @@ def main() -> int:
         print(f"{m.id:<{width}}  {m.severity:<12}  {mine:<12}  {theirs}")
     for severity in ("breaking", "non-breaking"):
         picked = [r for r in results if r[0].severity == severity]
-        mine = sum(r[1] == severity for r in picked)
-        theirs = sum(r[2] == severity for r in picked)
+        ours_right = sum(r[1] == severity for r in picked)
+        optic_right = sum(r[2] == severity for r in picked)
         missed = sum(r[2] == "missed" for r in picked)
         print(
-            f"{severity}: {len(picked)} mutations; ours classified {mine} as labelled, "
-            f"Optic {theirs} (it reported no change for {missed})"
+            f"{severity}: {len(picked)} mutations; ours classified {ours_right} as labelled, "
+            f"Optic {optic_right} (it reported no change for {missed})"
         )
     return 0
 
