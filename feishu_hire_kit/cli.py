@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import TypeAlias
 
 from feishu_hire_kit import codegen, specdiff
+from feishu_hire_kit.specdiff import command as specdiff_command
 
 
 def _generate(args: argparse.Namespace) -> int:
@@ -88,9 +89,7 @@ Registrar: TypeAlias = "Callable[[argparse._SubParsersAction[argparse.ArgumentPa
 
 
 def _registrars() -> list[Registrar]:
-    from feishu_hire_kit.specdiff.command import register as register_diff
-
-    found: list[Registrar] = [_add_generate, register_diff]
+    found: list[Registrar] = [_add_generate, specdiff_command.register]
     # Subcommands of the other parts, imported lazily so `generate` works without their deps loaded.
     for module_name in ("mockserver.cli", "contract_tests.cli"):
         try:

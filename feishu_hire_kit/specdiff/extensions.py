@@ -12,7 +12,6 @@ from typing import Any
 
 from limits import parse_many
 
-from feishu_hire_kit.client.errors import FAMILY_CLASSES
 from feishu_hire_kit.specdiff.context import Context, display
 from feishu_hire_kit.specdiff.loading import Document, pointer
 
@@ -162,6 +161,9 @@ def exception_class(doc: Document, code: Any) -> str:
     entry = (doc.raw.get(CODE_TABLE) or {}).get(str(code))
     if not isinstance(entry, dict):
         return "FeishuError"
+    # Imported here: the client (and httpx) loads only when a code is named, not with every command.
+    from feishu_hire_kit.client.errors import FAMILY_CLASSES
+
     family = entry.get("family")
     known = next((cls for name, cls in FAMILY_CLASSES.items() if name == family), None)
     return "FeishuError" if known is None else known.__name__

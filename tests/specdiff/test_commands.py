@@ -138,3 +138,16 @@ def test_missing_generator_hint_names_the_pins(monkeypatch: pytest.MonkeyPatch) 
     with pytest.raises(codegen.CodegenError, match=r"pip install 'openapi-python-client==0.0.0'") as info:
         codegen.render(Path(os.devnull).parent)
     assert "-e" not in str(info.value)
+
+
+def test_the_checkout_is_found_from_any_folder_inside_it(tmp_path: Path) -> None:
+    checkout = codegen.find_checkout()
+    assert checkout is not None
+    for inside in (
+        checkout,
+        checkout / "mockserver",
+        checkout / "tests" / "specdiff",
+        checkout / "spec" / "docs",
+    ):
+        assert codegen.find_checkout(inside) == checkout
+    assert codegen.generated_dir() == checkout / "generated"
