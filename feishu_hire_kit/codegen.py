@@ -108,7 +108,7 @@ def _check_pins() -> None:
 
 def _install_hint() -> str:
     pins = " ".join(f"'{n}=={v}'" for n, v in sorted(pinned_generator_versions().items()))
-    return f"{Path(sys.executable).parent / 'pip'} install {pins}"
+    return f"install the pins into the environment of {sys.executable}: pip install {pins}"
 
 
 def render(into: Path, spec: Path | None = None) -> Path:
