@@ -92,12 +92,13 @@ def main() -> int:
     if args.install or not OPTIC.exists():
         install()
     corpus = mutations()[: args.limit]
-    with ThreadPoolExecutor(max_workers=args.jobs) as pool:
-        results = list(pool.map(run_one, corpus))
     width = max(len(m.id) for m in corpus)
-    print(f"{'mutation':<{width}}  {'label':<12}  {'ours':<12}  optic {OPTIC_VERSION}")
-    for m, mine, theirs in results:
-        print(f"{m.id:<{width}}  {m.severity:<12}  {mine:<12}  {theirs}")
+    print(f"{'mutation':<{width}}  {'label':<12}  {'ours':<12}  optic {OPTIC_VERSION}", flush=True)
+    results = []
+    with ThreadPoolExecutor(max_workers=args.jobs) as pool:
+        for m, mine, theirs in pool.map(run_one, corpus):
+            print(f"{m.id:<{width}}  {m.severity:<12}  {mine:<12}  {theirs}", flush=True)
+            results.append((m, mine, theirs))
     for severity in ("breaking", "non-breaking"):
         picked = [r for r in results if r[0].severity == severity]
         ours_right = sum(r[1] == severity for r in picked)
