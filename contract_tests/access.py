@@ -87,8 +87,9 @@ def url_access(
             "/mock-api/scope does not scope control calls to your tenant; they move the server's clock "
             "and inject faults for everyone on it. Pass --allow-control-plane to run them anyway.",
         )
-    control = MockControl.connect(base_url, admin_token)
+    http = httpx.Client(base_url=base_url, timeout=10.0, transport=transport)
+    control = MockControl(http, admin_token)
     if not _answers_control_plane(control):
-        control.close()
+        http.close()
         return Access(None, f"control-plane tests skipped: {base_url} answers no /mock-api/ control plane")
-    return Access(control, scope="allowed")
+    return Access(control, scope="allowed", http=http)

@@ -95,6 +95,7 @@ def pytest_runtest_call(item: pytest.Item) -> Iterator[None]:
             reporter.write_line(
                 f"contract: {item.nodeid} running {time.monotonic() - started:.0f} s{examples}"
             )
+            reporter.flush()  # also when the output is a pipe or a file (CI logs)
 
     threading.Thread(target=report, daemon=True).start()
     try:
@@ -147,6 +148,7 @@ def url_target_access(request: pytest.FixtureRequest) -> Iterator[Access]:
         reporter = config.pluginmanager.get_plugin("terminalreporter")
         if reporter is not None:
             reporter.write_line(f"contract: {access.why_not}")
+            reporter.flush()
     yield access
     access.close()
 

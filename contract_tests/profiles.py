@@ -1,5 +1,6 @@
 """The contract suite's hypothesis profiles, loaded on import: `ci` (derandomized, bounded; chosen when
-CI=true), `dev` (the default), `deep` (more examples and state-machine runs). Pick one with
+CI=true), `dev` (the default), `deep` (more examples and state-machine runs), `seeded` (ci's sizes with
+the seed the run is given: what benchmarks/drills/contract_seeds.py runs on many seeds). Pick one with
 HYPOTHESIS_PROFILE, `--hypothesis-profile` or `feishu-hire contract --profile`. Each bounds what makes
 its run time: examples per test, the state machine's examples and steps, and the per-test timeout."""
 
@@ -32,6 +33,12 @@ _COMMON: dict[str, Any] = {
 PROFILES = {
     "ci": Profile(
         {"derandomize": True, "database": None, "max_examples": 12, "print_blob": True},
+        stateful_examples=12,
+        stateful_steps=50,
+        timeout=300,
+    ),
+    "seeded": Profile(
+        {"database": None, "max_examples": 12, "print_blob": True},
         stateful_examples=12,
         stateful_steps=50,
         timeout=300,
