@@ -69,9 +69,9 @@ _TOKEN = pytest.StashKey[str]()
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    # The profile's per-test timeout, wherever pytest-timeout is installed (a project's own ini
-    # setting or a test's marker wins).
-    if not config.pluginmanager.hasplugin("timeout") or config.getini("timeout"):
+    # The profile's per-test timeout, wherever pytest-timeout is installed; over a project's ini
+    # default (sized for other tests), under `--timeout` given on the command line and a test's marker.
+    if not config.pluginmanager.hasplugin("timeout") or config.getoption("timeout", None) is not None:
         return
     here = Path(__file__).parent
     for item in items:
