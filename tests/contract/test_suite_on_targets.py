@@ -11,7 +11,9 @@ import sys
 import threading
 import time
 from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -24,8 +26,13 @@ from tests.mockserver.helpers import DOC_SITE_USER, SITE_USERS, bearer, start_se
 SUITE = str(Path(contract_tests.__file__).parent)
 SERVE = [sys.executable, "-m", "feishu_hire_kit.cli", "serve"]
 CREDENTIALS = ["--app-id", DEFAULT_APP_ID, "--app-secret", DEFAULT_APP_SECRET]
-CONTROL_PLANE_TESTS = "test_server_agrees_with_the_model or test_the_spec_rate_limits_hold_and_reset"
-HANG_GUARD = 60  # seconds: a run that should stop at its preflight never takes this long
+PARTNER_TESTS = (
+    "test_server_agrees_with_the_model or test_the_spec_rate_limits_hold_and_reset"
+    " or (test_valid_calls_succeed_and_round_trip and create_website_site_user)"
+)
+# Seconds: a hang guard, not a timing (pytest alone may take a minute to start on a loaded machine);
+# before the preflight, an unreachable target took minutes of retried token fetches to fail.
+HANG_GUARD = 180
 ESTABLISHED = "01"
 
 
@@ -42,9 +49,9 @@ def run_suite(*args: str, timeout: float = 300, cwd: Path | None = None) -> subp
     )
 
 
-@pytest.fixture
-def served(tmp_path: Path) -> Iterator[str]:
-    process, url = start_server(SERVE, tmp_path / "served.db")
+@pytest.fixture(scope="module")
+def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    process, url = start_server(SERVE, tmp_path_factory.mktemp("served") / "served.db")
     try:
         yield url
     finally:
@@ -52,20 +59,80 @@ def served(tmp_path: Path) -> Iterator[str]:
         process.wait()
 
 
-def test_a_run_leaves_others_data_and_clock_alone(served: str) -> None:
+def _established(port: int) -> int:
+    """Open TCP connections accepted on `port` here (the server's side, so any client's count)."""
+    count = 0
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        for line in Path(table).read_text().splitlines()[1:]:
+            local, state = line.split()[1], line.split()[3]
+            if int(local.rsplit(":", 1)[1], 16) == port and state == ESTABLISHED:
+                count += 1
+    return count
+
+
+@dataclass
+class PartnerRun:
+    """A run of the suite against a served mock holding a user created before it."""
+
+    url: str
+    token: str
+    user: dict[str, str]
+    before: dict[str, Any]
+    run: subprocess.CompletedProcess[str]
+    most_connections: int
+
+
+@pytest.fixture(scope="module")
+def partner_run(served: str) -> PartnerRun:
+    port = httpx.URL(served).port
+    assert port is not None
     with httpx.Client(base_url=served, timeout=10.0) as http:
-        headers = bearer(http)
+        token = bearer(http)["Authorization"]
         user = {**DOC_SITE_USER, "external_id": "partner-user-before-the-run"}
-        before = http.post(SITE_USERS, json=user, headers=headers).json()
-        assert before["code"] == 0, before
-        run = run_suite(SUITE, "--target", served, *CREDENTIALS, "-k", CONTROL_PLANE_TESTS, "-rs")
-        assert run.returncode == 0, run.stdout + run.stderr
-        assert "--allow-control-plane" in run.stdout  # the skip says why and how to opt in
+        before = http.post(SITE_USERS, json=user, headers={"Authorization": token}).json()
+    assert before["code"] == 0, before
+    most = 0
+    done = threading.Event()
+
+    def sample() -> None:
+        nonlocal most
+        while not done.wait(0.05):
+            most = max(most, _established(port))
+
+    sampler = threading.Thread(target=sample)
+    sampler.start()
+    try:
+        # The control-plane tests, and one whose examples each open a client (as the state machine's do).
+        run = run_suite(SUITE, "--target", served, *CREDENTIALS, "-k", PARTNER_TESTS, "-rs")
+    finally:
+        done.set()
+        sampler.join()
+    return PartnerRun(served, token, user, before, run, most)
+
+
+def test_a_run_leaves_others_data_and_clock_alone(partner_run: PartnerRun) -> None:
+    run = partner_run.run
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert "passed" in run.stdout
+    assert "--allow-control-plane" in run.stdout  # the skip says why and how to opt in
+    with httpx.Client(base_url=partner_run.url, timeout=10.0) as http:
         # The token from before the run still works, and the user is there unchanged.
-        again = http.post(SITE_USERS, json=user, headers=headers).json()
+        again = http.post(
+            SITE_USERS, json=partner_run.user, headers={"Authorization": partner_run.token}
+        ).json()
         assert again["code"] == 0, again
-        assert again["data"] == before["data"]
+        assert again["data"] == partner_run.before["data"]
         assert abs(http.get("/mock-api/clock").json()["now"] - time.time()) < 60
+
+
+@pytest.mark.skipif(not Path("/proc/net/tcp").exists(), reason="counts sockets in Linux's /proc/net/tcp")
+def test_a_run_holds_a_bounded_number_of_connections(partner_run: PartnerRun) -> None:
+    assert partner_run.run.returncode == 0, partner_run.run.stdout + partner_run.run.stderr
+    # The target's pool plus one short-lived client at a time (the preflight, the scope probe).
+    assert 0 < partner_run.most_connections <= MAX_CONNECTIONS + 1, partner_run.most_connections
+    port = httpx.URL(partner_run.url).port
+    assert port is not None
+    assert _established(port) == 0
 
 
 def test_a_wrong_secret_stops_the_run_before_any_test(served: str) -> None:
@@ -122,48 +189,3 @@ def test_markers_and_options_register_in_a_strict_user_project(tmp_path: Path) -
     )
     assert run.returncode == 0, run.stdout + run.stderr
     assert "2 passed" in run.stdout
-
-
-def _established(port: int) -> int:
-    """Open TCP connections accepted on `port` here (the server's side, so any client's count)."""
-    count = 0
-    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
-        for line in Path(table).read_text().splitlines()[1:]:
-            local, state = line.split()[1], line.split()[3]
-            if int(local.rsplit(":", 1)[1], 16) == port and state == ESTABLISHED:
-                count += 1
-    return count
-
-
-@pytest.mark.skipif(not Path("/proc/net/tcp").exists(), reason="counts sockets in Linux's /proc/net/tcp")
-def test_a_stateful_run_holds_a_bounded_number_of_connections(served: str) -> None:
-    port = httpx.URL(served).port
-    assert port is not None
-    most = 0
-    done = threading.Event()
-
-    def sample() -> None:
-        nonlocal most
-        while not done.wait(0.05):
-            most = max(most, _established(port))
-
-    sampler = threading.Thread(target=sample)
-    sampler.start()
-    try:
-        run = run_suite(
-            SUITE,
-            "--target",
-            served,
-            *CREDENTIALS,
-            "--allow-control-plane",
-            "-k",
-            "test_server_agrees_with_the_model",
-        )
-    finally:
-        done.set()
-        sampler.join()
-    assert run.returncode == 0, run.stdout + run.stderr
-    assert "1 passed" in run.stdout
-    # The target's pool, the control handle's client, and one short-lived (the preflight, the probe).
-    assert 0 < most <= MAX_CONNECTIONS + 2, most
-    assert _established(port) == 0
