@@ -7,6 +7,7 @@ profile and the seed; `--hypothesis-seed=N` replays a run."""
 
 from __future__ import annotations
 
+import contextlib
 import random
 import threading
 import time
@@ -34,14 +35,19 @@ MARKERS = {
 }
 
 
-PROGRESS_EVERY = 30.0
-"""Seconds between progress lines while one test runs."""
+PROGRESS_EVERY = "30"
+"""Seconds between progress lines while one test runs (ini option `contract_progress_seconds`)."""
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("contract", "Feishu Hire contract tests")
     for flag, options in TARGET_OPTIONS:
         group.addoption(flag, **options)
+    parser.addini(
+        "contract_progress_seconds",
+        "seconds between progress lines of a long contract test",
+        default=PROGRESS_EVERY,
+    )
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -79,29 +85,41 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             item.add_marker(pytest.mark.timeout(current_profile().timeout))
 
 
+def say(config: pytest.Config, line: str) -> None:
+    """`line` on the terminal now, while a test runs: past pytest's output capture, flushed (so it
+    also shows at once in a pipe or a CI log)."""
+    reporter = config.pluginmanager.get_plugin("terminalreporter")
+    capture = config.pluginmanager.get_plugin("capturemanager")
+    if reporter is None:
+        return
+    with capture.global_and_fixture_disabled() if capture is not None else contextlib.nullcontext():
+        reporter.write_line(line)
+        reporter.flush()
+
+
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_call(item: pytest.Item) -> Iterator[None]:
-    """A line every PROGRESS_EVERY seconds while a test runs long (deep runs take minutes per test)."""
+    """A progress line every `contract_progress_seconds` while a test runs (deep runs take minutes)."""
     reporter = item.config.pluginmanager.get_plugin("terminalreporter")
     if reporter is None:
         return (yield)
+    every = float(item.config.getini("contract_progress_seconds"))
     done = threading.Event()
     started = time.monotonic()
 
     def report() -> None:
-        while not done.wait(PROGRESS_EVERY):
+        while not done.wait(every):
             target = getattr(item, "funcargs", {}).get("target")
             examples = f", {target.ticks} examples/steps" if isinstance(target, Target) else ""
-            reporter.write_line(
-                f"contract: {item.nodeid} running {time.monotonic() - started:.0f} s{examples}"
-            )
-            reporter.flush()  # also when the output is a pipe or a file (CI logs)
+            say(item.config, f"contract: {item.nodeid} running {time.monotonic() - started:.0f} s{examples}")
 
-    threading.Thread(target=report, daemon=True).start()
+    thread = threading.Thread(target=report, daemon=True)
+    thread.start()
     try:
         return (yield)
     finally:
         done.set()
+        thread.join()  # no line half-written when the test's own capture ends
 
 
 def pytest_report_header(config: pytest.Config) -> str:
@@ -145,10 +163,7 @@ def url_target_access(request: pytest.FixtureRequest) -> Iterator[Access]:
         admin_token=config.getoption("--admin-token"),
     )
     if access.control is None:
-        reporter = config.pluginmanager.get_plugin("terminalreporter")
-        if reporter is not None:
-            reporter.write_line(f"contract: {access.why_not}")
-            reporter.flush()
+        say(config, f"contract: {access.why_not}")
     yield access
     access.close()
 

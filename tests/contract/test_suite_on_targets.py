@@ -6,6 +6,7 @@ of connections."""
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 import threading
@@ -103,11 +104,20 @@ def partner_run(served: str) -> PartnerRun:
     sampler.start()
     try:
         # The control-plane tests, and one whose examples each open a client (as the state machine's do).
-        run = run_suite(SUITE, "--target", served, *CREDENTIALS, "-k", PARTNER_TESTS, "-rs")
+        progress = ["-o", "contract_progress_seconds=0.2"]
+        run = run_suite(SUITE, "--target", served, *CREDENTIALS, *progress, "-k", PARTNER_TESTS, "-rs")
     finally:
         done.set()
         sampler.join()
     return PartnerRun(served, token, user, before, run, most)
+
+
+def test_a_long_test_shows_its_progress(partner_run: PartnerRun) -> None:
+    assert re.search(
+        r"^contract: \S+test_valid_calls_succeed_and_round_trip\S+ running \d+ s, \d+ examples/steps$",
+        partner_run.run.stdout,
+        re.MULTILINE,
+    ), partner_run.run.stdout
 
 
 def test_a_run_leaves_others_data_and_clock_alone(partner_run: PartnerRun) -> None:
