@@ -33,10 +33,9 @@ MARKERS = {
     "control_plane": "drives the target's /mock-api/ control plane (skipped where it may not: access.py)",
     "over_http": "runs against the mock over HTTP only (not in-process), when both are targets",
 }
-
-
 PROGRESS_EVERY = "30"
 """Seconds between progress lines while one test runs (ini option `contract_progress_seconds`)."""
+_TOKEN = pytest.StashKey[str]()  # the app's tenant token on a URL target, from the preflight
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -69,9 +68,6 @@ def pytest_sessionstart(session: pytest.Session) -> None:
     except PreflightError as exc:
         raise pytest.UsageError(f"contract: {exc}") from None  # one line, exit status 4
     config.stash[_TOKEN] = token
-
-
-_TOKEN = pytest.StashKey[str]()
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
