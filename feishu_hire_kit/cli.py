@@ -35,7 +35,7 @@ def _generate(args: argparse.Namespace) -> int:
         file=sys.stderr,
     )
     for d in differences:
-        print(f"  {d.kind}: {_shown(out / d.path)}", file=sys.stderr)
+        print(f"  {d.kind}: {out.name}/{d.path}", file=sys.stderr)
     for d in differences[:3]:
         if d.diff:
             print(d.diff[:2000], file=sys.stderr)
