@@ -3,9 +3,10 @@
     .venv/bin/python -m benchmarks.scale [--sizes 1000 100000 1000000] [--calls 1000] [--skip-contract]
 
 The database is filled straight through the store's schema (one SQLite transaction of plain INSERTs into
-the `site_users` table that `mockserver/store.py` defines), grown from one size to the next. At each size a
-fresh app (`create_app`, rate limits off) on that file takes `calls` new creates and `calls` repeats of
-stored external_ids, in-process through httpx's WSGITransport so the network does not blur the figure.
+the `site_users` table that `mockserver/storage/schema.py` defines), grown from one size to the next. At
+each size a fresh app (`create_app`, rate limits off) on that file takes `calls` new creates and `calls`
+repeats of stored external_ids, in-process through httpx's WSGITransport so the network does not blur
+the figure.
 Flat latency means the idempotency lookup uses the primary key's index; the query plan is printed too.
 """
 
@@ -31,7 +32,7 @@ from benchmarks.servers import BIN, ROOT
 from mockserver import MockConfig, create_app
 from mockserver.runtime import EXTENSION, Runtime
 from mockserver.seed import DEFAULT_APP_ID, DEFAULT_APP_SECRET, WEBSITE_ID
-from mockserver.store import Store
+from mockserver.storage.sqlite import SQLiteStore
 
 TENANT = "sandbox"
 LOOKUP = "SELECT * FROM site_users WHERE tenant_key = ? AND website_id = ? AND external_id = ?"
@@ -39,7 +40,7 @@ LOOKUP = "SELECT * FROM site_users WHERE tenant_key = ? AND website_id = ? AND e
 
 def fill(db: Path, start: int, stop: int) -> float:
     """Stores site users `fill-{start}` .. `fill-{stop - 1}` in one transaction; answers the seconds taken."""
-    Store(db).close()  # the schema, from the store's one definition
+    SQLiteStore(db).close()  # the schema, from the store's one definition
     began = time.perf_counter()
     rows = (
         (TENANT, WEBSITE_ID, f"fill-{i}", str(10**18 + i), "filled", None, None, None, float(i))

@@ -54,8 +54,8 @@ def _injected_latency(rt: Runtime, spec: RequestSpec, view_args: dict[str, str])
         return latency
     time.sleep(latency)
     if fault.code == RATE_LIMITED:
-        items = rt.limiter.items(spec.operation)
-        raise rate_limited(items[0].amount if items else 1, 1)
+        windows = rt.limiter.windows_of(spec.operation)
+        raise rate_limited(windows[0].limit if windows else 1, 1)
     raise FeishuAPIError(fault.code)
 
 

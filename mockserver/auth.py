@@ -17,7 +17,7 @@ from mockserver.errors import (
     TOKEN_EXPIRED,
     FeishuAPIError,
 )
-from mockserver.store import Store
+from mockserver.storage import Store
 
 TOKEN_LIFETIME = 7200
 # Asked again with more than this left, the platform answers the same token.
@@ -42,17 +42,17 @@ def issue_token(store: Store, now: float, body: Any) -> dict[str, Any]:
     app_id, app_secret = body.get("app_id"), body.get("app_secret")
     if not isinstance(app_id, str) or not isinstance(app_secret, str):
         raise refused()
-    with store.transaction() as tx:
-        app = tx.app(app_id)
+    with store.transaction() as queries:
+        app = queries.app(app_id)
         # Compared as bytes: compare_digest refuses str with non-ASCII characters.
         if app is None or not secrets.compare_digest(app["app_secret"].encode(), app_secret.encode()):
             raise refused()
-        current = tx.freshest_token(app_id)
+        current = queries.freshest_token(app_id)
         if current is not None and current["expires_at"] - now > REUSE_WHILE_LEFT:
             return {"tenant_access_token": current["token"], "expire": int(current["expires_at"] - now)}
-        tx.prune_tokens(expired_before=now - KEEP_EXPIRED)
+        queries.prune_tokens(expired_before=now - KEEP_EXPIRED)
         token = "t-" + secrets.token_hex(20)
-        tx.insert_token(token, app, issued_at=now, expires_at=now + TOKEN_LIFETIME)
+        queries.insert_token(token, app, issued_at=now, expires_at=now + TOKEN_LIFETIME)
     return {"tenant_access_token": token, "expire": TOKEN_LIFETIME}
 
 

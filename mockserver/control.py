@@ -74,16 +74,16 @@ def seed() -> Response:
         extra = load_seed(body)
     except SeedError as exc:
         return control_error(str(exc), 400)
-    with runtime().store.transaction() as tx:
-        tx.apply_seed(extra, replace=True)
+    with runtime().store.transaction() as queries:
+        queries.apply_seed(extra, replace=True)
     return jsonify(ok=True, apps=[a["app_id"] for t in extra["tenants"] for a in t["apps"]])
 
 
 @blueprint.get("/state")
 def state() -> Response:
     rt = runtime()
-    with rt.store.transaction(write=False) as tx:
-        stored = tx.dump()
+    with rt.store.transaction(write=False) as queries:
+        stored = queries.dump()
     return jsonify(
         now=rt.clock.now(),
         rate_limits={"enabled": rt.limiter.enabled, "scale": rt.limiter.scale},

@@ -7,13 +7,12 @@ batch_update while the job's in-flight marker is held), so overlapping updates c
 
 from __future__ import annotations
 
-import itertools
-import threading
 from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass
-from typing import Any, Protocol
+from typing import Any
 
 from feishu_hire_kit.spec import error_codes, operations
+from mockserver.storage.shared_state import LocalState, SharedState
 
 
 class FaultSpecError(ValueError):
@@ -42,52 +41,9 @@ def _int(spec: Mapping[str, Any], name: str, default: int, minimum: int) -> int:
     return value
 
 
-class FaultTable(Protocol):
-    """Where faults live: in the process (`LocalFaults`) or in the database (shared state)."""
-
-    def insert_fault(self, fault: Mapping[str, Any]) -> int: ...
-
-    def faults(self) -> list[dict[str, Any]]: ...
-
-    def use_fault(self, fault_id: int) -> bool: ...
-
-    def clear_faults(self) -> None: ...
-
-
-class LocalFaults:
-    def __init__(self) -> None:
-        self._faults: dict[int, dict[str, Any]] = {}
-        self._ids = itertools.count(1)
-        self._lock = threading.Lock()
-
-    def insert_fault(self, fault: Mapping[str, Any]) -> int:
-        with self._lock:
-            fault_id = next(self._ids)
-            self._faults[fault_id] = {**fault, "id": fault_id}
-            return fault_id
-
-    def faults(self) -> list[dict[str, Any]]:
-        with self._lock:
-            return [dict(f) for f in self._faults.values()]
-
-    def use_fault(self, fault_id: int) -> bool:
-        with self._lock:
-            fault = self._faults.get(fault_id)
-            if fault is None:
-                return False
-            fault["remaining"] -= 1
-            if fault["remaining"] <= 0:
-                del self._faults[fault_id]
-            return True
-
-    def clear_faults(self) -> None:
-        with self._lock:
-            self._faults.clear()
-
-
 class Faults:
-    def __init__(self, table: FaultTable | None = None) -> None:
-        self._table: FaultTable = table or LocalFaults()
+    def __init__(self, state: SharedState | None = None) -> None:
+        self._table: SharedState = state or LocalState()
 
     def add(self, spec: Mapping[str, Any]) -> Fault:
         """Adds a fault from the control plane's JSON: operation and/or resource, code, count, latency_ms."""

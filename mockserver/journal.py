@@ -14,13 +14,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
-from mockserver.generation import Generation
 from mockserver.ids import rng
-
-try:
-    import fcntl
-except ImportError:  # not on Windows, where several processes cannot serve one database anyway
-    fcntl = None  # type: ignore[assignment]
+from mockserver.storage.files import FileLock, Generation
 
 MAX_ENTRIES = 10_000
 
@@ -116,22 +111,19 @@ class FileJournal:
         self.path = path
         self.older = Path(f"{path}.1")
         self._generation = Generation(Path(f"{path}.generation"))
-        self._lock_fd = os.open(f"{path}.lock", os.O_RDWR | os.O_CREAT, 0o644)
-        self._thread_lock = threading.Lock()
+        self._lock = FileLock(Path(f"{path}.lock"))
+        self._thread_lock = threading.Lock()  # this process's descriptor
         self._fd: int | None = None
         self._fd_generation = -1
         self._appends = 0
 
     @contextmanager
     def _locked(self, exclusive: bool) -> Iterator[None]:
-        with self._thread_lock:
-            if fcntl is not None:
-                fcntl.flock(self._lock_fd, fcntl.LOCK_EX if exclusive else fcntl.LOCK_SH)
-            try:
-                yield
-            finally:
-                if fcntl is not None:
-                    fcntl.flock(self._lock_fd, fcntl.LOCK_UN)
+        self._lock.acquire(shared=not exclusive)
+        try:
+            yield
+        finally:
+            self._lock.release()
 
     def _descriptor(self) -> int:
         generation = self._generation.value()
@@ -189,5 +181,5 @@ class FileJournal:
             if self._fd is not None:
                 os.close(self._fd)
                 self._fd = None
-        os.close(self._lock_fd)
+        self._lock.close()
         self._generation.close()

@@ -1,9 +1,9 @@
 """The state of one mock server beside its database: config, seed, clock, limits, faults and journal.
 
-Single-process servers keep the clock's offset, the faults, the journal and the rate counters in memory
-(fast, and correct for one process). With `MockConfig.shared_state` they live in the database instead
-(`store.SharedState`), the journal in a file beside it (`journal.FileJournal`), so several worker
-processes on one database behave as one server.
+Single-process servers keep the clock's offset, the faults, the journal and the rate-limit windows in
+memory (fast, and correct for one process). With `MockConfig.shared_state` they live in the database
+instead (`storage.shared_state.StoredState`, `ratelimit.database`), the journal in a file beside it
+(`journal.FileJournal`), so several worker processes on one database behave as one server.
 """
 
 from __future__ import annotations
@@ -19,8 +19,11 @@ from mockserver.config import MockConfig
 from mockserver.faults import Faults
 from mockserver.journal import FileJournal, Journal
 from mockserver.ratelimit import RateLimiter
+from mockserver.ratelimit.database import DatabaseWindows
+from mockserver.ratelimit.memory import MemoryWindows
 from mockserver.seed import load_seed
-from mockserver.store import SharedState, Store
+from mockserver.storage import Store, open_store
+from mockserver.storage.shared_state import SharedState, StoredState
 
 EXTENSION = "feishu_mock"
 
@@ -39,20 +42,22 @@ class Runtime:
     @classmethod
     def start(cls, config: MockConfig) -> Runtime:
         seed = load_seed(config.seed)
-        store = Store(config.db_path)
+        store = open_store(config.db_path)
         # Rows a previous run acknowledged are kept; only what is missing comes from the seed.
-        with store.transaction() as tx:
-            tx.apply_seed(seed, replace=False)
+        with store.transaction() as queries:
+            queries.apply_seed(seed, replace=False)
         if not config.shared_state:
-            limiter = RateLimiter(config.clock, enabled=config.rate_limits, scale=config.rate_limit_scale)
+            limiter = RateLimiter(
+                config.clock, MemoryWindows(), enabled=config.rate_limits, scale=config.rate_limit_scale
+            )
             return cls(config, seed, store, config.clock, limiter, Faults(), Journal())
-        if store.private:
+        if store.private or store.path is None:
             store.close()
             raise ValueError("shared_state needs a database file other processes can open, not :memory:")
-        shared = SharedState(store)
+        shared = StoredState(store)
         clock = config.clock.sharing(shared)
         limiter = RateLimiter(
-            clock, enabled=config.rate_limits, scale=config.rate_limit_scale, counters=shared
+            clock, DatabaseWindows(store), enabled=config.rate_limits, scale=config.rate_limit_scale
         )
         journal = Journal(FileJournal(Path(f"{store.path}.requests")))
         return cls(config, seed, store, clock, limiter, Faults(shared), journal, shared)
@@ -70,6 +75,7 @@ class Runtime:
         if self.shared is None:
             raise ValueError("this server keeps its state in memory (MockConfig.shared_state is off)")
         self.shared.forget()
+        self.limiter.reset()
         self.journal.clear()
 
     def close(self) -> None:

@@ -7,7 +7,7 @@ from typing import Any
 
 from mockserver.hire import external_info, job_managers, site_users
 from mockserver.hire.call import Call
-from mockserver.store import Store
+from mockserver.storage import Store
 
 Handler = Callable[[Store, Call], dict[str, Any]]
 

@@ -5,14 +5,14 @@ from __future__ import annotations
 from typing import Any
 
 from mockserver.hire.call import Call
-from mockserver.store import Store
+from mockserver.storage import Store
 
 
 def create(store: Store, call: Call) -> dict[str, Any]:
     created = call.body["external_create_time"]
     call.work()
-    with store.transaction() as tx:
-        if not tx.exists("talent", call.tenant_key, call.resource_id):
+    with store.transaction() as queries:
+        if not queries.exists("talent", call.tenant_key, call.resource_id):
             raise call.not_found()
-        tx.set_external_create_time(call.tenant_key, call.resource_id, created)
+        queries.set_external_create_time(call.tenant_key, call.resource_id, created)
     return {"external_info": {"talent_id": call.resource_id, "external_create_time": created}}

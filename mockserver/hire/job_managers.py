@@ -16,7 +16,7 @@ from typing import Any
 
 from mockserver.errors import CONCURRENT_CONFLICT, FeishuAPIError, FieldViolation
 from mockserver.hire.call import Call
-from mockserver.store import Store, Tx
+from mockserver.storage import Queries, Store
 
 IN_FLIGHT_LEASE_SECONDS = 30.0
 
@@ -30,11 +30,13 @@ def _rules(call: Call) -> tuple[str, dict[int, str], dict[str, Any]]:
     return option_field, fields, user_fields
 
 
-def _to_user_ids(tx: Tx, call: Call, id_type: str, names: list[str], unknown_code: int) -> dict[str, Any]:
+def _to_user_ids(
+    queries: Queries, call: Call, id_type: str, names: list[str], unknown_code: int
+) -> dict[str, Any]:
     """{field: value in tenant user_ids} for the request fields `names`; unknown ids fail naming the field."""
     given = {name: call.body[name] for name in names if call.body.get(name) is not None}
     ids = [i for value in given.values() for i in (value if isinstance(value, list) else [value])]
-    known = tx.user_ids_by(call.tenant_key, id_type, ids) if ids else {}
+    known = queries.user_ids_by(call.tenant_key, id_type, ids) if ids else {}
     violations = [
         FieldViolation(name, f"no user of this tenant has {id_type} {i!r}", i)
         for name, value in given.items()
@@ -51,12 +53,12 @@ def _to_user_ids(tx: Tx, call: Call, id_type: str, names: list[str], unknown_cod
     }
 
 
-def _answer(tx: Tx, call: Call, id_type: str, response_fields: list[str]) -> dict[str, Any]:
-    job = tx.job(call.tenant_key, call.resource_id)
+def _answer(queries: Queries, call: Call, id_type: str, response_fields: list[str]) -> dict[str, Any]:
+    job = queries.job(call.tenant_key, call.resource_id)
     if job is None:
         raise call.not_found()
     stored = {name: job[name] for name in response_fields}
-    people = tx.users(
+    people = queries.users(
         call.tenant_key,
         [i for v in stored.values() if v is not None for i in (v if isinstance(v, list) else [v])],
     )
@@ -74,24 +76,26 @@ def batch_update(store: Store, call: Call) -> dict[str, Any]:
     id_type: str = call.params[user_fields["user_id_type_parameter"]]
     chosen = [fields[option] for option in dict.fromkeys(call.body[option_field])]
     marker = secrets.token_hex(8)
-    with store.transaction() as tx:
-        if not tx.claim_job(call.tenant_key, call.resource_id, marker, call.now, IN_FLIGHT_LEASE_SECONDS):
-            if tx.exists("job", call.tenant_key, call.resource_id):
+    with store.transaction() as queries:
+        if not queries.claim_job(
+            call.tenant_key, call.resource_id, marker, call.now, IN_FLIGHT_LEASE_SECONDS
+        ):
+            if queries.exists("job", call.tenant_key, call.resource_id):
                 raise FeishuAPIError(CONCURRENT_CONFLICT)
             raise call.not_found()
     try:
         # User-id fields no option names (creator_id) are read on every update.
         always = [name for name in user_fields["request"] if name not in fields.values()]
-        with store.transaction(write=False) as tx:
+        with store.transaction(write=False) as queries:
             resolved = _to_user_ids(
-                tx, call, id_type, [*chosen, *always], int(user_fields["unknown_user_code"])
+                queries, call, id_type, [*chosen, *always], int(user_fields["unknown_user_code"])
             )
         # The work of the update, while the marker is held: an overlapping update answers 1002619.
         call.work()
-        with store.transaction() as tx:
+        with store.transaction() as queries:
             people = {name: resolved[name] for name in chosen}
             updated_by = resolved.get("creator_id")
-            if not tx.write_job_people(
+            if not queries.write_job_people(
                 tenant_key=call.tenant_key,
                 job_id=call.resource_id,
                 marker=marker,
@@ -101,7 +105,7 @@ def batch_update(store: Store, call: Call) -> dict[str, Any]:
             ):
                 # The lease ran out and someone else took the job: this update lost.
                 raise FeishuAPIError(CONCURRENT_CONFLICT)
-            return _answer(tx, call, id_type, list(user_fields["response"]))
+            return _answer(queries, call, id_type, list(user_fields["response"]))
     finally:
-        with store.transaction() as tx:
-            tx.release_job(call.tenant_key, call.resource_id, marker)
+        with store.transaction() as queries:
+            queries.release_job(call.tenant_key, call.resource_id, marker)

@@ -12,7 +12,7 @@ from typing import Any
 
 from mockserver.hire.call import Call
 from mockserver.ids import rng
-from mockserver.store import Store
+from mockserver.storage import Store
 
 # What a site user answers with (WebsiteUser in the spec); absent values are left out.
 FIELDS = ("user_id", "name", "email", "external_id", "mobile", "mobile_country_code")
@@ -37,8 +37,8 @@ def create(store: Store, call: Call) -> dict[str, Any]:
     # The answer first, then the write as the last step: one statement, committed on its own, so the
     # usual create is a single call into SQLite and a failure before it writes nothing.
     answer = {"site_user": to_site_user(candidate)}
-    with store.statement() as tx:
-        inserted = tx.insert_site_user_if_absent(call.tenant_key, call.resource_id, candidate)
+    with store.statement() as queries:
+        inserted = queries.insert_site_user_if_absent(call.tenant_key, call.resource_id, candidate)
     if inserted:
         return answer
     # Not inserted: the key is taken (answer that user, unchanged: a site user is never changed, so a
