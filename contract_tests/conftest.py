@@ -19,6 +19,7 @@ from hypothesis import core as hypothesis_core
 
 from contract_tests.options import TARGET_OPTIONS
 from contract_tests.targets import Target, given_ids, has_control_plane, is_url, seed_ids, target_names
+from feishu_hire_kit.resources import resource_kinds
 from mockserver.clock import Clock
 from mockserver.config import MockConfig
 from mockserver.control import MockControl
@@ -84,10 +85,7 @@ def _url_target(config: pytest.Config, url: str) -> Target:
     if not app_id or not app_secret:
         pytest.fail(f"--target {url} needs --app-id and --app-secret", pytrace=False)
     ids = given_ids(
-        config.getoption("--website-id"),
-        config.getoption("--talent-id"),
-        config.getoption("--job-id"),
-        config.getoption("--user"),
+        {kind: config.getoption(f"--{kind}-id") for kind in resource_kinds()}, config.getoption("--user")
     )
     if not any(ids.resources.values()):
         from contract_tests.strategies import spec_example_ids  # not at import: hypothesis warns

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from feishu_hire_kit.resources import resource_kinds
+
 TARGET_OPTIONS: tuple[tuple[str, dict[str, Any]], ...] = (
     (
         "--target",
@@ -15,9 +17,14 @@ TARGET_OPTIONS: tuple[tuple[str, dict[str, Any]], ...] = (
     ),
     ("--app-id", {"default": None, "help": "app id on the target (default: the mock seed's)"}),
     ("--app-secret", {"default": None, "help": "app secret on the target"}),
-    ("--website-id", {"action": "append", "default": [], "help": "a website of the target (repeatable)"}),
-    ("--talent-id", {"action": "append", "default": [], "help": "a talent of the target (repeatable)"}),
-    ("--job-id", {"action": "append", "default": [], "help": "a job of the target (repeatable)"}),
+    # --website-id, --talent-id, --job-id, ...: one per resource kind of the spec.
+    *(
+        (
+            f"--{kind}-id",
+            {"action": "append", "default": [], "help": f"a {kind} id of a URL target (repeatable)"},
+        )
+        for kind in resource_kinds()
+    ),
     (
         "--user",
         {
