@@ -40,7 +40,7 @@ def fetch_token(base_url: str) -> str:
 
 def stored_site_users(db: Path) -> int:
     with sqlite3.connect(db) as conn:
-        count: int = conn.execute("SELECT count(*) FROM site_users").fetchone()[0]
+        count: int = conn.execute("SELECT count(*) FROM records WHERE kind = 'site_user'").fetchone()[0]
         return count
 
 

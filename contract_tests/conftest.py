@@ -25,6 +25,7 @@ from contract_tests.options import TARGET_OPTIONS
 from contract_tests.preflight import PreflightError, tenant_token
 from contract_tests.profiles import current_profile
 from contract_tests.targets import Target, given_ids, is_url, pooled_transport, seed_ids, target_names
+from feishu_hire_kit.resources import resource_kinds
 from mockserver.clock import Clock
 from mockserver.config import MockConfig
 from mockserver.seed import load_seed
@@ -167,10 +168,7 @@ def url_target_access(request: pytest.FixtureRequest) -> Iterator[Access]:
 def _url_target(request: pytest.FixtureRequest, url: str) -> Target:
     config = request.config
     ids = given_ids(
-        config.getoption("--website-id"),
-        config.getoption("--talent-id"),
-        config.getoption("--job-id"),
-        config.getoption("--user"),
+        {kind: config.getoption(f"--{kind}-id") for kind in resource_kinds()}, config.getoption("--user")
     )
     if not any(ids.resources.values()):
         from contract_tests.strategies import spec_example_ids  # not at import: hypothesis warns

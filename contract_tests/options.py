@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from feishu_hire_kit.resources import resource_kinds
+
 TARGET_OPTIONS: tuple[tuple[str, dict[str, Any]], ...] = (
     (
         "--target",
@@ -21,29 +23,17 @@ TARGET_OPTIONS: tuple[tuple[str, dict[str, Any]], ...] = (
         },
     ),
     ("--app-secret", {"default": None, "help": "app secret on a URL target (required with --app-id)"}),
-    (
-        "--website-id",
-        {
-            "action": "append",
-            "default": [],
-            "help": "a website id of a URL target (repeatable; default: the spec's example ids)",
-        },
-    ),
-    (
-        "--talent-id",
-        {
-            "action": "append",
-            "default": [],
-            "help": "a talent id of a URL target (repeatable; default: the spec's example ids)",
-        },
-    ),
-    (
-        "--job-id",
-        {
-            "action": "append",
-            "default": [],
-            "help": "a job id of a URL target (repeatable; default: the spec's example ids)",
-        },
+    # --website-id, --talent-id, --job-id, ...: one per resource kind of the spec.
+    *(
+        (
+            f"--{kind}-id",
+            {
+                "action": "append",
+                "default": [],
+                "help": f"a {kind} id of a URL target (repeatable; default: the spec's example ids)",
+            },
+        )
+        for kind in resource_kinds()
     ),
     (
         "--user",

@@ -22,6 +22,7 @@ from feishu_hire_client import Client
 from contract_tests.calls import TargetIds
 from contract_tests.conformance import ConformanceHook
 from feishu_hire_kit.client import DEFAULT_RETRY_POLICY, connect
+from feishu_hire_kit.resources import resource_kinds
 
 MOCK_TARGETS = ("inprocess", "http")
 MAX_CONNECTIONS = 2
@@ -93,8 +94,8 @@ def seed_ids(seed: Mapping[str, Any], app_id: str) -> TargetIds:
     """The resources and users a mock seed gives the tenant of `app_id` (kinds as in x-feishu-resource)."""
     tenant = next(t for t in seed["tenants"] if any(a["app_id"] == app_id for a in t["apps"]))
     resources = {
-        kind: [item[f"{kind}_id"] for item in tenant.get(f"{kind}s", [])]
-        for kind in ("website", "talent", "job")
+        kind.kind: [item[kind.id_field] for item in tenant.get(kind.plural, [])]
+        for kind in resource_kinds().values()
     }
     users = [{k: u[k] for k in ("open_id", "union_id", "user_id")} for u in tenant.get("users", [])]
     return TargetIds(resources, users)
@@ -107,10 +108,6 @@ def parse_user(text: str) -> dict[str, str]:
     return dict(part.split("=", 1) for part in text.split(","))
 
 
-def given_ids(
-    websites: Sequence[str], talents: Sequence[str], jobs: Sequence[str], users: Sequence[str]
-) -> TargetIds:
-    return TargetIds(
-        {"website": list(websites), "talent": list(talents), "job": list(jobs)},
-        [parse_user(u) for u in users],
-    )
+def given_ids(resources: Mapping[str, Sequence[str]], users: Sequence[str]) -> TargetIds:
+    """The ids given on the command line: {resource kind: ids} and `--user` values."""
+    return TargetIds({kind: list(ids) for kind, ids in resources.items()}, [parse_user(u) for u in users])

@@ -34,7 +34,7 @@ from mockserver.server import (
     granian_available,
     serve_granian,
 )
-from mockserver.spec import request_specs
+from mockserver.validation import request_rules
 
 GRANIAN = "granian"
 WAITRESS = "waitress"
@@ -217,7 +217,7 @@ def _serve(args: argparse.Namespace) -> int:
         # Import the app and compile the spec once, here: the workers are forked from this process and
         # find both done.
         importlib.import_module("mockserver.app")
-        request_specs()
+        request_rules()
     except UsageError as exc:
         print(f"feishu-hire serve: {exc}", file=sys.stderr)
         return 2

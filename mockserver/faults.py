@@ -7,13 +7,14 @@ batch_update while the job's in-flight marker is held), so overlapping updates c
 
 from __future__ import annotations
 
-import itertools
-import threading
 from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass
-from typing import Any, Protocol
+from typing import Any
 
-from feishu_hire_kit.spec import error_codes, operations
+from feishu_hire_kit.spec import Operation, error_codes, operations
+from mockserver.errors import RATE_LIMITED, FeishuAPIError
+from mockserver.ratelimit import RateLimiter, rate_limited
+from mockserver.storage.shared_state import LocalState, SharedState
 
 
 class FaultSpecError(ValueError):
@@ -42,52 +43,21 @@ def _int(spec: Mapping[str, Any], name: str, default: int, minimum: int) -> int:
     return value
 
 
-class FaultTable(Protocol):
-    """Where faults live: in the process (`LocalFaults`) or in the database (shared state)."""
+@dataclass(frozen=True)
+class Injected:
+    """What the faults inject into one call: latency to spend, and the error to answer after it."""
 
-    def insert_fault(self, fault: Mapping[str, Any]) -> int: ...
-
-    def faults(self) -> list[dict[str, Any]]: ...
-
-    def use_fault(self, fault_id: int) -> bool: ...
-
-    def clear_faults(self) -> None: ...
+    latency_s: float = 0.0
+    error: FeishuAPIError | None = None
 
 
-class LocalFaults:
-    def __init__(self) -> None:
-        self._faults: dict[int, dict[str, Any]] = {}
-        self._ids = itertools.count(1)
-        self._lock = threading.Lock()
-
-    def insert_fault(self, fault: Mapping[str, Any]) -> int:
-        with self._lock:
-            fault_id = next(self._ids)
-            self._faults[fault_id] = {**fault, "id": fault_id}
-            return fault_id
-
-    def faults(self) -> list[dict[str, Any]]:
-        with self._lock:
-            return [dict(f) for f in self._faults.values()]
-
-    def use_fault(self, fault_id: int) -> bool:
-        with self._lock:
-            fault = self._faults.get(fault_id)
-            if fault is None:
-                return False
-            fault["remaining"] -= 1
-            if fault["remaining"] <= 0:
-                del self._faults[fault_id]
-            return True
-
-    def clear_faults(self) -> None:
-        with self._lock:
-            self._faults.clear()
+NOTHING = Injected()
 
 
 class Faults:
-    def __init__(self, table: FaultTable | None = None) -> None:
-        self._table: FaultTable = table or LocalFaults()
+    def __init__(self, limiter: RateLimiter, state: SharedState | None = None) -> None:
+        self._limiter = limiter
+        self._table: SharedState = state or LocalState()
 
     def add(self, spec: Mapping[str, Any]) -> Fault:
         """Adds a fault from the control plane's JSON: operation and/or resource, code, count, latency_ms."""
@@ -117,7 +87,22 @@ class Faults:
         }
         return Fault(id=self._table.insert_fault(fields), **fields)
 
-    def take(self, operation_id: str, resource_ids: Iterable[str]) -> Fault | None:
+    def take(self, operation: Operation, resource_ids: Iterable[str]) -> Injected:
+        """What the first fault matching this call injects (using it up by one), or `NOTHING`."""
+        fault = self._take(operation.operation_id, resource_ids)
+        if fault is None:
+            return NOTHING
+        return Injected(
+            fault.latency_ms / 1000, None if fault.code is None else self._error(fault.code, operation)
+        )
+
+    def _error(self, code: int, operation: Operation) -> FeishuAPIError:
+        if code == RATE_LIMITED:  # with the headers of the operation's first limit, as a real one has
+            windows = self._limiter.windows_of(operation)
+            return rate_limited(windows[0].limit if windows else 1, 1)
+        return FeishuAPIError(code)
+
+    def _take(self, operation_id: str, resource_ids: Iterable[str]) -> Fault | None:
         """The first fault matching this call, used up by one (oldest first), or None.
 
         Reading the faults takes no lock (the usual answer is "none"); using one is a conditional

@@ -14,13 +14,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
-from mockserver.generation import Generation
 from mockserver.ids import rng
-
-try:
-    import fcntl
-except ImportError:  # not on Windows, where several processes cannot serve one database anyway
-    fcntl = None  # type: ignore[assignment]
+from mockserver.storage.files import FileLock, Generation
 
 MAX_ENTRIES = 10_000
 
@@ -100,11 +95,10 @@ class FileJournal:
     `<db>.requests`, that every process appends to.
 
     An entry is one `write(2)` on an O_APPEND descriptor, which the kernel keeps whole and in order
-    among all writers: no lock and one system call per request (a SQLite journal cost a lock, a
-    transaction and about eight system calls), done before the answer is sent. When the file holds
-    `keep` entries it becomes `<db>.requests.1` (the one before is dropped), so the two hold the last
-    `keep` at least. Rotation and clearing take an exclusive `flock` and bump a `Generation`, on which
-    writers reopen the file; readers take the lock shared.
+    among all writers: no lock and one system call per request, done before the answer is sent. When
+    the file holds `keep` entries it becomes `<db>.requests.1` (the one before is dropped), so the two
+    hold the last `keep` at least. Rotation and clearing take an exclusive `flock` and bump a
+    `Generation`, on which writers reopen the file; readers take the lock shared.
     """
 
     # How often (in a process's own appends) it looks whether the file is due to rotate.
@@ -116,22 +110,19 @@ class FileJournal:
         self.path = path
         self.older = Path(f"{path}.1")
         self._generation = Generation(Path(f"{path}.generation"))
-        self._lock_fd = os.open(f"{path}.lock", os.O_RDWR | os.O_CREAT, 0o644)
-        self._thread_lock = threading.Lock()
+        self._lock = FileLock(Path(f"{path}.lock"))
+        self._thread_lock = threading.Lock()  # this process's descriptor
         self._fd: int | None = None
         self._fd_generation = -1
         self._appends = 0
 
     @contextmanager
     def _locked(self, exclusive: bool) -> Iterator[None]:
-        with self._thread_lock:
-            if fcntl is not None:
-                fcntl.flock(self._lock_fd, fcntl.LOCK_EX if exclusive else fcntl.LOCK_SH)
-            try:
-                yield
-            finally:
-                if fcntl is not None:
-                    fcntl.flock(self._lock_fd, fcntl.LOCK_UN)
+        self._lock.acquire(shared=not exclusive)
+        try:
+            yield
+        finally:
+            self._lock.release()
 
     def _descriptor(self) -> int:
         generation = self._generation.value()
@@ -189,5 +180,5 @@ class FileJournal:
             if self._fd is not None:
                 os.close(self._fd)
                 self._fd = None
-        os.close(self._lock_fd)
+        self._lock.close()
         self._generation.close()

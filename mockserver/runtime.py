@@ -1,14 +1,15 @@
 """The state of one mock server beside its database: config, seed, clock, limits, faults and journal.
 
-Single-process servers keep the clock's offset, the faults, the journal and the rate counters in memory
-(fast, and correct for one process). With `MockConfig.shared_state` they live in the database instead
-(`store.SharedState`), the journal in a file beside it (`journal.FileJournal`), so several worker
-processes on one database behave as one server.
+Single-process servers keep the clock's offset, the faults, the journal and the rate-limit windows in
+memory (fast, and correct for one process). With `MockConfig.shared_state` they live in the database
+instead (`storage.shared_state.StoredState`, `ratelimit.database`), the journal in a file beside it
+(`journal.FileJournal`), so several worker processes on one database behave as one server.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import threading
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -19,8 +20,11 @@ from mockserver.config import MockConfig
 from mockserver.faults import Faults
 from mockserver.journal import FileJournal, Journal
 from mockserver.ratelimit import RateLimiter
+from mockserver.ratelimit.database import DatabaseWindows
+from mockserver.ratelimit.memory import MemoryWindows
 from mockserver.seed import load_seed
-from mockserver.store import SharedState, Store
+from mockserver.storage import Store, apply_seed, open_store
+from mockserver.storage.shared_state import SharedState, StoredState
 
 EXTENSION = "feishu_mock"
 
@@ -35,27 +39,34 @@ class Runtime:
     faults: Faults
     journal: Journal
     shared: SharedState | None = None
+    # Requests being answered, so `close` can let them finish before the store goes.
+    _inflight: int = field(default=0, init=False, repr=False)
+    _settled: threading.Condition = field(default_factory=threading.Condition, init=False, repr=False)
+    closing: bool = field(default=False, init=False)
+    closed: bool = field(default=False, init=False)
 
     @classmethod
     def start(cls, config: MockConfig) -> Runtime:
         seed = load_seed(config.seed)
-        store = Store(config.db_path)
+        store = open_store(config.db_path)
         # Rows a previous run acknowledged are kept; only what is missing comes from the seed.
-        with store.transaction() as tx:
-            tx.apply_seed(seed, replace=False)
+        with store.transaction() as queries:
+            apply_seed(queries, seed, replace=False)
         if not config.shared_state:
-            limiter = RateLimiter(config.clock, enabled=config.rate_limits, scale=config.rate_limit_scale)
-            return cls(config, seed, store, config.clock, limiter, Faults(), Journal())
-        if store.private:
+            limiter = RateLimiter(
+                config.clock, MemoryWindows(), enabled=config.rate_limits, scale=config.rate_limit_scale
+            )
+            return cls(config, seed, store, config.clock, limiter, Faults(limiter), Journal())
+        if store.private or store.path is None:
             store.close()
             raise ValueError("shared_state needs a database file other processes can open, not :memory:")
-        shared = SharedState(store)
+        shared = StoredState(store)
         clock = config.clock.sharing(shared)
         limiter = RateLimiter(
-            clock, enabled=config.rate_limits, scale=config.rate_limit_scale, counters=shared
+            clock, DatabaseWindows(store), enabled=config.rate_limits, scale=config.rate_limit_scale
         )
         journal = Journal(FileJournal(Path(f"{store.path}.requests")))
-        return cls(config, seed, store, clock, limiter, Faults(shared), journal, shared)
+        return cls(config, seed, store, clock, limiter, Faults(limiter, shared), journal, shared)
 
     def reset(self) -> None:
         """Back to the seed: data, tokens, counters, faults and journal (the clock keeps its time)."""
@@ -64,15 +75,55 @@ class Runtime:
         self.faults.clear()
         self.journal.clear()
 
+    def renew(self, clock: Clock) -> None:
+        """What a new app on this configuration starts with, on `clock`: the seed's data, and no tokens,
+        rate windows, faults, journal or clock offset. Cheaper than a new app and database (the pytest
+        plugin's fresh state per test)."""
+        self.store.reset(self.seed)
+        self.limiter.reset()
+        self.journal.clear()
+        if self.shared is not None:
+            self.shared.forget()
+            self.clock = clock.sharing(self.shared)
+        else:
+            self.faults = Faults(self.limiter)
+            self.clock = clock
+        self.limiter.clock = self.clock
+
     def forget_shared_state(self) -> None:
         """What a fresh server starts with: clock offset, faults, journal and counters gone from the
         database (the data stays). Run once by whatever starts the worker processes."""
         if self.shared is None:
             raise ValueError("this server keeps its state in memory (MockConfig.shared_state is off)")
         self.shared.forget()
+        self.limiter.reset()
         self.journal.clear()
 
-    def close(self) -> None:
+    @property
+    def in_flight(self) -> int:
+        """Requests being answered now."""
+        return self._inflight
+
+    def enter(self) -> bool:
+        """Counts a request in; False once the runtime is closing (the request is then refused)."""
+        with self._settled:
+            if self.closing:
+                return False
+            self._inflight += 1
+            return True
+
+    def leave(self) -> None:
+        with self._settled:
+            self._inflight -= 1
+            if self._inflight == 0:
+                self._settled.notify_all()
+
+    def close(self, wait_s: float = 5.0) -> None:
+        """Refuses new requests, lets those in flight finish (up to `wait_s`), then closes the store."""
+        with self._settled:
+            self.closing = True
+            self._settled.wait_for(lambda: self._inflight == 0, timeout=wait_s)
+            self.closed = True
         self.journal.close()
         self.store.close()
 

@@ -13,6 +13,7 @@ Every answer must be code 0 with one and the same user, that user's stored field
 from __future__ import annotations
 
 import argparse
+import json
 import tempfile
 import threading
 import time
@@ -75,8 +76,12 @@ def race(base_urls: list[str], db: Path, external_id: str, concurrency: int) -> 
     finally:
         for c in clients:
             c.close()
-    rows = read_db(db, "SELECT user_id, name FROM site_users WHERE external_id = ?", (external_id,))
-    return Round(external_id, answers, [(r[0], r[1]) for r in rows])
+    rows = read_db(
+        db,
+        "SELECT record_id, fields FROM records WHERE kind = 'site_user' AND record_key = ?",
+        (external_id,),
+    )
+    return Round(external_id, answers, [(r[0], json.loads(r[1]).get("name")) for r in rows])
 
 
 def main() -> None:

@@ -8,26 +8,28 @@ import time
 from pathlib import Path
 
 from mockserver.seed import WEBSITE_ID, load_seed
-from mockserver.store import Store
+from mockserver.storage import NewRecord, apply_seed
+from mockserver.storage.sqlite import SQLiteStore
 
 TENANT = "sandbox"
 
 
-def _write(store: Store, prefix: str, until: float, counts: dict[str, int]) -> None:
+def _write(store: SQLiteStore, prefix: str, until: float, counts: dict[str, int]) -> None:
     n = 0
     while time.monotonic() < until:
         key = f"{prefix}{n}"
-        user = {"external_id": key, "user_id": key, "created_at": 1.0, "name": "x" * 200}
-        with store.statement() as tx:
-            assert tx.insert_site_user_if_absent(TENANT, WEBSITE_ID, user)
+        user = {"external_id": key, "user_id": key, "name": "x" * 200}
+        record = NewRecord(TENANT, "site_user", "website", WEBSITE_ID, key, key, user, created_at=1.0)
+        with store.statement() as queries:
+            assert queries.insert_record_if_absent(record)
         n += 1
     counts[prefix] = n
 
 
 def test_the_wal_stays_small_under_nonstop_writes(tmp_path: Path) -> None:
-    stores = [Store(tmp_path / "m.db"), Store(tmp_path / "m.db")]
-    with stores[0].transaction() as tx:
-        tx.apply_seed(load_seed(None), replace=False)
+    stores = [SQLiteStore(tmp_path / "m.db"), SQLiteStore(tmp_path / "m.db")]
+    with stores[0].transaction() as queries:
+        apply_seed(queries, load_seed(None), replace=False)
     counts: dict[str, int] = {}
     until = time.monotonic() + 2.0
     writers = [
@@ -41,8 +43,8 @@ def test_the_wal_stays_small_under_nonstop_writes(tmp_path: Path) -> None:
     wal = Path(f"{tmp_path / 'm.db'}-wal").stat().st_size
     time.sleep(0.5)  # a few of the checkpointer's rounds with no writer about
     _write(stores[1], "c", time.monotonic() + 0.01, counts)
-    frames = stores[0].read().conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()[1]
-    rows = stores[0].read().conn.execute("SELECT count(*) FROM site_users").fetchone()[0]
+    frames = stores[0].connection().execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()[1]
+    rows = stores[0].connection().execute("SELECT count(*) FROM records").fetchone()[0]
     for s in stores:
         s.close()
     commits = sum(counts.values())

@@ -316,7 +316,7 @@ def _parent(pid: int) -> int | None:
 
 
 def test_a_token_used_in_both_is_refused_by_both_after_a_reset_in_one(pair: list[httpx.Client]) -> None:
-    # Each process keeps the token rows it has read (Store.token); a reset anywhere must reach them.
+    # Each process keeps the token rows it has read (the token cache); a reset anywhere must reach them.
     headers = bearer(pair[0])
     assert [_create(c, headers, f"before-{i}") for i, c in enumerate(pair)] == [0, 0]
     MockControl(pair[1]).reset()

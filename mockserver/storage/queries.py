@@ -1,0 +1,347 @@
+"""Every query of the mock, written once for every engine.
+
+SQL here is the portable subset SQLite and PostgreSQL share: named parameters (`:name`, which an engine
+translates to its own style), `INSERT ... ON CONFLICT`, `RETURNING`; no `INSERT OR ...`, no `IN ()`.
+
+Rules a race could break live in the database: one record per idempotency key (one site user per
+tenant, website and external_id) is the primary key, written with INSERT ... ON CONFLICT DO NOTHING; a
+resource's in-flight marker is taken with a conditional UPDATE.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from mockserver.storage.schema import (
+    DATA_TABLES,
+    FAULT_COLUMNS,
+    SERVER_STATE_TABLES,
+    USER_ID_COLUMNS,
+)
+
+
+class Cursor(Protocol):
+    @property
+    def rowcount(self) -> int: ...
+
+    def fetchone(self) -> Any: ...
+
+    def fetchall(self) -> list[Any]: ...
+
+
+class Connection(Protocol):
+    """What the queries need of an engine's connection: `execute` with named (`:name`) parameters,
+    rows that `dict()` turns into {column: value}."""
+
+    def execute(self, sql: str, parameters: Mapping[str, Any] = ..., /) -> Cursor: ...
+
+
+def _row(row: Any) -> dict[str, Any] | None:
+    return None if row is None else dict(row)
+
+
+def _fields(row: Any) -> dict[str, Any]:
+    fields: dict[str, Any] = json.loads(dict(row)["fields"])
+    return fields
+
+
+@dataclass(frozen=True)
+class NewRecord:
+    """A record an idempotent create makes: one per (tenant, kind, parent_id, key)."""
+
+    tenant_key: str
+    kind: str
+    parent_kind: str
+    parent_id: str
+    key: str
+    record_id: str
+    fields: Mapping[str, Any]
+    created_at: float
+
+
+def _marks(prefix: str, values: Sequence[str]) -> tuple[str, dict[str, str]]:
+    """`:p0, :p1, ...` for an IN list, and the parameters they name."""
+    names = {f"{prefix}{i}": value for i, value in enumerate(values)}
+    return ", ".join(f":{name}" for name in names), names
+
+
+class Queries:
+    """Every query of the mock, over one connection: inside a transaction (`Store.transaction`), or
+    one statement at a time (`Store.statement`, `Store.read`), as the store that handed it out says."""
+
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+        # Set when a write deletes tokens: the store then moves its token generation after the commit,
+        # so no process's token cache answers a deleted token.
+        self.forgot_tokens = False
+
+    # -- apps and tokens
+    def app(self, app_id: str) -> dict[str, Any] | None:
+        return _row(
+            self.conn.execute("SELECT * FROM apps WHERE app_id = :app_id", {"app_id": app_id}).fetchone()
+        )
+
+    def freshest_token(self, app_id: str) -> dict[str, Any] | None:
+        return _row(
+            self.conn.execute(
+                "SELECT * FROM tokens WHERE app_id = :app_id ORDER BY expires_at DESC LIMIT 1",
+                {"app_id": app_id},
+            ).fetchone()
+        )
+
+    def insert_token(self, token: str, app: Mapping[str, Any], issued_at: float, expires_at: float) -> None:
+        self.conn.execute(
+            "INSERT INTO tokens (token, app_id, tenant_key, issued_at, expires_at)"
+            " VALUES (:token, :app_id, :tenant_key, :issued_at, :expires_at)",
+            {
+                "token": token,
+                "app_id": app["app_id"],
+                "tenant_key": app["tenant_key"],
+                "issued_at": issued_at,
+                "expires_at": expires_at,
+            },
+        )
+
+    def prune_tokens(self, expired_before: float) -> None:
+        if self.conn.execute("DELETE FROM tokens WHERE expires_at < :t", {"t": expired_before}).rowcount:
+            self.forgot_tokens = True
+
+    def token(self, token: str) -> dict[str, Any] | None:
+        return _row(
+            self.conn.execute("SELECT * FROM tokens WHERE token = :token", {"token": token}).fetchone()
+        )
+
+    # -- resources and the records created under them
+    def resource(self, kind: str, tenant_key: str, resource_id: str) -> dict[str, Any] | None:
+        """The fields of a resource of `kind`, or None if the tenant has none with that id."""
+        row = self.conn.execute(
+            "SELECT fields FROM resources"
+            " WHERE tenant_key = :tenant_key AND kind = :kind AND resource_id = :id",
+            {"tenant_key": tenant_key, "kind": kind, "id": resource_id},
+        ).fetchone()
+        return None if row is None else _fields(row)
+
+    def exists(self, kind: str, tenant_key: str, resource_id: str) -> bool:
+        return self.resource(kind, tenant_key, resource_id) is not None
+
+    def update_resource(
+        self, kind: str, tenant_key: str, resource_id: str, changes: Mapping[str, Any]
+    ) -> bool:
+        """Sets the given fields of a resource (the others stay); False if there is no such resource.
+
+        Compare-and-set on the fields read, so an update that raced another is made again on its result.
+        """
+        while True:
+            row = self.conn.execute(
+                "SELECT fields FROM resources WHERE tenant_key = :tenant_key AND kind = :kind"
+                " AND resource_id = :id",
+                {"tenant_key": tenant_key, "kind": kind, "id": resource_id},
+            ).fetchone()
+            if row is None:
+                return False
+            old = dict(row)["fields"]
+            cursor = self.conn.execute(
+                "UPDATE resources SET fields = :new WHERE tenant_key = :tenant_key AND kind = :kind"
+                " AND resource_id = :id AND fields = :old",
+                {
+                    "new": json.dumps({**json.loads(old), **changes}, ensure_ascii=False),
+                    "old": old,
+                    "tenant_key": tenant_key,
+                    "kind": kind,
+                    "id": resource_id,
+                },
+            )
+            if cursor.rowcount == 1:
+                return True
+
+    def delete_resource(self, kind: str, tenant_key: str, resource_id: str) -> bool:
+        """Deletes a resource and the records made under it; False if there was no such resource."""
+        params = {"tenant_key": tenant_key, "kind": kind, "id": resource_id}
+        cursor = self.conn.execute(
+            "DELETE FROM resources WHERE tenant_key = :tenant_key AND kind = :kind AND resource_id = :id",
+            params,
+        )
+        self.conn.execute(
+            "DELETE FROM records WHERE tenant_key = :tenant_key AND parent_kind = :kind AND parent_id = :id",
+            params,
+        )
+        return cursor.rowcount == 1
+
+    def claim(
+        self, kind: str, tenant_key: str, resource_id: str, marker: str, *, now: float, lease_seconds: float
+    ) -> bool:
+        """Takes the resource's in-flight marker unless another live update holds it; False if it could
+        not (held, or no such resource)."""
+        cursor = self.conn.execute(
+            "UPDATE resources SET in_flight = :marker, in_flight_until = :until"
+            " WHERE tenant_key = :tenant_key AND kind = :kind AND resource_id = :id"
+            " AND (in_flight IS NULL OR in_flight_until < :now)",
+            {
+                "marker": marker,
+                "until": now + lease_seconds,
+                "tenant_key": tenant_key,
+                "kind": kind,
+                "id": resource_id,
+                "now": now,
+            },
+        )
+        return cursor.rowcount == 1
+
+    def release(self, kind: str, tenant_key: str, resource_id: str, marker: str) -> None:
+        self.conn.execute(
+            "UPDATE resources SET in_flight = NULL, in_flight_until = NULL WHERE tenant_key = :tenant_key"
+            " AND kind = :kind AND resource_id = :id AND in_flight = :marker",
+            {"tenant_key": tenant_key, "kind": kind, "id": resource_id, "marker": marker},
+        )
+
+    def write_claimed(
+        self, kind: str, tenant_key: str, resource_id: str, marker: str, fields: Mapping[str, Any]
+    ) -> bool:
+        """Replaces the resource's fields and drops the marker, only while `marker` is still held."""
+        cursor = self.conn.execute(
+            "UPDATE resources SET fields = :fields, in_flight = NULL, in_flight_until = NULL"
+            " WHERE tenant_key = :tenant_key AND kind = :kind AND resource_id = :id AND in_flight = :marker",
+            {
+                "fields": json.dumps(fields, ensure_ascii=False),
+                "tenant_key": tenant_key,
+                "kind": kind,
+                "id": resource_id,
+                "marker": marker,
+            },
+        )
+        return cursor.rowcount == 1
+
+    def insert_record_if_absent(self, record: NewRecord) -> bool:
+        """Inserts the record if its parent resource exists and its key is free; True if this call
+        inserted it. One statement does both checks, so the usual create costs a single write."""
+        cursor = self.conn.execute(
+            "INSERT INTO records (tenant_key, kind, parent_kind, parent_id, record_key, record_id, fields,"
+            " created_at) SELECT :tenant_key, :kind, :parent_kind, :parent_id, :record_key, :record_id,"
+            " :fields, :created_at WHERE EXISTS (SELECT 1 FROM resources WHERE tenant_key = :tenant_key"
+            " AND kind = :parent_kind AND resource_id = :parent_id)"
+            " ON CONFLICT (tenant_key, kind, parent_id, record_key) DO NOTHING",
+            {
+                "tenant_key": record.tenant_key,
+                "kind": record.kind,
+                "parent_kind": record.parent_kind,
+                "parent_id": record.parent_id,
+                "record_key": record.key,
+                "record_id": record.record_id,
+                "fields": json.dumps(record.fields, ensure_ascii=False),
+                "created_at": record.created_at,
+            },
+        )
+        return cursor.rowcount == 1
+
+    def record(self, kind: str, tenant_key: str, parent_id: str, key: str) -> dict[str, Any] | None:
+        """The fields of the record of `kind` under `parent_id` that holds `key`, or None."""
+        row = self.conn.execute(
+            "SELECT fields FROM records WHERE tenant_key = :tenant_key AND kind = :kind"
+            " AND parent_id = :parent_id AND record_key = :key",
+            {"tenant_key": tenant_key, "kind": kind, "parent_id": parent_id, "key": key},
+        ).fetchone()
+        return None if row is None else _fields(row)
+
+    def user_ids_by(self, tenant_key: str, id_type: str, values: Iterable[str]) -> dict[str, str]:
+        """{id of `id_type`: tenant user_id} for the values that name a user of the tenant."""
+        if id_type not in USER_ID_COLUMNS:
+            raise ValueError(f"unknown user id type {id_type!r}")
+        wanted = list(dict.fromkeys(values))
+        if not wanted:
+            return {}
+        marks, params = _marks("v", wanted)
+        rows = self.conn.execute(
+            f"SELECT {id_type} AS given, user_id FROM users"
+            f" WHERE tenant_key = :tenant_key AND {id_type} IN ({marks})",
+            {"tenant_key": tenant_key, **params},
+        ).fetchall()
+        return {row["given"]: row["user_id"] for row in rows}
+
+    def users(self, tenant_key: str, user_ids: Iterable[str]) -> dict[str, dict[str, Any]]:
+        wanted = list(dict.fromkeys(user_ids))
+        if not wanted:  # `IN ()` is SQLite's, not PostgreSQL's
+            return {}
+        marks, params = _marks("v", wanted)
+        rows = self.conn.execute(
+            f"SELECT * FROM users WHERE tenant_key = :tenant_key AND user_id IN ({marks})",
+            {"tenant_key": tenant_key, **params},
+        ).fetchall()
+        return {row["user_id"]: dict(row) for row in rows}
+
+    # -- the server's shared state (MockConfig.shared_state)
+    def clock_offset(self) -> float:
+        row = self.conn.execute("SELECT seconds FROM clock WHERE id = 1").fetchone()
+        return 0.0 if row is None else float(dict(row)["seconds"])
+
+    def advance_clock(self, seconds: float) -> float:
+        row = self.conn.execute(
+            "INSERT INTO clock (id, seconds) VALUES (1, :seconds)"
+            " ON CONFLICT (id) DO UPDATE SET seconds = clock.seconds + excluded.seconds RETURNING seconds",
+            {"seconds": seconds},
+        ).fetchone()
+        return float(dict(row)["seconds"])
+
+    def insert_fault(self, fault: Mapping[str, Any]) -> int:
+        row = self.conn.execute(
+            "INSERT INTO faults (operation, resource, code, remaining, latency_ms)"
+            " VALUES (:operation, :resource, :code, :remaining, :latency_ms) RETURNING id",
+            {name: fault[name] for name in FAULT_COLUMNS if name != "id"},
+        ).fetchone()
+        return int(dict(row)["id"])
+
+    def faults(self) -> list[dict[str, Any]]:
+        rows = self.conn.execute(f"SELECT {', '.join(FAULT_COLUMNS)} FROM faults ORDER BY id").fetchall()
+        return [dict(row) for row in rows]
+
+    def use_fault(self, fault_id: int) -> bool:
+        """Uses one of the fault's remaining answers (dropping it at zero); False if none was left."""
+        cursor = self.conn.execute(
+            "UPDATE faults SET remaining = remaining - 1 WHERE id = :id AND remaining > 0", {"id": fault_id}
+        )
+        self.conn.execute("DELETE FROM faults WHERE id = :id AND remaining <= 0", {"id": fault_id})
+        return cursor.rowcount == 1
+
+    def clear_faults(self) -> None:
+        self.conn.execute("DELETE FROM faults")
+
+    def rate_window(self, key: str, now: float) -> tuple[int, float] | None:
+        """(count, expires_at) of the key's live window, or None."""
+        row = self.conn.execute(
+            "SELECT count, expires_at FROM rate_counters WHERE key = :key AND expires_at > :now",
+            {"key": key, "now": now},
+        ).fetchone()
+        if row is None:
+            return None
+        window = dict(row)
+        return int(window["count"]), float(window["expires_at"])
+
+    def rate_incr(self, key: str, now: float, expiry: float, amount: int) -> int:
+        """Adds `amount` to the counter of a fixed window, starting a new window when it has expired."""
+        row = self.conn.execute(
+            "INSERT INTO rate_counters (key, count, expires_at) VALUES (:key, :amount, :expires_at)"
+            " ON CONFLICT (key) DO UPDATE SET"
+            " count = CASE WHEN rate_counters.expires_at <= :now THEN excluded.count"
+            " ELSE rate_counters.count + excluded.count END,"
+            " expires_at = CASE WHEN rate_counters.expires_at <= :now THEN excluded.expires_at"
+            " ELSE rate_counters.expires_at END"
+            " RETURNING count",
+            {"key": key, "amount": amount, "expires_at": now + expiry, "now": now},
+        ).fetchone()
+        return int(dict(row)["count"])
+
+    def rate_clear(self) -> None:
+        self.conn.execute("DELETE FROM rate_counters")
+
+    def forget_server_state(self) -> None:
+        """A fresh server: clock offset and faults gone (the data stays)."""
+        for table in SERVER_STATE_TABLES:
+            self.conn.execute(f"DELETE FROM {table}")
+
+    # -- seeding and the control plane
+    def wipe(self) -> None:
+        for table in DATA_TABLES:
+            self.conn.execute(f"DELETE FROM {table}")
+        self.forgot_tokens = True

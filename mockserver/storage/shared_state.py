@@ -1,0 +1,184 @@
+"""What every process serving one database must agree on beyond the data: the clock's offset, the
+injected faults, and the token generation that tells each process when its cached tokens went stale.
+
+`SharedState` is the interface the clock and the faults use. `LocalState` keeps it in the process (one
+process is the whole server); `StoredState` keeps it in the store, so several processes act as one
+server (`MockConfig.shared_state`). Rate-limit windows have an interface of their own
+(`mockserver.ratelimit`).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import itertools
+import threading
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Protocol
+
+if TYPE_CHECKING:
+    from mockserver.storage import Store
+    from mockserver.storage.queries import Queries
+
+# Token rows a process keeps (`TokenCache`); past this many it starts over.
+TOKEN_CACHE_SIZE = 10_000
+
+
+class ChangeCounter(Protocol):
+    """A counter every process on one database reads cheaply; moved after changes to what it stamps."""
+
+    def value(self) -> int: ...
+
+    def bump(self) -> None: ...
+
+
+class SharedState(Protocol):
+    """The clock's offset and the injected faults, as one server sees them."""
+
+    def clock_offset(self) -> float: ...
+
+    def advance_clock(self, seconds: float) -> float: ...
+
+    def insert_fault(self, fault: Mapping[str, Any]) -> int: ...
+
+    def faults(self) -> list[dict[str, Any]]: ...
+
+    def use_fault(self, fault_id: int) -> bool:
+        """Uses one of the fault's remaining answers (dropping it at zero); False if none was left."""
+        ...
+
+    def clear_faults(self) -> None: ...
+
+    def forget(self) -> None:
+        """What a fresh server starts with: no clock offset, no faults."""
+        ...
+
+
+class LocalState:
+    """The shared state of a server that is one process."""
+
+    def __init__(self) -> None:
+        self._offset = 0.0
+        self._faults: dict[int, dict[str, Any]] = {}
+        self._ids = itertools.count(1)
+        self._lock = threading.Lock()
+
+    def clock_offset(self) -> float:
+        return self._offset
+
+    def advance_clock(self, seconds: float) -> float:
+        with self._lock:
+            self._offset += seconds
+            return self._offset
+
+    def insert_fault(self, fault: Mapping[str, Any]) -> int:
+        with self._lock:
+            fault_id = next(self._ids)
+            self._faults[fault_id] = {**fault, "id": fault_id}
+            return fault_id
+
+    def faults(self) -> list[dict[str, Any]]:
+        with self._lock:
+            return [dict(f) for f in self._faults.values()]
+
+    def use_fault(self, fault_id: int) -> bool:
+        with self._lock:
+            fault = self._faults.get(fault_id)
+            if fault is None:
+                return False
+            fault["remaining"] -= 1
+            if fault["remaining"] <= 0:
+                del self._faults[fault_id]
+            return True
+
+    def clear_faults(self) -> None:
+        with self._lock:
+            self._faults.clear()
+
+    def forget(self) -> None:
+        with self._lock:
+            self._offset = 0.0
+            self._faults.clear()
+
+
+@dataclass(frozen=True)
+class _Snapshot:
+    generation: int
+    clock_offset: float
+    faults: list[dict[str, Any]]
+
+
+class StoredState:
+    """The shared state in the store, for several processes serving one database as one server.
+
+    The clock offset and the faults, read on every request and rarely changed, are cached per process
+    behind the store's generation: the usual request reads neither from the database.
+    """
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self._generation = store.generation
+        self._snapshot: _Snapshot | None = None
+
+    def _state(self) -> _Snapshot:
+        generation = self._generation.value()  # before the reads it stamps
+        snapshot = self._snapshot
+        if snapshot is None or snapshot.generation != generation:
+            with self.store.transaction(write=False) as queries:
+                snapshot = _Snapshot(generation, queries.clock_offset(), queries.faults())
+            self._snapshot = snapshot
+        return snapshot
+
+    @contextlib.contextmanager
+    def _changing(self) -> Iterator[Queries]:
+        """A write of the cached state: every process's cache is read again after it."""
+        with self.store.transaction(then=self._generation.bump) as queries:
+            yield queries
+
+    def clock_offset(self) -> float:
+        return self._state().clock_offset
+
+    def advance_clock(self, seconds: float) -> float:
+        with self._changing() as queries:
+            return queries.advance_clock(seconds)
+
+    def insert_fault(self, fault: Mapping[str, Any]) -> int:
+        with self._changing() as queries:
+            return queries.insert_fault(fault)
+
+    def faults(self) -> list[dict[str, Any]]:
+        return [dict(f) for f in self._state().faults]
+
+    def use_fault(self, fault_id: int) -> bool:
+        with self._changing() as queries:
+            return queries.use_fault(fault_id)
+
+    def clear_faults(self) -> None:
+        with self._changing() as queries:
+            queries.clear_faults()
+
+    def forget(self) -> None:
+        with self._changing() as queries:
+            queries.forget_server_state()
+
+
+class TokenCache:
+    """The token rows a process has read, valid until the generation moves (tokens were deleted, by this
+    process or another). A token row never changes, so a business call's token check is a dict lookup."""
+
+    def __init__(self, generation: ChangeCounter) -> None:
+        self._generation = generation
+        self._rows: dict[str, tuple[int, Mapping[str, Any]]] = {}
+
+    def get(self, token: str, read: Callable[[], Mapping[str, Any] | None]) -> Mapping[str, Any] | None:
+        """The cached row of `token`, or what `read` answers (kept unless it is None)."""
+        generation = self._generation.value()  # before the read it stamps
+        cached = self._rows.get(token)
+        if cached is not None and cached[0] == generation:
+            return cached[1]
+        row = read()
+        if row is not None:  # an unknown token may be issued by another process any moment: not kept
+            if len(self._rows) >= TOKEN_CACHE_SIZE:
+                self._rows.clear()
+            self._rows[token] = (generation, row)
+        return row

@@ -1,0 +1,201 @@
+"""The embedded engine: the mock's tables in one SQLite file (WAL), shared by every process that opens it.
+
+A connection per thread; writers queue on a `FileLock` beside the database, then BEGIN IMMEDIATE; a
+`Checkpointer` thread copies the WAL back into the database off the write path.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import shutil
+import sqlite3
+import tempfile
+import threading
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from mockserver.storage.files import FileLock, Generation
+from mockserver.storage.queries import Queries
+from mockserver.storage.schema import ddl
+from mockserver.storage.seeding import apply_seed
+from mockserver.storage.shared_state import TokenCache
+
+
+class Checkpointer:
+    """Copies the WAL back into the database file on a thread of its own, every `every` seconds.
+
+    SQLite's automatic checkpoint would run inside the commit that crosses 1000 WAL pages, under the
+    write lock, stalling every writer of every process while it copies and syncs. Here the bulk is
+    copied by a PASSIVE checkpoint that takes no writer lock, so writers go on meanwhile; then, under
+    the write lock, a second one copies the few pages written since. The WAL is then wholly copied with
+    no writer in between, which is when SQLite lets the next writer start the WAL over (otherwise it
+    grows for ever). What is durable when stays the same. Each process may run one; a checkpoint that
+    finds another running returns at once.
+    """
+
+    def __init__(self, path: Path, write_lock: FileLock, every: float = 0.1) -> None:
+        self._path = path
+        self._write_lock = write_lock
+        self._every = every
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="feishu-mock-checkpoint", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        conn = sqlite3.connect(self._path, timeout=0, isolation_level=None, check_same_thread=False)
+        try:
+            conn.execute("PRAGMA synchronous = NORMAL")
+            while not self._stop.wait(self._every):
+                with contextlib.suppress(sqlite3.Error):  # busy, or the file is going away: next time
+                    busy, frames, _ = conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
+                    if not busy and frames > 0:
+                        with self._write_lock:
+                            conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
+        finally:
+            conn.close()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join()
+
+
+class SQLiteStore:
+    """One SQLite database (a `Store`). ":memory:" is a private temporary file, so threads share it."""
+
+    def __init__(self, path: str | Path) -> None:
+        self._tempdir: str | None = None
+        if str(path) == ":memory:":
+            self._tempdir = tempfile.mkdtemp(prefix="feishu-mock-")
+            path = Path(self._tempdir) / "mock.db"
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._local = threading.local()
+        self._closed = False
+        self._connections: list[sqlite3.Connection] = []
+        self._lock = threading.Lock()
+        # Writers wait on this lock rather than in SQLite's busy handler, whose naps (1, 2, 5 ... 100 ms)
+        # outlast the lock's release; busy_timeout stays for writers that do not take it (other tools).
+        self._write_lock = FileLock(Path(f"{self.path}.lock"))
+        # Every process on this database maps it: moved after commits that delete tokens, and by the
+        # shared state after changes to what it caches.
+        self.generation = Generation(Path(f"{self.path}.generation"))
+        self._tokens = TokenCache(self.generation)
+        conn = self.connection()
+        conn.execute("PRAGMA journal_mode = WAL")
+        with self.transaction() as queries:
+            for statement in ddl("sqlite"):
+                queries.conn.execute(statement)
+        self._checkpointer = Checkpointer(self.path, self._write_lock)
+
+    @property
+    def private(self) -> bool:
+        """A ":memory:" store: a temporary file no other process can share."""
+        return self._tempdir is not None
+
+    def connection(self) -> sqlite3.Connection:
+        """This thread's connection (opened on first use, closed by `close`)."""
+        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
+        if conn is None:
+            if self._closed:
+                raise sqlite3.ProgrammingError(f"the store {self.path} is closed")
+            # check_same_thread=False only so close() can close every thread's connection.
+            conn = sqlite3.connect(self.path, timeout=30, isolation_level=None, check_same_thread=False)
+            conn.row_factory = sqlite3.Row
+            # NORMAL in WAL mode: a committed transaction survives a killed process (not a power cut).
+            conn.execute("PRAGMA synchronous = NORMAL")
+            conn.execute("PRAGMA busy_timeout = 30000")
+            conn.execute("PRAGMA wal_autocheckpoint = 0")  # the Checkpointer's job, off the write path
+            self._local.conn = conn
+            with self._lock:
+                self._connections.append(conn)
+        return conn
+
+    @contextmanager
+    def transaction(self, write: bool = True, then: Callable[[], None] | None = None) -> Iterator[Queries]:
+        """One transaction; writers take the write lock up front (no upgrade deadlocks), readers do not.
+        `then` runs after the commit, while the write lock is still held.
+
+        Inside a transaction of the same thread it joins that one (its writes commit or roll back with it).
+        """
+        conn = self.connection()
+        if conn.in_transaction:
+            if then is not None:
+                raise RuntimeError("`then` needs a transaction of its own")
+            yield self._joined(conn)
+            return
+        with self._write_lock if write else contextlib.nullcontext():
+            conn.execute("BEGIN IMMEDIATE" if write else "BEGIN")
+            queries = self._local.open = Queries(conn)
+            try:
+                yield queries
+                conn.execute("COMMIT")
+            except BaseException:
+                # A failed COMMIT (a deferred constraint, a full disk) can leave the transaction open:
+                # this thread's later transactions would join it and never commit.
+                if conn.in_transaction:
+                    conn.execute("ROLLBACK")
+                raise
+            finally:
+                vars(self._local).pop("open", None)
+            self._committed(queries)
+            if then is not None:
+                then()
+
+    @contextmanager
+    def statement(self) -> Iterator[Queries]:
+        """The write lock for write statements that SQLite commits one by one (autocommit): one call
+        into SQLite for a one-statement write instead of three (BEGIN IMMEDIATE, the statement, COMMIT).
+        Inside a transaction it joins that one.
+        """
+        conn = self.connection()
+        if conn.in_transaction:
+            yield self._joined(conn)
+            return
+        with self._write_lock:
+            queries = Queries(conn)
+            try:
+                yield queries
+            finally:
+                self._committed(queries)  # each statement committed as it ran, even if the block then failed
+
+    def _joined(self, conn: sqlite3.Connection) -> Queries:
+        # The transaction this thread has open: its Queries, so what it marks (forgot_tokens) counts at
+        # its commit. One begun some other way (straight on the connection) gets Queries of its own.
+        queries: Queries | None = getattr(self._local, "open", None)
+        return queries if queries is not None else Queries(conn)
+
+    def _committed(self, queries: Queries) -> None:
+        # After the commit and under the write lock, as `Generation` asks of its bumps.
+        if queries.forgot_tokens:
+            self.generation.bump()
+
+    def read(self) -> Queries:
+        """Queries outside a transaction: each statement sees a consistent snapshot of its own.
+
+        For the hot path's single-statement reads (a token, the clock), where BEGIN and COMMIT would
+        triple the statements.
+        """
+        return Queries(self.connection())
+
+    def token(self, token: str) -> Mapping[str, Any] | None:
+        return self._tokens.get(token, lambda: self.read().token(token))
+
+    def reset(self, seed: Mapping[str, Any]) -> None:
+        with self.transaction() as queries:
+            queries.wipe()
+            apply_seed(queries, seed, replace=False)  # nothing left to replace
+
+    def close(self) -> None:
+        self._closed = True
+        self._checkpointer.stop()
+        with self._lock:
+            for conn in self._connections:
+                conn.close()
+            self._connections.clear()
+        self._local = threading.local()
+        self._write_lock.close()
+        self.generation.close()
+        if self._tempdir is not None:
+            shutil.rmtree(self._tempdir, ignore_errors=True)
