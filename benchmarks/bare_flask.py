@@ -12,8 +12,8 @@ import argparse
 from flask import Flask, Response, request
 from waitress import serve
 
-from mockserver.config import MAX_BODY_BYTES
 from mockserver.asgi import ASGIApp
+from mockserver.config import MAX_BODY_BYTES
 from mockserver.server import CLIENT_TIMEOUT, serve_uvicorn
 
 BODY = (

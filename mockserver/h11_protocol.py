@@ -14,7 +14,8 @@ from uvicorn.protocols.http.h11_impl import H11Protocol
 
 class H11WithHeaderDeadline(H11Protocol):
     """Closes a connection whose request line and headers are not all in `timeout_keep_alive` seconds
-    after it opened or after its previous answer (a request's body has its own deadline: `mockserver.asgi`)."""
+    after it opened or after its previous answer (a request's body has its own deadline, in
+    `mockserver.asgi`)."""
 
     _headers_due: asyncio.TimerHandle | None = None
 

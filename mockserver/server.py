@@ -27,8 +27,8 @@ from typing import Any
 
 from waitress.server import create_server
 
-from mockserver.config import MockConfig
 from mockserver.asgi import limit_headers
+from mockserver.config import MockConfig
 from mockserver.seed import load_seed
 
 WSGIApp = Callable[[dict[str, Any], Any], Iterable[bytes]]

@@ -89,7 +89,7 @@ def test_oversized_input_gets_the_envelope(tmp_path: Path, mode: str) -> None:
 
 def _stored(db: Path) -> set[str]:
     with contextlib.closing(sqlite3.connect(db)) as conn:
-        return {row[0] for row in conn.execute("SELECT external_id FROM site_users")}
+        return {row[0] for row in conn.execute("SELECT record_key FROM records WHERE kind = 'site_user'")}
 
 
 @pytest.mark.slow
