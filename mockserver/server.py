@@ -205,13 +205,10 @@ def serve_uvicorn(
 
     os.environ.update(env or {})
     os.environ[CLIENT_TIMEOUT_ENV] = str(client_timeout)
-    if on_ready is not None:
-        threading.Thread(target=_when_listening, args=(host, port, on_ready), daemon=True).start()
-    uvicorn.run(
+    config = uvicorn.Config(
         app,
         host=host,
         port=port,
-        workers=workers,
         http=H11WithHeaderDeadline,
         loop="auto",  # uvloop where installed
         lifespan="off",
@@ -223,6 +220,51 @@ def serve_uvicorn(
         timeout_graceful_shutdown=STOP_GRACE,  # type: ignore[arg-type]  # likewise, a wait_for timeout
         h11_max_incomplete_event_size=SERVER_HEADER_BYTES,
     )
+    sock = config.bind_socket()
+    if on_ready is not None:
+        threading.Thread(target=_when_listening, args=(host, port, on_ready), daemon=True).start()
+    try:
+        if workers == 1:
+            uvicorn.Server(config).run(sockets=[sock])
+        else:
+            _supervise(config, sock, workers)
+    finally:
+        sock.close()
+
+
+def _supervise(config: Any, sock: socket.socket, workers: int) -> None:
+    """Runs `workers` uvicorn worker processes on `sock` until SIGTERM or SIGINT, replacing any that
+    dies; then stops them (SIGTERM: each answers what it has in flight, for `STOP_GRACE` seconds) and
+    kills any still running a second later. (uvicorn's own supervisor looks at signals twice a second
+    and waits for its workers without end.)"""
+    import uvicorn
+
+    context = multiprocessing.get_context("spawn")  # nothing of this process's state (threads, db)
+    stop = threading.Event()
+
+    def request_stop(signum: int, frame: object) -> None:
+        stop.set()
+
+    signal.signal(signal.SIGTERM, request_stop)
+    signal.signal(signal.SIGINT, request_stop)
+
+    def start() -> Any:
+        process = context.Process(target=uvicorn.Server(config).run, kwargs={"sockets": [sock]})
+        process.start()
+        return process
+
+    processes = [start() for _ in range(workers)]
+    while not stop.wait(0.05):
+        processes = [p if p.is_alive() else start() for p in processes]
+    for process in processes:
+        if process.is_alive():
+            os.kill(process.pid, signal.SIGTERM)
+    deadline = time.monotonic() + STOP_GRACE + 1.0
+    for process in processes:
+        process.join(max(0.0, deadline - time.monotonic()))
+        if process.is_alive():
+            process.kill()
+            process.join()
 
 
 def _when_listening(host: str, port: int, then: Callable[[], None], seconds: float = 60) -> None:
