@@ -235,9 +235,10 @@ def serve_uvicorn(
 def _supervise(config: Any, sock: socket.socket, workers: int) -> None:
     """Runs `workers` uvicorn worker processes on `sock` until SIGTERM or SIGINT, replacing any that
     dies; then stops them (SIGTERM: each answers what it has in flight, for `STOP_GRACE` seconds) and
-    kills any still running a second later. (uvicorn's own supervisor looks at signals twice a second
-    and waits for its workers without end.)"""
+    kills any still running a second later. A worker that cannot load the app stops them all. (uvicorn's
+    own supervisor looks at signals twice a second and waits for its workers without end.)"""
     import uvicorn
+    from uvicorn.config import STARTUP_FAILURE  # a worker's exit code when it could not load the app
 
     context = multiprocessing.get_context("spawn")  # nothing of this process's state (threads, db)
     stop = threading.Event()
@@ -253,9 +254,16 @@ def _supervise(config: Any, sock: socket.socket, workers: int) -> None:
         process.start()
         return process
 
+    failed = False
     processes = [start() for _ in range(workers)]
     while not stop.wait(0.05):
-        processes = [p if p.is_alive() else start() for p in processes]
+        for i, process in enumerate(processes):
+            if not process.is_alive():
+                if process.exitcode == STARTUP_FAILURE:  # the app cannot load: every worker would fail
+                    stop.set()
+                    failed = True
+                else:
+                    processes[i] = start()
     for process in processes:
         if process.is_alive():
             os.kill(process.pid, signal.SIGTERM)
@@ -265,6 +273,8 @@ def _supervise(config: Any, sock: socket.socket, workers: int) -> None:
         if process.is_alive():
             process.kill()
             process.join()
+    if failed:
+        raise SystemExit("feishu-hire serve: a worker could not load the app (see above)")
 
 
 def _when_listening(host: str, port: int, then: Callable[[], None], seconds: float = 60) -> None:
