@@ -221,26 +221,32 @@ def serve_uvicorn(
         h11_max_incomplete_event_size=SERVER_HEADER_BYTES,
     )
     sock = config.bind_socket()
-    if on_ready is not None:
-        threading.Thread(target=_when_listening, args=(host, port, on_ready), daemon=True).start()
+
+    def announce() -> None:
+        if on_ready is not None:
+            threading.Thread(target=_when_listening, args=(host, port, on_ready), daemon=True).start()
+
     try:
         if workers == 1:
+            announce()
             uvicorn.Server(config).run(sockets=[sock])
         else:
-            _supervise(config, sock, workers)
+            _supervise(config, sock, workers, then=announce)
     finally:
         sock.close()
 
 
-def _supervise(config: Any, sock: socket.socket, workers: int) -> None:
+def _supervise(config: Any, sock: socket.socket, workers: int, then: Callable[[], None]) -> None:
     """Runs `workers` uvicorn worker processes on `sock` until SIGTERM or SIGINT, replacing any that
     dies; then stops them (SIGTERM: each answers what it has in flight, for `STOP_GRACE` seconds) and
-    kills any still running a second later. A worker that cannot load the app stops them all. (uvicorn's
-    own supervisor looks at signals twice a second and waits for its workers without end.)"""
+    kills any still running a second later. A worker that cannot load the app stops them all. `then` is
+    called once the first workers are forked (so no thread of it is running at a fork). (uvicorn's own
+    supervisor looks at signals twice a second and waits for its workers without end.)"""
     import uvicorn
     from uvicorn.config import STARTUP_FAILURE  # a worker's exit code when it could not load the app
 
-    context = multiprocessing.get_context("spawn")  # nothing of this process's state (threads, db)
+    # Forked: each worker imports the app itself (`mockserver.uvicorn_app`), so no connection crosses.
+    context = multiprocessing.get_context("fork")
     stop = threading.Event()
 
     def request_stop(signum: int, frame: object) -> None:
@@ -256,6 +262,7 @@ def _supervise(config: Any, sock: socket.socket, workers: int) -> None:
 
     failed = False
     processes = [start() for _ in range(workers)]
+    then()
     while not stop.wait(0.05):
         for i, process in enumerate(processes):
             if not process.is_alive():
