@@ -34,6 +34,7 @@ from mockserver.errors import (
 )
 from mockserver.journal import JournalEntry, new_log_id
 from mockserver.operations import Behaviour, Invocation, behaviours
+from mockserver.proxies import TrustedProxies
 from mockserver.runtime import EXTENSION, Runtime, runtime
 from mockserver.validation import RequestRules, request_rules
 
@@ -176,6 +177,8 @@ def create_app(config: MockConfig | None = None) -> Flask:
                 provide_automatic_options=False,
             )
     app.register_blueprint(control.blueprint)
+    if config.trusted_proxies:
+        app.wsgi_app = TrustedProxies(app.wsgi_app, config.trusted_proxies)  # type: ignore[method-assign]
     app.before_request(functools.partial(_begin, rt))
     app.after_request(functools.partial(_finish, rt))
     app.teardown_request(functools.partial(_end, rt))

@@ -280,18 +280,27 @@ def test_every_control_route_refuses_off_loopback_without_the_admin_token(
     with httpx.Client(transport=httpx.WSGITransport(app=app, remote_addr=remote), base_url="http://x") as c:
         tenant_token = token(c)
         before = _loopback_view(app)
-        attempts = [
-            {},
+        # A tenant's token is scoped to its tenant (tests/console/test_isolation.py), never the admin.
+        assert c.get("/mock-api/scope", headers={"Authorization": f"Bearer {tenant_token}"}).json()[
+            "data"
+        ] == {"scope": "tenant", "tenant_key": "sandbox"}
+        no_credentials = {
+            "X-Forwarded-For": "127.0.0.1",
+            "X-Real-IP": "127.0.0.1",
+            "Forwarded": "for=127.0.0.1",
+        }
+        wrong_credentials = [
             {"Authorization": "Bearer wrong"},
-            {"Authorization": f"Bearer {tenant_token}"},  # a Feishu token is no admin token
             {"Authorization": ADMIN},  # without "Bearer "
             {"Authorization": f"Basic {ADMIN}"},
-            {"X-Forwarded-For": "127.0.0.1", "X-Real-IP": "127.0.0.1", "Forwarded": "for=127.0.0.1"},
         ]
         for method, path in routes:
-            for headers in attempts:
+            for headers in [{}, no_credentials]:
                 r = _call(c, method, path, headers)
                 assert r.status_code == (403 if admin_token is None else 401), (method, path, headers, r.text)
+            for headers in wrong_credentials:
+                r = _call(c, method, path, headers)
+                assert r.status_code == 401, (method, path, headers, r.text)
                 assert "Traceback" not in r.text
         # Nothing changed: not the data, the faults, the clock (beyond real time) nor the journal's calls.
         after = _loopback_view(app)
