@@ -3,9 +3,14 @@ hosted server trusts no address, and forwarded headers count only from proxies i
 
 from __future__ import annotations
 
+import os
+import signal
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from flask import Flask
 
@@ -13,7 +18,7 @@ from mockserver import MockConfig, create_app
 from mockserver.proxies import TrustedProxies, is_loopback
 from mockserver.runtime import EXTENSION, Runtime
 from tests.console.conftest import ADMIN_TOKEN, client_at
-from tests.mockserver.helpers import bearer
+from tests.mockserver.helpers import bearer, start_server
 
 PROXY = "127.0.0.1"
 FORWARDED = {"X-Forwarded-For": "198.51.100.23"}
@@ -99,3 +104,34 @@ def test_forwarded_chains_are_read_right_to_left() -> None:
 def test_a_bad_trusted_proxy_is_refused_at_start(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="not-an-address"):
         MockConfig(db_path=tmp_path / "m.db", trusted_proxies=("not-an-address",))
+
+
+def test_serve_hosted_refuses_the_proxy_on_loopback(tmp_path: Path) -> None:
+    """`feishu-hire serve --hosted` on a real socket: the issue's request from 127.0.0.1 with
+    X-Forwarded-For is refused; with the admin token it is answered."""
+    feishu_hire = str(Path(sys.executable).with_name("feishu-hire"))
+    process, url = start_server(
+        [feishu_hire, "serve"], tmp_path / "mock.db", "--hosted", "--admin-token", ADMIN_TOKEN
+    )
+    try:
+        with httpx.Client(base_url=url, timeout=10) as c:
+            assert c.post("/mock-api/reset", headers=FORWARDED).status_code == 401
+            admin = {"Authorization": f"Bearer {ADMIN_TOKEN}", **FORWARDED}
+            assert c.post("/mock-api/reset", headers=admin).status_code == 200
+    finally:
+        os.killpg(process.pid, signal.SIGTERM)
+        process.wait(10)
+
+
+def test_serve_refuses_a_bad_trusted_proxy(tmp_path: Path) -> None:
+    feishu_hire = str(Path(sys.executable).with_name("feishu-hire"))
+    done = subprocess.run(
+        [feishu_hire, "serve", "--db", str(tmp_path / "m.db"), "--trusted-proxy", "nope"],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=False,
+    )
+    assert done.returncode == 2
+    assert "nope" in done.stderr
+    assert "Traceback" not in done.stderr
