@@ -426,6 +426,9 @@ class Queries:
         rows = self.conn.execute("SELECT * FROM tenants ORDER BY tenant_key").fetchall()
         return [self._tenant(row) for row in rows]
 
+    def clear_tenant_records(self) -> None:
+        self.conn.execute("DELETE FROM tenants")
+
     def delete_tenant_record(self, tenant_key: str) -> None:
         self.conn.execute("DELETE FROM tenants WHERE tenant_key = :tenant_key", {"tenant_key": tenant_key})
 
