@@ -68,7 +68,7 @@ def tenant_of_token(rt: Runtime, token: str) -> str | None:
     if not token.startswith("t-"):
         return None
     row = rt.store.token(token)
-    if row is None or row["expires_at"] <= rt.clock.now():
+    if row is None or row["expires_at"] <= rt.clock.now(row["tenant_key"]):
         return None
     tenant_key: str = row["tenant_key"]
     return tenant_key

@@ -93,7 +93,9 @@ class Faults:
         }
         return Fault(id=self._table.insert_fault(fields), **fields)
 
-    def take(self, operation: Operation, resource_ids: Iterable[str], tenant_key: str | None = None) -> Injected:
+    def take(
+        self, operation: Operation, resource_ids: Iterable[str], tenant_key: str | None = None
+    ) -> Injected:
         """What the first fault matching this call (of `tenant_key`, when the caller is known) injects,
         using it up by one, or `NOTHING`."""
         fault = self._take(operation.operation_id, resource_ids, tenant_key)
