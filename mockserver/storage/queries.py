@@ -473,17 +473,22 @@ class Queries:
                 entry[column] = json.loads(entry[column])
         return entry
 
+    @classmethod
+    def journal_select(
+        cls, wanted: Mapping[str, Any], limit: int, bodies: bool = True
+    ) -> tuple[str, dict[str, Any]]:
+        """The statement `journal_entries` runs, and its parameters."""
+        where, params = cls._journal_where(wanted)
+        columns = JOURNAL_COLUMNS if bodies else JOURNAL_SUMMARY_COLUMNS
+        sql = f"SELECT {', '.join(columns)} FROM journal{where} ORDER BY id DESC LIMIT :limit"
+        return sql, {**params, "limit": limit}
+
     def journal_entries(
         self, wanted: Mapping[str, Any], limit: int, bodies: bool = True
     ) -> list[dict[str, Any]]:
         """The newest `limit` entries matching `wanted` (JournalFilter's fields), newest first; without
         bodies and headers when `bodies` is False (a list of many)."""
-        where, params = self._journal_where(wanted)
-        columns = JOURNAL_COLUMNS if bodies else JOURNAL_SUMMARY_COLUMNS
-        rows = self.conn.execute(
-            f"SELECT {', '.join(columns)} FROM journal{where} ORDER BY id DESC LIMIT :limit",
-            {**params, "limit": limit},
-        ).fetchall()
+        rows = self.conn.execute(*self.journal_select(wanted, limit, bodies)).fetchall()
         return [self._journal_entry(row) for row in rows]
 
     def journal_entry(self, entry_id: int, tenant_key: str | None = None) -> dict[str, Any] | None:

@@ -55,11 +55,15 @@ class Partner:
         return self.client.request(method, f"/mock-api/{path}", headers=self.auth, **kwargs)
 
 
-@pytest.fixture
-def config(tmp_path: Path) -> MockConfig:
-    """A frozen clock: rate windows and token lifetimes move only when a tenant moves its clock."""
+@pytest.fixture(params=[False, True], ids=["local-state", "shared-state"])
+def config(tmp_path: Path, request: pytest.FixtureRequest) -> MockConfig:
+    """A frozen clock (rate windows and token lifetimes move only when a tenant moves its clock), the
+    server's state in memory and, as `serve --workers N` keeps it, in the database."""
     return MockConfig(
-        db_path=tmp_path / "mock.db", admin_token=ADMIN_TOKEN, clock=Clock(start=1_700_000_000.0)
+        db_path=tmp_path / "mock.db",
+        admin_token=ADMIN_TOKEN,
+        clock=Clock(start=1_700_000_000.0),
+        shared_state=request.param,
     )
 
 
