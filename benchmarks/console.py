@@ -14,6 +14,7 @@ the `NOT INDEXED` column shows what a filter costs when it has to read the whole
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import re
 import statistics
@@ -136,6 +137,11 @@ FILTERS: dict[str, JournalFilter] = {
 }
 
 
+def _fetch(conn: Any, sql: str, params: dict[str, Any]) -> list[Any]:
+    rows: list[Any] = conn.execute(sql, params).fetchall()
+    return rows
+
+
 def filter_times(runtime: Runtime, rounds: int) -> dict[str, tuple[float, float]]:
     conn: Any = runtime.store.read().conn
     found = {}
@@ -143,8 +149,8 @@ def filter_times(runtime: Runtime, rounds: int) -> dict[str, tuple[float, float]
         sql, params = Queries.journal_select(wanted.to_params(), 50, bodies=False)
         unindexed = sql.replace("FROM journal", "FROM journal NOT INDEXED")
         found[name] = (
-            median_ms(lambda s=sql, p=params: conn.execute(s, p).fetchall(), rounds),
-            median_ms(lambda s=unindexed, p=params: conn.execute(s, p).fetchall(), rounds),
+            median_ms(functools.partial(_fetch, conn, sql, params), rounds),
+            median_ms(functools.partial(_fetch, conn, unindexed, params), rounds),
         )
     return found
 
