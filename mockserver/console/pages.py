@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import time
 from collections.abc import Callable, Mapping
@@ -43,12 +44,27 @@ def _pretty(body: str | None) -> str:
         return body
 
 
-def _scope_or_login() -> tuple[Runtime, Scope] | Response:
-    rt = runtime()
-    scope = session.current_scope(rt)
-    if scope is None:
-        return Response("log in first", status=401, content_type="text/plain")
-    return rt, scope
+ScopedView = Callable[..., ResponseReturnValue]
+
+
+def scoped(admin: bool = False) -> Callable[[ScopedView], ScopedView]:
+    """A view that acts for the browser's scope: called as `view(rt, scope, **url_values)`; 401 without
+    a login, 403 for a tenant on the admin's views (`admin=True`)."""
+
+    def decorate(view: ScopedView) -> ScopedView:
+        @functools.wraps(view)
+        def checked(**values: Any) -> ResponseReturnValue:
+            rt = runtime()
+            scope = session.current_scope(rt)
+            if scope is None:
+                return Response("log in first", status=401, content_type="text/plain")
+            if admin and not scope.admin:
+                return Response("this is the admin's", status=403, content_type="text/plain")
+            return view(rt, scope, **values)
+
+        return checked
+
+    return decorate
 
 
 def _flash(message: str, error: bool = False, status: int = 200) -> Response:
@@ -126,11 +142,8 @@ def journal_filter(args: MultiDict[str, str], scope: Scope) -> JournalFilter:
 
 
 @blueprint.get("/journal")
-def journal() -> ResponseReturnValue:
-    found = _scope_or_login()
-    if isinstance(found, Response):
-        return found
-    rt, scope = found
+@scoped()
+def journal(rt: Runtime, scope: Scope) -> ResponseReturnValue:
     wanted = journal_filter(request.args, scope)
     entries = tenants.journal(rt, scope, wanted, limit=PAGE_SIZE + 1)
     more = None
@@ -145,11 +158,8 @@ def journal() -> ResponseReturnValue:
 
 
 @blueprint.get("/journal/<int:entry_id>")
-def entry(entry_id: int) -> ResponseReturnValue:
-    found = _scope_or_login()
-    if isinstance(found, Response):
-        return found
-    rt, scope = found
+@scoped()
+def entry(rt: Runtime, scope: Scope, entry_id: int) -> ResponseReturnValue:
     item = tenants.journal_entry(rt, scope, entry_id)
     if item is None:
         return '<p class="hint">That call is not in the journal (any more).</p>', 404
@@ -157,11 +167,8 @@ def entry(entry_id: int) -> ResponseReturnValue:
 
 
 @blueprint.get("/state")
-def state() -> ResponseReturnValue:
-    found = _scope_or_login()
-    if isinstance(found, Response):
-        return found
-    rt, scope = found
+@scoped()
+def state(rt: Runtime, scope: Scope) -> ResponseReturnValue:
     tenant_key = scope.tenant_key or request.args.get("tenant_key", "")
     view = tenants.tenant_state(rt, tenant_key)
     people: Callable[[str | None], str] = _people(view)
@@ -188,11 +195,8 @@ def _people(view: Mapping[str, Any] | None) -> Callable[[str | None], str]:
 
 
 @blueprint.post("/faults")
-def add_fault() -> Response:
-    found = _scope_or_login()
-    if isinstance(found, Response):
-        return found
-    rt, scope = found
+@scoped()
+def add_fault(rt: Runtime, scope: Scope) -> Response:
     form = request.form
     spec: dict[str, Any] = {}
     for name in ("operation", "resource"):
@@ -214,11 +218,8 @@ def add_fault() -> Response:
 
 
 @blueprint.post("/clock")
-def advance_clock() -> Response:
-    found = _scope_or_login()
-    if isinstance(found, Response):
-        return found
-    rt, scope = found
+@scoped()
+def advance_clock(rt: Runtime, scope: Scope) -> Response:
     try:
         seconds = float(request.form.get("seconds", ""))
     except ValueError:
@@ -230,11 +231,8 @@ def advance_clock() -> Response:
 
 
 @blueprint.post("/reset")
-def reset() -> Response:
-    found = _scope_or_login()
-    if isinstance(found, Response):
-        return found
-    rt, scope = found
+@scoped()
+def reset(rt: Runtime, scope: Scope) -> Response:
     tenants.reset(rt, scope)
     return _flash("Reset: back to how it was created." if not scope.admin else "Every tenant reset.")
 
@@ -244,13 +242,8 @@ def _tenants_fragment(rt: Runtime, **extra: Any) -> str:
 
 
 @blueprint.post("/tenants")
-def create_tenant() -> ResponseReturnValue:
-    found = _scope_or_login()
-    if isinstance(found, Response):
-        return found
-    rt, scope = found
-    if not scope.admin:
-        return Response("tenants are the admin's", status=403, content_type="text/plain")
+@scoped(admin=True)
+def create_tenant(rt: Runtime, scope: Scope) -> ResponseReturnValue:
     text = request.form.get("tenant", "").strip()
     try:
         body = json.loads(text) if text else {}
@@ -269,13 +262,8 @@ def create_tenant() -> ResponseReturnValue:
 
 
 @blueprint.post("/tenants/<tenant_key>/delete")
-def delete_tenant(tenant_key: str) -> ResponseReturnValue:
-    found = _scope_or_login()
-    if isinstance(found, Response):
-        return found
-    rt, scope = found
-    if not scope.admin:
-        return Response("tenants are the admin's", status=403, content_type="text/plain")
+@scoped(admin=True)
+def delete_tenant(rt: Runtime, scope: Scope, tenant_key: str) -> ResponseReturnValue:
     try:
         tenants.delete_tenant(rt, tenant_key)
     except tenants.TenantError as exc:
