@@ -1,6 +1,7 @@
 """Who is really calling when the server sits behind reverse proxies it has been told about.
 
-A proxy puts the client's address in `X-Forwarded-For` and the scheme in `X-Forwarded-Proto`; anyone
+A proxy puts the client's address in `X-Forwarded-For`, the scheme in `X-Forwarded-Proto` and the host
+the client asked for in `X-Forwarded-Host` (the console's origin check and Secure cookie need both); anyone
 can send those headers, so they count only when the peer itself is a trusted proxy. The addresses are
 read right to left, each hop a trusted proxy vouches for, until the first address that is not a trusted
 proxy: that is the client (`REMOTE_ADDR` from then on). With no trusted proxies the headers are ignored.
@@ -45,7 +46,8 @@ def is_loopback(address: str | None) -> bool:
 
 
 class TrustedProxies:
-    """WSGI middleware: `REMOTE_ADDR` and `wsgi.url_scheme` from the forwarded headers of trusted proxies."""
+    """WSGI middleware: `REMOTE_ADDR`, `wsgi.url_scheme` and `HTTP_HOST` from the forwarded headers of
+    trusted proxies."""
 
     def __init__(self, app: WSGIApp, proxies: Iterable[str]) -> None:
         self.app = app
@@ -75,4 +77,7 @@ class TrustedProxies:
             proto = environ.get("HTTP_X_FORWARDED_PROTO", "").split(",")[-1].strip().lower()
             if proto in ("http", "https"):
                 environ["wsgi.url_scheme"] = proto
+            host = environ.get("HTTP_X_FORWARDED_HOST", "").split(",")[-1].strip()
+            if host:
+                environ["HTTP_HOST"] = host
         return self.app(environ, start_response)

@@ -78,7 +78,8 @@ def test_forwarded_chains_are_read_right_to_left() -> None:
 
     def app(environ: dict[str, Any], start_response: Any) -> list[bytes]:
         seen["addr"] = environ["REMOTE_ADDR"]
-        seen["scheme"] = environ["wsgi.url_scheme"]
+        seen["scheme"] = environ.get("wsgi.url_scheme", "")
+        seen["host"] = environ.get("HTTP_HOST", "")
         return []
 
     proxies = TrustedProxies(app, ["10.0.0.0/8", "127.0.0.1"])
@@ -97,6 +98,17 @@ def test_forwarded_chains_are_read_right_to_left() -> None:
     # An untrusted peer's headers are ignored.
     assert call("198.51.100.7", "127.0.0.1", "https") == ("198.51.100.7", "http")
     assert call("10.2.3.4", "garbage", "https") == ("10.2.3.4", "https")
+    proxies(
+        {
+            "REMOTE_ADDR": "127.0.0.1",
+            "HTTP_HOST": "127.0.0.1:8080",
+            "HTTP_X_FORWARDED_HOST": "sandbox.example",
+        },
+        None,
+    )
+    assert seen["host"] == "sandbox.example"
+    proxies({"REMOTE_ADDR": "198.51.100.7", "HTTP_HOST": "a", "HTTP_X_FORWARDED_HOST": "evil.example"}, None)
+    assert seen["host"] == "a"
     assert not is_loopback("198.51.100.1")
     assert is_loopback("::ffff:127.0.0.1")
 
