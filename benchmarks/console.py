@@ -1,7 +1,7 @@
 """Console responsiveness: each console and journal request with 1,000 and with 100,000 journal entries,
 side by side, and each filter with its index and without (the same statement, `NOT INDEXED`).
 
-    .venv/bin/python -m benchmarks.console [--sizes 1000 100000] [--rounds 15]
+    .venv/bin/python -m benchmarks.console [--sizes 1000 100000] [--rounds 15] [--hot-path-calls 300]
 
 The journal is filled straight through the store's own query (`Queries.insert_journal_entry`, one
 transaction), entries shaped like real ones (two tenants, the four operations, a rare code, bodies of a few
@@ -9,6 +9,9 @@ hundred bytes). Each request goes in-process through httpx's WSGITransport (no n
 from loopback and a partner's through its login; the figure is the median of `rounds`. Flat times from
 1,000 to 100,000 entries mean a page reads the newest entries only and the filters use their indexes;
 the `NOT INDEXED` column shows what a filter costs when it has to read the whole journal.
+
+Last, what the journal costs a call: site_users creates in-process on two apps side by side, one
+journaling as served, one whose journal records nothing, rounds interleaved, median per call.
 """
 
 from __future__ import annotations
@@ -26,7 +29,7 @@ from typing import Any
 
 import httpx
 
-from benchmarks.drills.common import reproduce
+from benchmarks.drills.common import SITE_USERS, TOKEN_PATH, reproduce
 from mockserver import MockConfig, create_app
 from mockserver.journal import JournalFilter
 from mockserver.runtime import EXTENSION, Runtime
@@ -155,10 +158,38 @@ def filter_times(runtime: Runtime, rounds: int) -> dict[str, tuple[float, float]
     return found
 
 
+def journal_cost(folder: Path, calls: int, rounds: int) -> tuple[float, float]:
+    """Median microseconds per create: (with the journal, with a journal that records nothing)."""
+    clients = []
+    for name in ("journaled", "bare"):
+        app = create_app(MockConfig(db_path=folder / f"{name}.db", rate_limits=False))
+        if name == "bare":
+            runtime: Runtime = app.extensions[EXTENSION]
+            runtime.journal.record = lambda entry: None  # type: ignore[method-assign]
+        client = httpx.Client(transport=httpx.WSGITransport(app=app), base_url="http://bench")
+        answer = client.post(TOKEN_PATH, json={"app_id": DEFAULT_APP_ID, "app_secret": DEFAULT_APP_SECRET})
+        client.headers["Authorization"] = f"Bearer {answer.json()['tenant_access_token']}"
+        clients.append((app, client))
+    per_call: dict[int, list[float]] = {0: [], 1: []}
+    for r in range(rounds):
+        for i, (_, client) in enumerate(clients):
+            began = time.perf_counter()
+            for n in range(calls):
+                body = {"external_id": f"{r}-{n}", "name": "张敏"}
+                assert client.post(SITE_USERS, json=body).status_code == 200
+            per_call[i].append((time.perf_counter() - began) / calls * 1e6)
+    for app, client in clients:
+        client.close()
+        runtime = app.extensions[EXTENSION]
+        runtime.close()
+    return statistics.median(per_call[0]), statistics.median(per_call[1])
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.console", description=__doc__)
     parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 100_000])
     parser.add_argument("--rounds", type=int, default=15)
+    parser.add_argument("--hot-path-calls", type=int, default=300)
     args = parser.parse_args(argv)
     sizes = sorted(args.sizes)
     results: dict[int, dict[str, float]] = {}
@@ -185,6 +216,7 @@ def main(argv: list[str] | None = None) -> None:
         admin.close()
         other.close()
         runtime.close()
+        journaled, bare = journal_cost(Path(folder), args.hot_path_calls, 7)
     small, big = sizes[0], sizes[-1]
     print(f"\nmedian of {args.rounds} rounds, ms (in-process, no network; a shared, loaded machine)")
     print(f"| request | {small:,} entries | {big:,} entries | ratio |")
@@ -197,6 +229,8 @@ def main(argv: list[str] | None = None) -> None:
     print("| --- | --- | --- | --- |")
     for name, (indexed, unindexed) in filters[big].items():
         print(f"| {name} | {indexed:.3f} | {unindexed:.3f} | {unindexed / indexed:.0f}x |")
+    print(f"\na site_users create in-process, median of 7 rounds of {args.hot_path_calls}, us per call:")
+    print(f"with the journal {journaled:.0f}, without {bare:.0f}: {journaled / bare:.2f}x")
     print(f"\nreproduce: {reproduce('benchmarks.console', argv)}")
 
 

@@ -46,6 +46,20 @@ def new_log_id(now: float) -> str:
     return time.strftime("%Y%m%d%H%M%S", time.localtime(now)) + f"{rng.getrandbits(80):020X}"
 
 
+def storable(value: Any) -> Any:
+    """`value` with every str made one UTF-8 can hold: a lone surrogate (a JSON escape such as
+    "\\ud800" parses to one) becomes its escape as text, so the store and the pages take it."""
+    if isinstance(value, str):
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            return value.encode("utf-8", "backslashreplace").decode("utf-8")
+        return value
+    if isinstance(value, dict):
+        return {storable(k): storable(v) for k, v in value.items()}
+    return value
+
+
 def _redact_value(value: Any) -> Any:
     if isinstance(value, dict):
         return {k: REDACTED if k in REDACTED_FIELDS else _redact_value(v) for k, v in value.items()}
@@ -184,7 +198,7 @@ class Journal:
 
     def record(self, entry: JournalEntry) -> None:
         with self.store.statement() as queries:
-            queries.insert_journal_entry(asdict(entry))
+            queries.insert_journal_entry({name: storable(value) for name, value in asdict(entry).items()})
         self._recorded += 1
         if self._recorded % PRUNE_EVERY == 0:
             self.prune()

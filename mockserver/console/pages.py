@@ -20,7 +20,7 @@ from mockserver.access import Scope
 from mockserver.console import session
 from mockserver.console.blueprint import blueprint
 from mockserver.faults import FaultSpecError
-from mockserver.journal import JournalFilter
+from mockserver.journal import JournalFilter, storable
 from mockserver.runtime import Runtime, runtime
 
 # Journal rows a page (and each live refresh) shows: the newest only, whatever the journal holds.
@@ -39,9 +39,11 @@ def _pretty(body: str | None) -> str:
     if not body:
         return ""
     try:
-        return json.dumps(json.loads(body), ensure_ascii=False, indent=2)
+        text = json.dumps(json.loads(body), ensure_ascii=False, indent=2)
     except ValueError:
         return body
+    found: str = storable(text)  # a "\ud800" escape, parsed, is no character UTF-8 can send
+    return found
 
 
 ScopedView = Callable[..., ResponseReturnValue]

@@ -139,3 +139,17 @@ def test_the_journal_keeps_the_newest_entries(app: Flask, local: httpx.Client) -
         runtime.journal.record(entry)
     runtime.journal.prune()
     assert len(_requests(local)) == 3
+
+
+def test_a_lone_surrogate_escape_is_journaled_and_shown(local: httpx.Client) -> None:
+    """`"\\ud800"` parses to a str UTF-8 cannot hold: the call is refused as usual, the journal keeps the
+    escape as text, and the console shows it."""
+    raw = b'{"app_id": "\\ud800", "app_secret": "s3cret"}'
+    r = local.post(TOKEN_PATH, content=raw)
+    assert r.json()["code"] == 10003
+    [entry] = _requests(local)
+    assert entry["request_body"] == '{"app_id": "\\ud800", "app_secret": "***"}'
+    page = local.get(f"/mock-ui/journal/{entry['id']}")
+    assert page.status_code == 200
+    assert "\\ud800" in page.text
+    assert "s3cret" not in page.text
