@@ -13,8 +13,6 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from flask import Flask, Response, request
-from flask_wtf.csrf import CSRFError, generate_csrf, validate_csrf
-from wtforms import ValidationError
 
 from mockserver.console.blueprint import blueprint
 
@@ -48,7 +46,27 @@ def configure(app: Flask) -> None:
     # Flask-WTF's tokens are tied to the session (no separate expiry): a page left open keeps working.
     app.config["WTF_CSRF_TIME_LIMIT"] = None
     app.config["WTF_CSRF_FIELD_NAME"] = CSRF_FIELD
-    app.jinja_env.globals["csrf_token"] = generate_csrf
+    app.jinja_env.globals["csrf_token"] = csrf_token
+
+
+# Flask-WTF (and wtforms under it) are imported on the console's first use, not when a worker starts.
+def csrf_token() -> str:
+    """The session's CSRF token, signed (what a page puts in its forms and htmx headers)."""
+    from flask_wtf.csrf import generate_csrf
+
+    token: str = generate_csrf()
+    return token
+
+
+def csrf_valid(token: str | None) -> bool:
+    from flask_wtf.csrf import CSRFError, validate_csrf
+    from wtforms import ValidationError
+
+    try:
+        validate_csrf(token)
+    except (ValidationError, CSRFError):
+        return False
+    return True
 
 
 def _same_origin() -> bool:
@@ -66,10 +84,7 @@ def _refuse_cross_site() -> Response | None:
         return None
     if not _same_origin():
         return Response("cross-origin request refused", status=403, content_type="text/plain")
-    token = request.form.get(CSRF_FIELD) or request.headers.get(CSRF_HEADER)
-    try:
-        validate_csrf(token)
-    except (ValidationError, CSRFError):
+    if not csrf_valid(request.form.get(CSRF_FIELD) or request.headers.get(CSRF_HEADER)):
         return Response("missing or stale CSRF token: reload the page", status=400, content_type="text/plain")
     return None
 
