@@ -22,7 +22,7 @@ from mockserver.faults import FaultSpecError
 from mockserver.journal import JournalFilter, JournalFilterError, filter_from_args
 from mockserver.runtime import runtime
 from mockserver.seed import SeedError, load_seed
-from mockserver.storage import apply_seed, dump
+from mockserver.storage import apply_seed
 
 PREFIX = "/mock-api/"
 blueprint = Blueprint("mock_api", __name__, url_prefix=PREFIX.rstrip("/"))
