@@ -18,7 +18,7 @@ import pytest
 from feishu_hire_client.api.hire import create_website_site_user
 from feishu_hire_client.models import CreateWebsiteSiteUserRequestBody
 
-from feishu_hire_kit.client import FeishuError, connect
+from feishu_hire_kit.client import FeishuClient, FeishuError, connect
 from mockserver import MockConfig, create_app
 from mockserver.runtime import EXTENSION, Runtime
 from mockserver.seed import DEFAULT_APP_ID, DEFAULT_APP_SECRET, WEBSITE_ID
@@ -67,9 +67,9 @@ def page(tmp_path: Path) -> Iterator[Page]:
             browser.close()
 
 
-def _create(client: object, external_id: str, name: str) -> None:
+def _create(client: FeishuClient, external_id: str, name: str) -> None:
     body = CreateWebsiteSiteUserRequestBody(external_id=external_id, name=name)
-    create_website_site_user.sync(WEBSITE_ID, client=client, body=body)  # type: ignore[arg-type]
+    create_website_site_user.sync(WEBSITE_ID, client=client, body=body)
 
 
 def test_a_partner_watches_its_calls_and_injects_a_fault(server: str, page: Page, tmp_path: Path) -> None:
