@@ -1,16 +1,16 @@
 """The state of one mock server beside its database: config, seed, clock, limits, faults and journal.
 
-Single-process servers keep the clock's offset, the faults, the journal and the rate-limit windows in
-memory (fast, and correct for one process). With `MockConfig.shared_state` they live in the database
-instead (`storage.shared_state.StoredState`, `ratelimit.database`), the journal in a file beside it
-(`journal.FileJournal`), so several worker processes on one database behave as one server.
+Single-process servers keep the clock's offset, the faults and the rate-limit windows in memory (fast,
+and correct for one process). With `MockConfig.shared_state` they live in the database instead
+(`storage.shared_state.StoredState`, `ratelimit.database`), so several worker processes on one database
+behave as one server. The journal is always in the database (`journal.Journal`): its filters need the
+indexes, and every process and host of one server writes one journal.
 """
 
 from __future__ import annotations
 
 import threading
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 from flask import current_app
@@ -18,7 +18,7 @@ from flask import current_app
 from mockserver.clock import Clock
 from mockserver.config import MockConfig
 from mockserver.faults import Faults
-from mockserver.journal import FileJournal, Journal
+from mockserver.journal import Journal
 from mockserver.ratelimit import RateLimiter
 from mockserver.ratelimit.database import DatabaseWindows
 from mockserver.ratelimit.memory import MemoryWindows
@@ -56,7 +56,7 @@ class Runtime:
             limiter = RateLimiter(
                 config.clock, MemoryWindows(), enabled=config.rate_limits, scale=config.rate_limit_scale
             )
-            return cls(config, seed, store, config.clock, limiter, Faults(limiter), Journal())
+            return cls(config, seed, store, config.clock, limiter, Faults(limiter), Journal(store))
         if store.private or store.path is None:
             store.close()
             raise ValueError("shared_state needs a database file other processes can open, not :memory:")
@@ -65,8 +65,7 @@ class Runtime:
         limiter = RateLimiter(
             clock, DatabaseWindows(store), enabled=config.rate_limits, scale=config.rate_limit_scale
         )
-        journal = Journal(FileJournal(Path(f"{store.path}.requests")))
-        return cls(config, seed, store, clock, limiter, Faults(limiter, shared), journal, shared)
+        return cls(config, seed, store, clock, limiter, Faults(limiter, shared), Journal(store), shared)
 
     def reset(self) -> None:
         """Back to the seed: data, tokens, counters, faults and journal (the clock keeps its time)."""
@@ -80,6 +79,8 @@ class Runtime:
         rate windows, faults, journal or clock offset. Cheaper than a new app and database (the pytest
         plugin's fresh state per test)."""
         self.store.reset(self.seed)
+        with self.store.transaction() as queries:
+            queries.clear_tenant_records()
         self.limiter.reset()
         self.journal.clear()
         if self.shared is not None:
@@ -124,7 +125,6 @@ class Runtime:
             self.closing = True
             self._settled.wait_for(lambda: self._inflight == 0, timeout=wait_s)
             self.closed = True
-        self.journal.close()
         self.store.close()
 
 
