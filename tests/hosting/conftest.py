@@ -1,0 +1,51 @@
+"""The engines of a hosted sandbox for these tests: PostgreSQL and Redis named by the environment
+(`FEISHU_TEST_POSTGRES_URL`, `FEISHU_TEST_REDIS_URL`), or throwaway ones `scripts/services` starts for
+the session. Where neither is possible the tests skip, naming why; under CI=true they fail instead:
+CI always runs them."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+
+import pytest
+
+from benchmarks import engines as engines_module
+from benchmarks.engines import Engines, EnginesUnavailable
+
+
+@pytest.fixture(scope="session")
+def engines() -> Iterator[Engines]:
+    try:
+        with engines_module.engines() as started:
+            yield started
+    except EnginesUnavailable as exc:
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"CI runs the PostgreSQL and Redis tests, but the engines did not start: {exc}")
+        pytest.skip(f"waits for PostgreSQL 15 and redis-server on this machine: {exc}")
+
+
+@pytest.fixture
+def redis_url(engines: Engines) -> Iterator[str]:
+    """The session's Redis, emptied for this test."""
+    with engines_module.fresh_redis(engines.redis_url) as url:
+        yield url
+
+
+@pytest.fixture
+def postgres_url(engines: Engines) -> Iterator[str]:
+    """A database of this test's own on the session's PostgreSQL."""
+    with engines_module.fresh_database(engines.postgres_url) as url:
+        yield url
+
+
+@pytest.fixture
+def own_engines() -> Iterator[Engines]:
+    """A PostgreSQL and a Redis of this test's own, which it may stop and start (outage drills)."""
+    try:
+        with engines_module.throwaway() as started:
+            yield started
+    except EnginesUnavailable as exc:
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"CI runs the PostgreSQL and Redis tests, but the engines did not start: {exc}")
+        pytest.skip(f"waits for PostgreSQL 15 and redis-server on this machine: {exc}")
