@@ -13,8 +13,10 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import psycopg
 
 from benchmarks import servers
+from mockserver.storage import POSTGRES_SCHEMES
 from mockserver.seed import DEFAULT_APP_ID, DEFAULT_APP_SECRET, WEBSITE_ID
 
 TOKEN_PATH = "/open-apis/auth/v3/tenant_access_token/internal"
@@ -77,18 +79,43 @@ def create_site_user(client: httpx.Client, headers: Mapping[str, str], body: Map
     )
 
 
-def read_db(db: Path, query: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
-    """A query on the database file itself, on a connection of its own (read-only)."""
+def is_postgres(db: Path | str) -> bool:
+    return str(db).startswith(POSTGRES_SCHEMES)
+
+
+def read_db(db: Path | str, query: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+    """A query (`?` parameters) on the database itself, on a connection of its own: the SQLite file
+    (read-only), or the PostgreSQL database of a URL."""
+    if is_postgres(db):
+        with psycopg.connect(str(db)) as pg:
+            return [tuple(row) for row in pg.execute(query.replace("%", "%%").replace("?", "%s"), params).fetchall()]
     with contextlib.closing(sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=30)) as conn:
         return conn.execute(query, params).fetchall()
 
 
-def integrity_check(db: Path) -> str:
-    """`PRAGMA integrity_check`'s verdict: "ok" or the problems it lists."""
-    return "; ".join(str(row[0]) for row in read_db(db, "PRAGMA integrity_check"))
+def integrity_check(db: Path | str) -> str:
+    """"ok" or the problems found: SQLite's `PRAGMA integrity_check`; on PostgreSQL, amcheck's
+    `bt_index_check` of every B-tree index of the mock's tables, heap included (each index matches
+    the rows of its table)."""
+    if not is_postgres(db):
+        return "; ".join(str(row[0]) for row in read_db(db, "PRAGMA integrity_check"))
+    with psycopg.connect(str(db), autocommit=True) as pg:
+        pg.execute("CREATE EXTENSION IF NOT EXISTS amcheck")
+        indexes = pg.execute(
+            "SELECT c.oid::regclass::text FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid"
+            " JOIN pg_am a ON a.oid = c.relam WHERE a.amname = 'btree'"
+            " AND c.relnamespace = 'public'::regnamespace"
+        ).fetchall()
+        problems = []
+        for (index,) in indexes:
+            try:
+                pg.execute("SELECT bt_index_check(%s::regclass, true)", (index,))
+            except psycopg.Error as exc:
+                problems.append(f"{index}: {exc}")
+        return "; ".join(problems) or "ok"
 
 
-def stored_site_users(db: Path) -> dict[str, list[str]]:
+def stored_site_users(db: Path | str) -> dict[str, list[str]]:
     """external_id -> the user_ids stored for it on the default website (one each, if all is well)."""
     found: dict[str, list[str]] = {}
     rows = read_db(db, "SELECT external_id, user_id FROM site_users WHERE website_id = ?", (WEBSITE_ID,))
@@ -97,9 +124,9 @@ def stored_site_users(db: Path) -> dict[str, list[str]]:
     return found
 
 
-def duplicate_user_ids(db: Path) -> int:
+def duplicate_user_ids(db: Path | str) -> int:
     rows = read_db(
-        db, "SELECT count(*) FROM (SELECT user_id FROM site_users GROUP BY user_id HAVING count(*) > 1)"
+        db, "SELECT count(*) FROM (SELECT user_id FROM site_users GROUP BY user_id HAVING count(*) > 1) AS twice"
     )
     count: int = rows[0][0]
     return count

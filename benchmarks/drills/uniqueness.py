@@ -16,6 +16,7 @@ import argparse
 import tempfile
 import threading
 import time
+from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -57,9 +58,13 @@ class Round:
         return {(a.user_id, a.name) for a in self.answers} == {self.rows[0]}
 
 
-def race(base_urls: list[str], db: Path, external_id: str, concurrency: int) -> Round:
-    """`concurrency` creates of `external_id` at once, round-robin over `base_urls`."""
-    headers = bearer(token(base_urls[0]))  # tokens live in the shared database: valid on every process
+def race(
+    base_urls: list[str], db: Path | str, external_id: str, concurrency: int, tokens: Sequence[str] = ()
+) -> Round:
+    """`concurrency` creates of `external_id` at once, round-robin over `base_urls`, with the default
+    app's token or round-robin over `tokens` (apps of one tenant, so limits per app can stay on)."""
+    # Tokens live in the shared database: valid on every process.
+    headers = [bearer(t) for t in tokens] or [bearer(token(base_urls[0]))]
     limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
     clients = [httpx.Client(base_url=url, timeout=60, limits=limits) for url in base_urls]
     barrier = threading.Barrier(concurrency)
@@ -67,7 +72,7 @@ def race(base_urls: list[str], db: Path, external_id: str, concurrency: int) -> 
     def one(i: int) -> Answer:
         body = {"external_id": external_id, "name": f"writer-{i}"}
         barrier.wait(timeout=60)
-        return create_site_user(clients[i % len(clients)], headers, body)
+        return create_site_user(clients[i % len(clients)], headers[i % len(headers)], body)
 
     try:
         with ThreadPoolExecutor(max_workers=concurrency) as pool:

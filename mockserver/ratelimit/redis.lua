@@ -1,4 +1,4 @@
--- Tests and hits every fixed window of one call at once, on the mock's clock (mockserver.redis_windows).
+-- Tests and hits every fixed window of one call at once, on the mock's clock (mockserver.ratelimit.redis).
 --
 -- KEYS[i]: the window of limit i (one hash: count, expires_at), all of one call in one hash slot.
 -- ARGV[1]: now, on the mock's clock (seconds since the epoch); ARGV[2]: seconds Redis keeps an idle
