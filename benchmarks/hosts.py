@@ -27,6 +27,7 @@ def host_argv(port: int, database: str, redis_url: str | None, workers: int, *ex
 def hosts(
     database: str,
     redis_url: str | None,
+    *,
     count: int = HOSTS,
     workers: int = WORKERS,
     extra: Sequence[str] = (),

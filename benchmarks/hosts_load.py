@@ -50,7 +50,7 @@ def split(connections: int, parts: int) -> list[int]:
     return [connections // parts + (i < connections % parts) for i in range(parts)]
 
 
-def load(name: str, urls: list[str], connections: int, seconds: float, token: str, prefix: str) -> Row:
+def load(name: str, urls: list[str], *, connections: int, seconds: float, token: str, prefix: str) -> Row:
     """One wrk per URL at once, the connections shared among them."""
     shares = split(connections, len(urls))
     with ThreadPoolExecutor(max_workers=len(urls)) as pool:
@@ -92,7 +92,8 @@ def main() -> None:
 
     def measure(name: str, urls: list[str], token: str) -> Row:
         for seconds, kind in ((1.0, "warm"), (args.seconds, "run")):
-            row = load(name, urls, args.concurrency, seconds, token, f"{kind}-{name}-{time.time_ns()}")
+            prefix = f"{kind}-{name}-{time.time_ns()}"
+            row = load(name, urls, connections=args.concurrency, seconds=seconds, token=token, prefix=prefix)
         if row.failures:
             print(f"!! {name}: {row.failures} non-2xx answers or socket errors")
         return row
@@ -111,15 +112,19 @@ def main() -> None:
             with (
                 engines.fresh_database(shared.postgres_url) as database,
                 engines.fresh_redis(shared.redis_url) as redis_url,
-                hosts(database, redis_url, count, args.workers, extra, tmp) as fleet,
+                hosts(database, redis_url, count=count, workers=args.workers, extra=extra, logs=tmp) as fleet,
             ):
                 urls = [s.base_url for s in fleet]
-                rows.append(measure(f"postgres+redis, {count} host{'s' * (count > 1)}", urls, fetch_token(urls[0])))
+                rows.append(
+                    measure(f"postgres+redis, {count} host{'s' * (count > 1)}", urls, fetch_token(urls[0]))
+                )
                 stored += read_db(database, "SELECT count(*) FROM site_users")[0][0]
 
     when = time.strftime("%Y-%m-%d %H:%M")
     print(f"\nPOST site_users, c={args.concurrency}, {args.seconds:g} s per run, wrk on 127.0.0.1 ({when})")
-    print(f"servers: --workers {args.workers} each; PostgreSQL, Redis, wrk and the servers share this machine")
+    print(
+        f"servers: --workers {args.workers} each; PostgreSQL, Redis, wrk and the servers share this machine"
+    )
     print(f"{'server':<26}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}{'vs prism':>10}{'p99 vs prism':>14}")
     prism_row = rows[0]
     for r in rows:
@@ -129,7 +134,10 @@ def main() -> None:
             f"{ratio:>9.2f}x{r.p99_ms / prism_row.p99_ms:>13.2f}x"
         )
     answered = sum(r.requests for r in rows if r.name.startswith("postgres"))
-    print(f"\npostgres hosts: {answered} creates answered (runs), {stored} site users stored (warm-ups included)")
+    print(
+        f"\npostgres hosts: {answered} creates answered (runs),"
+        f" {stored} site users stored (warm-ups included)"
+    )
     print("(p50 and p99 of several hosts: the highest of the hosts' own, an upper bound)")
     print(f"reproduce: {reproduce('benchmarks.hosts_load')}")
 

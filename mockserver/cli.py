@@ -14,6 +14,7 @@ from mockserver.config import MockConfig, default_db_path
 from mockserver.runtime import Runtime
 from mockserver.seed import SeedError, credentials, load_seed, with_credentials
 from mockserver.server import CONFIG_ENV, WaitressServer, base_url, bind_socket, config_to_json, exec_uwsgi
+from mockserver.storage import POSTGRES_SCHEMES
 
 WAITRESS_THREADS = 8
 # Per uWSGI worker: processes, not threads, give the concurrency (threads in one process queue on the
@@ -49,6 +50,7 @@ def _serve(args: argparse.Namespace) -> int:
         rate_limit_scale=args.rate_limit_scale,
         admin_token=args.admin_token,
         shared_state=workers > 1,
+        redis_url=args.redis,
     )
     if workers == 1:
         server = WaitressServer(create_app(config), host=args.host, port=args.port, threads=threads)
@@ -58,7 +60,8 @@ def _serve(args: argparse.Namespace) -> int:
         return 0
     # Seed and start fresh once, here, before the workers fork; each worker then opens its own app.
     runtime = Runtime.start(config)
-    runtime.forget_shared_state()
+    if runtime.store.path is not None:  # a database server's state belongs to every host serving it
+        runtime.forget_shared_state()
     runtime.close()
     sock = bind_socket(args.host, args.port)
     host, port = sock.getsockname()[:2]
@@ -74,11 +77,28 @@ def _announce(url: str, config: MockConfig, seed: dict[str, Any], how: str) -> N
     print(f"  control plane: {url}/mock-api/state", flush=True)
 
 
+def _database(text: str) -> str | Path:
+    """A PostgreSQL URL as given (a Path would fold its "//"), anything else a SQLite file."""
+    return text if text.startswith(POSTGRES_SCHEMES) else Path(text)
+
+
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser("serve", help="run the Feishu Hire mock server (waitress)")
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=8080, help="0 picks a free port")
-    p.add_argument("--db", type=Path, default=default_db_path(), help="SQLite file (default: %(default)s)")
+    p.add_argument(
+        "--db",
+        type=_database,
+        default=default_db_path(),
+        help="SQLite file, or a PostgreSQL URL postgresql://USER@HOST:PORT/DBNAME that several hosts"
+        " share (default: %(default)s)",
+    )
+    p.add_argument(
+        "--redis",
+        default=None,
+        metavar="URL",
+        help="keep the rate-limit windows in this Redis (redis://HOST:PORT/N), shared by every host",
+    )
     p.add_argument("--seed", type=Path, default=None, help="seed file, JSON or YAML (default: built-in)")
     p.add_argument("--app-id", default=None, help="replace the first app's id (with --app-secret)")
     p.add_argument("--app-secret", default=None)

@@ -16,8 +16,8 @@ import httpx
 import psycopg
 
 from benchmarks import servers
-from mockserver.storage import POSTGRES_SCHEMES
 from mockserver.seed import DEFAULT_APP_ID, DEFAULT_APP_SECRET, WEBSITE_ID
+from mockserver.storage import POSTGRES_SCHEMES
 
 TOKEN_PATH = "/open-apis/auth/v3/tenant_access_token/internal"
 SITE_USERS = f"/open-apis/hire/v1/websites/{WEBSITE_ID}/site_users"
@@ -88,13 +88,16 @@ def read_db(db: Path | str, query: str, params: tuple[Any, ...] = ()) -> list[tu
     (read-only), or the PostgreSQL database of a URL."""
     if is_postgres(db):
         with psycopg.connect(str(db)) as pg:
-            return [tuple(row) for row in pg.execute(query.replace("%", "%%").replace("?", "%s"), params).fetchall()]
+            return [
+                tuple(row)
+                for row in pg.execute(query.replace("%", "%%").replace("?", "%s"), params).fetchall()
+            ]
     with contextlib.closing(sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=30)) as conn:
         return conn.execute(query, params).fetchall()
 
 
 def integrity_check(db: Path | str) -> str:
-    """"ok" or the problems found: SQLite's `PRAGMA integrity_check`; on PostgreSQL, amcheck's
+    """ "ok" or the problems found: SQLite's `PRAGMA integrity_check`; on PostgreSQL, amcheck's
     `bt_index_check` of every B-tree index of the mock's tables, heap included (each index matches
     the rows of its table)."""
     if not is_postgres(db):
@@ -126,7 +129,8 @@ def stored_site_users(db: Path | str) -> dict[str, list[str]]:
 
 def duplicate_user_ids(db: Path | str) -> int:
     rows = read_db(
-        db, "SELECT count(*) FROM (SELECT user_id FROM site_users GROUP BY user_id HAVING count(*) > 1) AS twice"
+        db,
+        "SELECT count(*) FROM (SELECT user_id FROM site_users GROUP BY user_id HAVING count(*) > 1) AS twice",
     )
     count: int = rows[0][0]
     return count

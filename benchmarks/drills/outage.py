@@ -124,7 +124,7 @@ def check_stored(verdict: Verdict, database: str) -> None:
 
 
 def kill_one_host(
-    fleet: list[servers.Server], database: str, threads: int, before: float, after: float
+    fleet: list[servers.Server], database: str, *, threads: int, before: float, after: float
 ) -> Verdict:
     """kill -9 of host 0's master `before` s into the load, which goes on `after` s on the others."""
     urls = [s.base_url for s in fleet]
@@ -164,6 +164,7 @@ def _answers_everywhere(urls: Sequence[str], headers: dict[str, str]) -> bool:
 
 def engine_down(
     urls: Sequence[str],
+    *,
     database: str,
     own: Engines,
     engine: Engine,
@@ -201,7 +202,9 @@ def engine_down(
     }
     if not while_down:
         verdict.problems.append("no call was made while the engine was down")
-    wrong_while_down = [s.answer for s in while_down if (s.answer.status, s.answer.code) != (500, SYSTEM_ERROR)]
+    wrong_while_down = [
+        s.answer for s in while_down if (s.answer.status, s.answer.code) != (500, SYSTEM_ERROR)
+    ]
     if wrong_while_down:
         verdict.problems.append(f"answered other than 500/{SYSTEM_ERROR} while down: {wrong_while_down[:3]}")
     other = {code: n for code, n in codes.items() if code not in (0, SYSTEM_ERROR)}
@@ -214,13 +217,17 @@ def engine_down(
 
 
 @contextmanager
-def outage_fleet(count: int, workers: int, logs: Path | None = None) -> Iterator[tuple[list[servers.Server], str, Engines]]:
+def outage_fleet(
+    count: int, workers: int, logs: Path | None = None
+) -> Iterator[tuple[list[servers.Server], str, Engines]]:
     """`count` hosts on throwaway engines of their own (this drill stops them)."""
     with ExitStack() as stack:
         own = stack.enter_context(engines.throwaway())
         database = stack.enter_context(engines.fresh_database(own.postgres_url))
         extra = ("--rate-limit-scale", RATE_LIMIT_SCALE)
-        fleet = stack.enter_context(hosts(database, own.redis_url, count, workers, extra, logs))
+        fleet = stack.enter_context(
+            hosts(database, own.redis_url, count=count, workers=workers, extra=extra, logs=logs)
+        )
         yield fleet, database, own
 
 
@@ -240,14 +247,26 @@ def main() -> None:
         with outage_fleet(args.hosts, args.workers, logs) as (fleet, database, own):
             urls = [s.base_url for s in fleet]
             verdicts = [
-                engine_down(urls, database, own, "postgres", args.threads, 1.0, args.down),
-                engine_down(urls, database, own, "redis", args.threads, 1.0, args.down),
-                kill_one_host(fleet, database, args.threads, 1.0, 2.0),
+                engine_down(
+                    urls,
+                    database=database,
+                    own=own,
+                    engine=engine,
+                    threads=args.threads,
+                    before=1.0,
+                    down=args.down,
+                )
+                for engine in ("postgres", "redis")
+            ] + [
+                kill_one_host(fleet, database, threads=args.threads, before=1.0, after=2.0),
             ]
         logged = sum(
             (logs / f"host-{i}.log").read_text(errors="replace").count("Traceback") for i in range(args.hosts)
         )
-    print(f"{args.hosts} hosts x {args.workers} workers on PostgreSQL + Redis, {args.threads} threads of creates")
+    print(
+        f"{args.hosts} hosts x {args.workers} workers on PostgreSQL + Redis,"
+        f" {args.threads} threads of creates"
+    )
     for v in verdicts:
         print(v.line())
     print(f"tracebacks in the hosts' logs: {logged}")

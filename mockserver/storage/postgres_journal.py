@@ -30,7 +30,8 @@ class PostgresJournal:
         # ASCII JSON (escapes for the rest) reads back whatever it holds.
         try:
             self.store.read().conn.execute(
-                "INSERT INTO journal (entry) VALUES (:entry)", {"entry": json.dumps(entry, separators=(",", ":"))}
+                "INSERT INTO journal (entry) VALUES (:entry)",
+                {"entry": json.dumps(entry, separators=(",", ":"))},
             )
         except PostgresUnavailable:
             return
@@ -41,9 +42,11 @@ class PostgresJournal:
             )
 
     def journal(self, keep: int) -> list[dict[str, Any]]:
-        rows = self.store.read().conn.execute(
-            "SELECT entry FROM journal ORDER BY id DESC LIMIT :keep", {"keep": keep}
-        ).fetchall()
+        rows = (
+            self.store.read()
+            .conn.execute("SELECT entry FROM journal ORDER BY id DESC LIMIT :keep", {"keep": keep})
+            .fetchall()
+        )
         return [json.loads(row["entry"]) for row in reversed(rows)]
 
     def clear_journal(self) -> None:

@@ -101,7 +101,11 @@ def test_overlapping_batch_updates_on_different_hosts_one_wins_the_others_get_10
     with fleet.client(0) as first, fleet.client(1) as second, fleet.client(2) as third:
         headers = bearer(first)
         slow = {"update_option_list": [1], "recruiter_id": ZHANG["open_id"]}
-        fast = {"update_option_list": [1, 2], "recruiter_id": WANG["open_id"], "assistant_id_list": [WANG["open_id"]]}
+        fast = {
+            "update_option_list": [1, 2],
+            "recruiter_id": WANG["open_id"],
+            "assistant_id_list": [WANG["open_id"]],
+        }
         with ThreadPoolExecutor(max_workers=1) as pool:
             winner = pool.submit(first.post, BATCH_UPDATE, json=slow, headers=headers)
             deadline = time.monotonic() + 10
@@ -195,6 +199,15 @@ def test_a_fault_injected_through_one_host_is_answered_once_in_total(fleet: Flee
         assert control.faults() == []
 
 
+ACME = {"app_id": "cli_acme", "app_secret": "acme-secret"}
+
+
+def _acme_token_code(fleet: Fleet, host: int) -> int:
+    with fleet.client(host) as c:
+        code: int = body(c.post(TOKEN_PATH, json=ACME))["code"]
+        return code
+
+
 def test_clock_advance_reset_and_seed_through_one_host_are_seen_by_every_host_at_once(fleet: Fleet) -> None:
     controls = [fleet.control(i) for i in range(3)]
     try:
@@ -204,20 +217,11 @@ def test_clock_advance_reset_and_seed_through_one_host_are_seen_by_every_host_at
         for c in controls:
             assert c.now() >= moved
         assert all(c.now() >= b + 3600 for c, b in zip(controls, before, strict=True))
-        seeded = {
-            "tenants": [
-                {"tenant_key": "acme", "apps": [{"app_id": "cli_acme", "app_secret": "acme-secret"}],
-                 "websites": [{"website_id": "101"}]}
-            ]
-        }
+        seeded = {"tenants": [{"tenant_key": "acme", "apps": [ACME], "websites": [{"website_id": "101"}]}]}
         assert controls[1].seed(seeded) == ["cli_acme"]
-        for i in range(3):  # the seeded app gets tokens from every host
-            with fleet.client(i) as c:
-                assert body(c.post(TOKEN_PATH, json={"app_id": "cli_acme", "app_secret": "acme-secret"}))["code"] == 0
+        assert [_acme_token_code(fleet, i) for i in range(3)] == [0, 0, 0]  # the seeded app, on every host
         controls[2].reset()
-        for i in range(3):
-            with fleet.client(i) as c:
-                assert body(c.post(TOKEN_PATH, json={"app_id": "cli_acme", "app_secret": "acme-secret"}))["code"] == 10003
+        assert [_acme_token_code(fleet, i) for i in range(3)] == [10003] * 3  # gone, on every host
     finally:
         for c in controls:
             c.close()
@@ -231,7 +235,9 @@ def test_after_a_reset_through_one_host_no_host_accepts_a_deleted_token(fleet: F
         # Every worker of every host answers (and so caches) the token: a few calls per host.
         for c in clients:
             for n in range(6):
-                assert body(c.post(SITE_USERS, json={"external_id": f"warm-{n}"}, headers=headers))["code"] in (0, 99991400)
+                assert body(c.post(SITE_USERS, json={"external_id": f"warm-{n}"}, headers=headers))[
+                    "code"
+                ] in (0, 99991400)
         with fleet.control(1) as control:
             control.reset()
         for c in clients:
@@ -256,4 +262,6 @@ def test_the_journal_on_any_host_lists_the_calls_of_all_hosts(fleet: Fleet) -> N
         with fleet.control(i) as control:
             journal = control.requests()
         assert [e["log_id"] for e in journal if e["log_id"] in log_ids] == log_ids  # all, in order
-        assert read_db(fleet.database, "SELECT count(*) FROM site_users WHERE external_id LIKE 'journal-%'") == [(3,)]
+        assert read_db(
+            fleet.database, "SELECT count(*) FROM site_users WHERE external_id LIKE 'journal-%'"
+        ) == [(3,)]
