@@ -7,11 +7,19 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from typing import NoReturn
 
 import pytest
 
 from benchmarks import engines as engines_module
 from benchmarks.engines import Engines, EnginesUnavailable
+
+
+def unavailable(exc: EnginesUnavailable) -> NoReturn:
+    """Skips a test whose engines could not start, naming why; fails it under CI=true."""
+    if os.environ.get("CI") == "true":
+        pytest.fail(f"CI runs the PostgreSQL and Redis tests, but the engines did not start: {exc}")
+    pytest.skip(f"waits for PostgreSQL 15 and redis-server on this machine: {exc}")
 
 
 @pytest.fixture(scope="session")
@@ -20,9 +28,7 @@ def engines() -> Iterator[Engines]:
         with engines_module.engines() as started:
             yield started
     except EnginesUnavailable as exc:
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"CI runs the PostgreSQL and Redis tests, but the engines did not start: {exc}")
-        pytest.skip(f"waits for PostgreSQL 15 and redis-server on this machine: {exc}")
+        unavailable(exc)
 
 
 @pytest.fixture
@@ -46,6 +52,4 @@ def own_engines() -> Iterator[Engines]:
         with engines_module.throwaway() as started:
             yield started
     except EnginesUnavailable as exc:
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"CI runs the PostgreSQL and Redis tests, but the engines did not start: {exc}")
-        pytest.skip(f"waits for PostgreSQL 15 and redis-server on this machine: {exc}")
+        unavailable(exc)
