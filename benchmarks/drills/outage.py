@@ -218,11 +218,11 @@ def engine_down(
 
 @contextmanager
 def outage_fleet(
-    count: int, workers: int, logs: Path | None = None
+    count: int, workers: int, logs: Path | None = None, own: Engines | None = None
 ) -> Iterator[tuple[list[servers.Server], str, Engines]]:
-    """`count` hosts on throwaway engines of their own (this drill stops them)."""
+    """`count` hosts on throwaway engines (this drill stops them): `own`, or ones of their own."""
     with ExitStack() as stack:
-        own = stack.enter_context(engines.throwaway())
+        own = own or stack.enter_context(engines.throwaway())
         database = stack.enter_context(engines.fresh_database(own.postgres_url))
         extra = ("--rate-limit-scale", RATE_LIMIT_SCALE)
         fleet = stack.enter_context(

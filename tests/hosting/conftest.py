@@ -45,11 +45,20 @@ def postgres_url(engines: Engines) -> Iterator[str]:
         yield url
 
 
-@pytest.fixture
-def own_engines() -> Iterator[Engines]:
-    """A PostgreSQL and a Redis of this test's own, which it may stop and start (outage drills)."""
+@pytest.fixture(scope="session")
+def outage_engines() -> Iterator[Engines]:
+    """A PostgreSQL and a Redis of this session's own (never the environment's), for the tests that
+    stop and start them."""
     try:
         with engines_module.throwaway() as started:
             yield started
     except EnginesUnavailable as exc:
         unavailable(exc)
+
+
+@pytest.fixture
+def own_engines(outage_engines: Engines) -> Iterator[Engines]:
+    """The outage engines, which this test may stop: both are up again after it, whatever happened."""
+    yield outage_engines
+    outage_engines.start("postgres")
+    outage_engines.start("redis")

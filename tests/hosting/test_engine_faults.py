@@ -15,9 +15,8 @@ from collections.abc import Iterator
 import pytest
 
 from benchmarks.drills.outage import Verdict, engine_down, kill_one_host, outage_fleet
-from benchmarks.engines import Engines, EnginesUnavailable
+from benchmarks.engines import Engines
 from benchmarks.servers import Server
-from tests.hosting.conftest import unavailable
 
 pytestmark = pytest.mark.slow
 
@@ -30,12 +29,17 @@ Fleet = tuple[list[Server], str, Engines]
 
 
 @pytest.fixture(scope="module")
-def fleet() -> Iterator[Fleet]:
-    try:
-        with outage_fleet(HOSTS, WORKERS) as started:
-            yield started
-    except EnginesUnavailable as exc:
-        unavailable(exc)
+def fleet(outage_engines: Engines) -> Iterator[Fleet]:
+    with outage_fleet(HOSTS, WORKERS, own=outage_engines) as started:
+        yield started
+
+
+@pytest.fixture(autouse=True)
+def engines_up_again(outage_engines: Engines) -> Iterator[None]:
+    """Whatever a test did, both engines are up for the next."""
+    yield
+    outage_engines.start("postgres")
+    outage_engines.start("redis")
 
 
 def _check(verdict: Verdict) -> None:

@@ -1,0 +1,214 @@
+"""The PostgreSQL engine (`mockserver.storage.postgres`) on a real PostgreSQL: the same queries answer as
+on SQLite, races are decided by the database across stores (as across hosts), what one store changes
+every other sees at once, and an unreachable PostgreSQL is 1002001, never a half-written change."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+
+from benchmarks.engines import Engines, fresh_database
+from mockserver.cli import _database
+from mockserver.errors import SYSTEM_ERROR
+from mockserver.ratelimit import Refusal, Window
+from mockserver.ratelimit.postgres import PostgresWindows
+from mockserver.seed import DEFAULT_APP_ID, JOB_ID, WEBSITE_ID, load_seed
+from mockserver.storage import open_store
+from mockserver.storage.postgres import PostgresStore, PostgresUnavailable, translate
+from mockserver.storage.postgres_journal import PostgresJournal
+from mockserver.storage.shared_state import StoredState
+from mockserver.storage.sqlite import SQLiteStore
+
+TENANT = "sandbox"
+
+
+@pytest.fixture
+def store(postgres_url: str) -> Iterator[PostgresStore]:
+    opened = open_store(postgres_url)
+    assert isinstance(opened, PostgresStore)
+    with opened.transaction() as queries:
+        queries.apply_seed(load_seed(None), replace=False)
+    yield opened
+    opened.close()
+
+
+def test_a_url_opens_postgresql_and_a_path_stays_sqlite(tmp_path: Path, postgres_url: str) -> None:
+    assert _database(postgres_url) == postgres_url  # the CLI keeps the URL whole (a Path folds "//")
+    assert _database("var/mock.db") == Path("var/mock.db")
+    sqlite = open_store(tmp_path / "mock.db")
+    try:
+        assert isinstance(sqlite, SQLiteStore)
+    finally:
+        sqlite.close()
+
+
+def test_named_parameters_become_psycopgs_and_nothing_else_changes() -> None:
+    assert translate("SELECT :a, :b_2 WHERE x = :a") == "SELECT %(a)s, %(b_2)s WHERE x = %(a)s"
+    assert translate("SELECT x::text, '%' FROM t") == "SELECT x::text, '%%' FROM t"
+
+
+def test_the_seed_reads_back_the_same_as_on_sqlite(store: PostgresStore, tmp_path: Path) -> None:
+    sqlite = SQLiteStore(tmp_path / "mock.db")
+    try:
+        with sqlite.transaction() as queries:
+            queries.apply_seed(load_seed(None), replace=False)
+        assert store.read().dump() == sqlite.read().dump()
+        store.reset(load_seed(None))
+        sqlite.reset(load_seed(None))
+        assert store.read().dump() == sqlite.read().dump()
+    finally:
+        sqlite.close()
+
+
+def test_one_site_user_per_external_id_whichever_store_races(postgres_url: str, store: PostgresStore) -> None:
+    # 8 stores (as 8 processes on several hosts), 8 threads each, one external_id.
+    stores = [PostgresStore(postgres_url) for _ in range(8)]
+    barrier = threading.Barrier(64)
+
+    def create(i: int) -> bool:
+        barrier.wait(timeout=30)
+        with stores[i % 8].statement() as queries:
+            user = {"external_id": "race", "user_id": f"u{i}", "name": f"n{i}", "created_at": time.time()}
+            return queries.insert_site_user_if_absent(TENANT, WEBSITE_ID, user)
+
+    try:
+        with ThreadPoolExecutor(64) as pool:
+            inserted = list(pool.map(create, range(64)))
+    finally:
+        for s in stores:
+            s.close()
+    assert inserted.count(True) == 1
+    row = store.read().site_user(TENANT, WEBSITE_ID, "race")
+    assert row is not None
+    assert row["user_id"] == f"u{inserted.index(True)}"
+
+
+def test_one_claim_of_a_job_wins_across_stores(postgres_url: str, store: PostgresStore) -> None:
+    stores = [PostgresStore(postgres_url) for _ in range(4)]
+    barrier = threading.Barrier(16)
+
+    def claim(i: int) -> bool:
+        barrier.wait(timeout=30)
+        with stores[i % 4].transaction() as queries:
+            return queries.claim_job(TENANT, JOB_ID, f"m{i}", time.time(), 30)
+
+    try:
+        with ThreadPoolExecutor(16) as pool:
+            claimed = list(pool.map(claim, range(16)))
+    finally:
+        for s in stores:
+            s.close()
+    assert claimed.count(True) == 1
+    job = store.read().job(TENANT, JOB_ID)
+    assert job is not None
+    assert job["in_flight"] == f"m{claimed.index(True)}"
+
+
+def test_windows_in_postgresql_are_exact_across_stores(postgres_url: str, store: PostgresStore) -> None:
+    stores = [PostgresStore(postgres_url) for _ in range(4)]
+    windows = [PostgresWindows(s) for s in stores]
+    barrier = threading.Barrier(16)
+    now = 1_700_000_000.0
+    limits = [Window(30, 1), Window(45, 60)]
+
+    def hits(i: int) -> int:
+        barrier.wait(timeout=30)
+        return sum(windows[i % 4].hit("app/op", limits, now) is None for _ in range(5))
+
+    try:
+        with ThreadPoolExecutor(16) as pool:
+            assert sum(pool.map(hits, range(16))) == 30  # 80 calls, one window of 30
+        # The second's window rolled, the minute's did not: 15 more reach its 45.
+        later = [windows[n % 4].hit("app/op", limits, now + 1) for n in range(20)]
+        assert later.count(None) == 15
+        assert later[-1] == Refusal(45, 59)
+    finally:
+        for s in stores:
+            s.close()
+
+
+def test_what_one_store_changes_another_sees_at_once(postgres_url: str, store: PostgresStore) -> None:
+    other = PostgresStore(postgres_url)
+    try:
+        mine, theirs = StoredState(store), StoredState(other)
+        assert theirs.clock_offset() == 0  # read, and cached behind the generation
+        mine.advance_clock(90)
+        fault = mine.insert_fault(
+            {"operation": None, "resource": "x", "code": 1002001, "remaining": 1, "latency_ms": 0}
+        )
+        assert theirs.clock_offset() == 90
+        assert [f["id"] for f in theirs.faults()] == [fault]
+        assert theirs.use_fault(fault)
+        assert mine.faults() == []
+        # A token one store has cached is gone for it once another deletes it (a reset).
+        app = store.read().app(DEFAULT_APP_ID)
+        assert app is not None
+        with store.statement() as queries:
+            queries.insert_token("t-1", app, time.time(), time.time() + 7200)
+        assert other.token("t-1") is not None
+        store.reset(load_seed(None))
+        assert other.token("t-1") is None
+    finally:
+        other.close()
+
+
+def test_a_failed_transaction_leaves_nothing_behind(store: PostgresStore) -> None:
+    user = {"external_id": "half", "user_id": "u-half", "created_at": time.time()}
+
+    def fails_after_two_writes() -> None:
+        with store.transaction() as queries:
+            assert queries.insert_site_user_if_absent(TENANT, WEBSITE_ID, user)
+            queries.set_external_create_time(TENANT, "7043758982146345223", "1")
+            raise RuntimeError("the call failed after its first writes")
+
+    with pytest.raises(RuntimeError):
+        fails_after_two_writes()
+    assert store.read().site_user(TENANT, WEBSITE_ID, "half") is None
+    assert store.read().dump()["tenants"][TENANT]["talents"][0]["external_create_time"] is None
+
+
+def test_the_journal_is_one_table_for_every_store(postgres_url: str, store: PostgresStore) -> None:
+    other = PostgresStore(postgres_url)
+    try:
+        mine, theirs = PostgresJournal(store), PostgresJournal(other)
+        for i in range(6):
+            (mine if i % 2 else theirs).record({"n": i, "path": "/é\ud800"}, keep=100)
+        assert [e["n"] for e in mine.journal(100)] == list(range(6))
+        assert [e["n"] for e in theirs.journal(4)] == [2, 3, 4, 5]  # the newest, oldest first
+        assert theirs.journal(1)[0]["path"] == "/é\ud800"  # whatever the entry holds reads back
+        mine.clear_journal()
+        assert theirs.journal(100) == []
+    finally:
+        other.close()
+
+
+def test_postgresql_down_is_1002001_at_once_and_the_store_recovers_by_itself(own_engines: Engines) -> None:
+    with fresh_database(own_engines.postgres_url) as url:
+        store = PostgresStore(url)
+        try:
+            assert store.read().app(DEFAULT_APP_ID) is None  # answers (no seed here)
+            own_engines.stop("postgres")
+            for _ in range(3):
+                began = time.monotonic()
+                with pytest.raises(PostgresUnavailable) as caught:
+                    store.read().app(DEFAULT_APP_ID)
+                assert caught.value.code == SYSTEM_ERROR
+                assert time.monotonic() - began < 2
+            with pytest.raises(PostgresUnavailable), store.transaction() as queries:
+                queries.advance_clock(1)
+            own_engines.start("postgres")
+            deadline = time.monotonic() + 10
+            while True:  # the first calls may still find the pause after a failure
+                try:
+                    assert store.read().clock_offset() == 0  # the failed transaction wrote nothing
+                    break
+                except PostgresUnavailable:
+                    assert time.monotonic() < deadline, "the store never answered again"
+                    time.sleep(0.05)
+        finally:
+            store.close()
