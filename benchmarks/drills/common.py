@@ -3,6 +3,7 @@ read straight from SQLite (the store's schema), so a drill checks the file, not 
 
 from __future__ import annotations
 
+import argparse
 import contextlib
 import shlex
 import sqlite3
@@ -15,7 +16,8 @@ from typing import Any
 import httpx
 import psycopg
 
-from benchmarks import servers
+from benchmarks import engines, servers
+from benchmarks.hosts import launched
 from mockserver.seed import DEFAULT_APP_ID, DEFAULT_APP_SECRET, WEBSITE_ID
 from mockserver.storage import POSTGRES_SCHEMES
 
@@ -31,17 +33,46 @@ def reproduce(module: str, argv: list[str] | None = None) -> str:
 
 @contextlib.contextmanager
 def mock_servers(
-    db: Path, count: int, *extra: str, logs: Path | None = None
+    db: Path | str, count: int, *extra: str, logs: Path | None = None
 ) -> Iterator[list[servers.Server]]:
-    """`count` `feishu-hire serve` processes on the one database `db`, each on a free port."""
-    with contextlib.ExitStack() as stack:
-        started = []
-        for i in range(count):
-            port = servers.free_port()
-            log = None if logs is None else logs / f"mock-{i}.log"
-            argv = servers.mock_argv(port, db, *extra)
-            started.append(stack.enter_context(servers.running(f"mock-{i}", argv, port, log)))
+    """`count` `feishu-hire serve` processes on the one database `db` (a SQLite file or a PostgreSQL URL),
+    each on a free port, started at once."""
+    with launched("mock", count, lambda port: servers.mock_argv(port, db, *extra), logs) as started:
         yield started
+
+
+ENGINES = ("sqlite", "postgres")
+
+
+def add_engine_arguments(parser: argparse.ArgumentParser) -> None:
+    """`--engine` (where the servers keep their state) for a drill's command line."""
+    parser.add_argument(
+        "--engine",
+        choices=ENGINES,
+        default="sqlite",
+        help="sqlite: servers on one SQLite file; postgres: hosts on one PostgreSQL database and one Redis"
+        " (FEISHU_TEST_POSTGRES_URL / FEISHU_TEST_REDIS_URL, or throwaway ones from scripts/services)",
+    )
+
+
+@contextlib.contextmanager
+def sandbox(
+    engine: str, tmp: Path, count: int, *extra: str, logs: Path | None = None
+) -> Iterator[tuple[list[servers.Server], Path | str]]:
+    """`count` servers of one sandbox (`feishu-hire serve EXTRA`) and their database: on a SQLite file in
+    `tmp`, or hosts on a fresh PostgreSQL database with windows in Redis."""
+    if engine == "sqlite":
+        db = tmp / "mock.db"
+        with mock_servers(db, count, *extra, logs=logs) as started:
+            yield started, db
+        return
+    with (
+        engines.engines() as shared,
+        engines.fresh_database(shared.postgres_url) as database,
+        engines.fresh_redis(shared.redis_url) as redis_url,
+        mock_servers(database, count, *extra, "--redis", redis_url, logs=logs) as started,
+    ):
+        yield started, database
 
 
 def token(base_url: str, app_id: str = DEFAULT_APP_ID, app_secret: str = DEFAULT_APP_SECRET) -> str:

@@ -2,12 +2,13 @@
 database.
 
     .venv/bin/python -m benchmarks.drills.uniqueness [--processes 3] [--concurrency 64] [--rounds 10]
-        [--workers 1]
+        [--workers 1] [--engine sqlite|postgres]
 
 Each round, `concurrency` threads wait on a barrier and then create the same external_id at once, spread
 over the processes (`processes` servers of `workers` worker processes each), each with a different name.
 Every answer must be code 0 with one and the same user, that user's stored fields are the first writer's
-(repeats answer it unchanged), and the database file holds one row for the external_id.
+(repeats answer it unchanged), and the database holds one row for the external_id. `--engine postgres`
+runs the servers as hosts of one PostgreSQL database and one Redis.
 """
 
 from __future__ import annotations
@@ -25,12 +26,13 @@ import httpx
 
 from benchmarks.drills.common import (
     Answer,
+    add_engine_arguments,
     bearer,
     create_site_user,
     integrity_check,
-    mock_servers,
     read_db,
     reproduce,
+    sandbox,
     token,
 )
 
@@ -92,18 +94,18 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=64)
     parser.add_argument("--rounds", type=int, default=10)
     parser.add_argument("--workers", type=int, default=1, help="`feishu-hire serve --workers` per server")
+    add_engine_arguments(parser)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="drill-unique-") as tmp:
-        db = Path(tmp) / "mock.db"
         serve = ("--no-rate-limits", "--workers", str(args.workers))
-        with mock_servers(db, args.processes, *serve) as started:
+        with sandbox(args.engine, Path(tmp), args.processes, *serve) as (started, db):
             urls = [s.base_url for s in started]
             began = time.perf_counter()
             rounds = [race(urls, db, f"race-{r}", args.concurrency) for r in range(args.rounds)]
             elapsed = time.perf_counter() - began
-        verdict = integrity_check(db)
+            verdict = integrity_check(db)
     servers = f"{args.processes} servers x {args.workers} workers"
-    print(f"{args.concurrency} concurrent creates of one external_id over {servers}, one db")
+    print(f"{args.concurrency} concurrent creates of one external_id over {servers}, one {args.engine} db")
     print(f"{'external_id':<12}{'answers':>8}{'code 0':>8}{'user_ids':>9}{'rows':>6}  stored name")
     for r in rounds:
         ok = sum(a.code == 0 for a in r.answers)
