@@ -8,7 +8,8 @@ over the hosts: `kill -9` of one host, PostgreSQL restarted, Redis stopped and s
 - PostgreSQL stopped (fast shutdown: open transactions rolled back) for `--down` seconds, then started:
   while it is down calls answer 1002001 (status 500), never anything else; nothing is half-written;
   every host answers again by itself, without a restart.
-- Redis the same (windows are counted in Redis: the sandbox fails closed, 1002001, while it is down).
+- Redis the same (windows are counted in Redis: the sandbox fails closed, 1002001, while it is down;
+  the token endpoint, which has no limit, goes on).
 
 The engines are throwaway ones `scripts/services` starts (they are stopped and started here). Rate limits
 stay on, scaled up so the load is not refused by them (every call still asks Redis).
@@ -153,6 +154,15 @@ def kill_one_host(
     return verdict
 
 
+def _token_answers(url: str) -> bool:
+    """Whether the host at `url` issues a tenant token now."""
+    try:
+        token(url)
+    except (KeyError, ValueError, httpx.HTTPError):
+        return False
+    return True
+
+
 def _answers_everywhere(urls: Sequence[str], headers: dict[str, str]) -> bool:
     for url in urls:
         with httpx.Client(base_url=url, timeout=10) as client:
@@ -180,7 +190,9 @@ def engine_down(
         time.sleep(before)
         own.stop(engine)
         stopped = time.monotonic()
-        time.sleep(down)
+        time.sleep(down / 2)
+        tokens_while_down = sum(_token_answers(url) for url in urls)
+        time.sleep(down / 2)
         restarting = time.monotonic()
         own.start(engine)
         started = time.monotonic()
@@ -199,6 +211,7 @@ def engine_down(
         f"answered {SYSTEM_ERROR}": codes[SYSTEM_ERROR],
         "sent while down": len(while_down),
         "resumed after (ms)": round((resumed - started) * 1000),
+        "hosts issuing tokens while down": tokens_while_down,
     }
     if not while_down:
         verdict.problems.append("no call was made while the engine was down")
@@ -210,6 +223,9 @@ def engine_down(
     other = {code: n for code, n in codes.items() if code not in (0, SYSTEM_ERROR)}
     if other:
         verdict.problems.append(f"answers other than 0 and {SYSTEM_ERROR} (None: no answer): {other}")
+    # The token endpoint needs PostgreSQL, not Redis: it has no rate limit.
+    if tokens_while_down != (len(urls) if engine == "redis" else 0):
+        verdict.problems.append(f"{tokens_while_down} of {len(urls)} hosts issued a token while it was down")
     if resumed > deadline:
         verdict.problems.append(f"not every host answered within {resume_within:g} s of the restart")
     check_stored(verdict, database)
