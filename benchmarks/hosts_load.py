@@ -168,7 +168,8 @@ def main() -> None:
             print(f"!! {r.name}: {r.failures} non-2xx answers or socket errors")
     answered = sum(r.requests for r in rows if r.name.startswith("postgres"))
     print(
-        f"\npostgres hosts: {answered} creates answered, {stored} site users stored (cut-off requests may be)"
+        f"\npostgres hosts: {answered} creates answered, {stored} site users stored"
+        " (a create cut off by the end of a run may be stored)"
     )
     print("(each row: the run of median req/s; p50 and p99 of several hosts: the highest of the hosts' own)")
     print(f"reproduce: {reproduce('benchmarks.hosts_load')}")
