@@ -6,8 +6,8 @@ CI always runs them."""
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
-from typing import NoReturn
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager
 
 import pytest
 
@@ -15,20 +15,21 @@ from benchmarks import engines as engines_module
 from benchmarks.engines import Engines, EnginesUnavailable
 
 
-def unavailable(exc: EnginesUnavailable) -> NoReturn:
-    """Skips a test whose engines could not start, naming why; fails it under CI=true."""
-    if os.environ.get("CI") == "true":
-        pytest.fail(f"CI runs the PostgreSQL and Redis tests, but the engines did not start: {exc}")
-    pytest.skip(f"waits for PostgreSQL 15 and redis-server on this machine: {exc}")
+def _started(starting: Callable[[], AbstractContextManager[Engines]]) -> Iterator[Engines]:
+    """The engines `starting` gives; where they cannot start, the test skips naming why (fails under
+    CI=true)."""
+    try:
+        with starting() as started:
+            yield started
+    except EnginesUnavailable as exc:
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"CI runs the PostgreSQL and Redis tests, but the engines did not start: {exc}")
+        pytest.skip(f"waits for PostgreSQL 15 and redis-server on this machine: {exc}")
 
 
 @pytest.fixture(scope="session")
 def engines() -> Iterator[Engines]:
-    try:
-        with engines_module.engines() as started:
-            yield started
-    except EnginesUnavailable as exc:
-        unavailable(exc)
+    yield from _started(engines_module.engines)
 
 
 @pytest.fixture
@@ -49,11 +50,7 @@ def postgres_url(engines: Engines) -> Iterator[str]:
 def outage_engines() -> Iterator[Engines]:
     """A PostgreSQL and a Redis of this session's own (never the environment's), for the tests that
     stop and start them."""
-    try:
-        with engines_module.throwaway() as started:
-            yield started
-    except EnginesUnavailable as exc:
-        unavailable(exc)
+    yield from _started(engines_module.throwaway)
 
 
 @pytest.fixture

@@ -15,7 +15,7 @@ from collections.abc import Iterator
 import pytest
 
 from benchmarks.drills.outage import Verdict, engine_down, kill_one_host, outage_fleet
-from benchmarks.engines import Engines
+from benchmarks.engines import Engine, Engines
 from benchmarks.servers import Server
 
 pytestmark = pytest.mark.slow
@@ -47,21 +47,18 @@ def _check(verdict: Verdict) -> None:
     assert verdict.counts["acknowledged"] > 0, verdict.line()
 
 
-def test_postgresql_down_under_load_is_1002001_then_resumes_by_itself(fleet: Fleet) -> None:
+@pytest.mark.parametrize(
+    "engine",
+    [
+        pytest.param("postgres", id="postgresql-down-is-1002001-then-resumes-by-itself"),
+        pytest.param("redis", id="redis-down-fails-closed-with-1002001-then-resumes-by-itself"),
+    ],
+)
+def test_an_engine_down_under_load(fleet: Fleet, engine: Engine) -> None:
     servers, database, own = fleet
     urls = [s.base_url for s in servers]
     verdict = engine_down(
-        urls, database=database, own=own, engine="postgres", threads=THREADS, before=1.0, down=DOWN_SECONDS
-    )
-    _check(verdict)
-    assert verdict.counts["sent while down"] > 0
-
-
-def test_redis_down_under_load_fails_closed_with_1002001_then_resumes_by_itself(fleet: Fleet) -> None:
-    servers, database, own = fleet
-    urls = [s.base_url for s in servers]
-    verdict = engine_down(
-        urls, database=database, own=own, engine="redis", threads=THREADS, before=1.0, down=DOWN_SECONDS
+        urls, database=database, own=own, engine=engine, threads=THREADS, before=1.0, down=DOWN_SECONDS
     )
     _check(verdict)
     assert verdict.counts["sent while down"] > 0

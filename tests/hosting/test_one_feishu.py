@@ -8,6 +8,7 @@ import threading
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import ExitStack
 from dataclasses import dataclass
 from typing import Any
 
@@ -209,8 +210,8 @@ def _acme_token_code(fleet: Fleet, host: int) -> int:
 
 
 def test_clock_advance_reset_and_seed_through_one_host_are_seen_by_every_host_at_once(fleet: Fleet) -> None:
-    controls = [fleet.control(i) for i in range(3)]
-    try:
+    with ExitStack() as stack:
+        controls = [stack.enter_context(fleet.control(i)) for i in range(3)]
         before = [c.now() for c in controls]
         moved = controls[0].advance_clock(3600)
         # Each host's clock answers the new time right after the advance answered.
@@ -222,31 +223,24 @@ def test_clock_advance_reset_and_seed_through_one_host_are_seen_by_every_host_at
         assert [_acme_token_code(fleet, i) for i in range(3)] == [0, 0, 0]  # the seeded app, on every host
         controls[2].reset()
         assert [_acme_token_code(fleet, i) for i in range(3)] == [10003] * 3  # gone, on every host
-    finally:
-        for c in controls:
-            c.close()
 
 
 def test_after_a_reset_through_one_host_no_host_accepts_a_deleted_token(fleet: Fleet) -> None:
     with fleet.client(0) as c:
         headers = bearer(c)
-    clients = [fleet.client(i) for i in range(3)]
-    try:
+    with ExitStack() as stack:
+        clients = [stack.enter_context(fleet.client(i)) for i in range(3)]
         # Every worker of every host answers (and so caches) the token: a few calls per host.
         for c in clients:
             for n in range(6):
-                assert body(c.post(SITE_USERS, json={"external_id": f"warm-{n}"}, headers=headers))[
-                    "code"
-                ] in (0, 99991400)
+                r = c.post(SITE_USERS, json={"external_id": f"warm-{n}"}, headers=headers)
+                assert body(r)["code"] in (0, 99991400)
         with fleet.control(1) as control:
             control.reset()
         for c in clients:
             for n in range(4):
                 r = c.post(SITE_USERS, json={"external_id": f"after-{n}"}, headers=headers)
                 assert body(r)["code"] == 99991663, body(r)
-    finally:
-        for c in clients:
-            c.close()
 
 
 def test_the_journal_on_any_host_lists_the_calls_of_all_hosts(fleet: Fleet) -> None:

@@ -6,9 +6,10 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import TypeVar
 
 import pytest
 
@@ -65,71 +66,70 @@ def test_the_seed_reads_back_the_same_as_on_sqlite(store: PostgresStore, tmp_pat
         sqlite.close()
 
 
-def test_one_site_user_per_external_id_whichever_store_races(postgres_url: str, store: PostgresStore) -> None:
-    # 8 stores (as 8 processes on several hosts), 8 threads each, one external_id.
-    stores = [PostgresStore(postgres_url) for _ in range(8)]
-    barrier = threading.Barrier(64)
+@pytest.fixture
+def stores(postgres_url: str, store: PostgresStore) -> Iterator[list[PostgresStore]]:
+    """4 more stores on the seeded database: as 4 processes, on one host or several."""
+    opened = [PostgresStore(postgres_url) for _ in range(4)]
+    yield opened
+    for s in opened:
+        s.close()
 
-    def create(i: int) -> bool:
+
+R = TypeVar("R")
+
+
+def at_once(threads: int, call: Callable[[int], R]) -> list[R]:
+    """`call(i)` from `threads` threads let go together."""
+    barrier = threading.Barrier(threads)
+
+    def one(i: int) -> R:
         barrier.wait(timeout=30)
-        with stores[i % 8].statement() as queries:
+        return call(i)
+
+    with ThreadPoolExecutor(threads) as pool:
+        return list(pool.map(one, range(threads)))
+
+
+def test_one_site_user_per_external_id_whichever_store_races(
+    stores: list[PostgresStore], store: PostgresStore
+) -> None:
+    def create(i: int) -> bool:
+        with stores[i % 4].statement() as queries:
             user = {"external_id": "race", "user_id": f"u{i}", "name": f"n{i}", "created_at": time.time()}
             return queries.insert_site_user_if_absent(TENANT, WEBSITE_ID, user)
 
-    try:
-        with ThreadPoolExecutor(64) as pool:
-            inserted = list(pool.map(create, range(64)))
-    finally:
-        for s in stores:
-            s.close()
+    inserted = at_once(32, create)
     assert inserted.count(True) == 1
     row = store.read().site_user(TENANT, WEBSITE_ID, "race")
     assert row is not None
     assert row["user_id"] == f"u{inserted.index(True)}"
 
 
-def test_one_claim_of_a_job_wins_across_stores(postgres_url: str, store: PostgresStore) -> None:
-    stores = [PostgresStore(postgres_url) for _ in range(4)]
-    barrier = threading.Barrier(16)
-
+def test_one_claim_of_a_job_wins_across_stores(stores: list[PostgresStore], store: PostgresStore) -> None:
     def claim(i: int) -> bool:
-        barrier.wait(timeout=30)
         with stores[i % 4].transaction() as queries:
             return queries.claim_job(TENANT, JOB_ID, f"m{i}", time.time(), 30)
 
-    try:
-        with ThreadPoolExecutor(16) as pool:
-            claimed = list(pool.map(claim, range(16)))
-    finally:
-        for s in stores:
-            s.close()
+    claimed = at_once(16, claim)
     assert claimed.count(True) == 1
     job = store.read().job(TENANT, JOB_ID)
     assert job is not None
     assert job["in_flight"] == f"m{claimed.index(True)}"
 
 
-def test_windows_in_postgresql_are_exact_across_stores(postgres_url: str, store: PostgresStore) -> None:
-    stores = [PostgresStore(postgres_url) for _ in range(4)]
+def test_windows_in_postgresql_are_exact_across_stores(stores: list[PostgresStore]) -> None:
     windows = [PostgresWindows(s) for s in stores]
-    barrier = threading.Barrier(16)
     now = 1_700_000_000.0
     limits = [Window(30, 1), Window(45, 60)]
 
-    def hits(i: int) -> int:
-        barrier.wait(timeout=30)
+    def admitted(i: int) -> int:
         return sum(windows[i % 4].hit("app/op", limits, now) is None for _ in range(5))
 
-    try:
-        with ThreadPoolExecutor(16) as pool:
-            assert sum(pool.map(hits, range(16))) == 30  # 80 calls, one window of 30
-        # The second's window rolled, the minute's did not: 15 more reach its 45.
-        later = [windows[n % 4].hit("app/op", limits, now + 1) for n in range(20)]
-        assert later.count(None) == 15
-        assert later[-1] == Refusal(45, 59)
-    finally:
-        for s in stores:
-            s.close()
+    assert sum(at_once(16, admitted)) == 30  # 16 threads, 5 calls each: 80 calls in one window of 30
+    # The second's window rolled, the minute's did not: 15 more reach its 45.
+    later = [windows[n % 4].hit("app/op", limits, now + 1) for n in range(20)]
+    assert later.count(None) == 15
+    assert later[-1] == Refusal(45, 59)
 
 
 def test_what_one_store_changes_another_sees_at_once(postgres_url: str, store: PostgresStore) -> None:
