@@ -10,7 +10,7 @@ from typing import Any
 from mockserver.storage.postgres import PostgresStore, PostgresUnavailable
 
 DDL = (
-    "CREATE TABLE IF NOT EXISTS journal"
+    "CREATE TABLE IF NOT EXISTS journal_entries"
     " (id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY, entry TEXT NOT NULL)",
 )
 # How often (in a process's own appends) it drops what is past `keep`.
@@ -30,7 +30,7 @@ class PostgresJournal:
         # ASCII JSON (escapes for the rest) reads back whatever it holds.
         try:
             self.store.read().conn.execute(
-                "INSERT INTO journal (entry) VALUES (:entry)",
+                "INSERT INTO journal_entries (entry) VALUES (:entry)",
                 {"entry": json.dumps(entry, separators=(",", ":"))},
             )
         except PostgresUnavailable:
@@ -38,19 +38,20 @@ class PostgresJournal:
         self._appends += 1
         if self._appends % TRIM_EVERY == 0:
             self.store.read().conn.execute(
-                "DELETE FROM journal WHERE id <= (SELECT max(id) FROM journal) - :keep", {"keep": keep}
+                "DELETE FROM journal_entries WHERE id <= (SELECT max(id) FROM journal_entries) - :keep",
+                {"keep": keep},
             )
 
     def journal(self, keep: int) -> list[dict[str, Any]]:
         rows = (
             self.store.read()
-            .conn.execute("SELECT entry FROM journal ORDER BY id DESC LIMIT :keep", {"keep": keep})
+            .conn.execute("SELECT entry FROM journal_entries ORDER BY id DESC LIMIT :keep", {"keep": keep})
             .fetchall()
         )
         return [json.loads(row["entry"]) for row in reversed(rows)]
 
     def clear_journal(self) -> None:
-        self.store.read().conn.execute("DELETE FROM journal")
+        self.store.read().conn.execute("DELETE FROM journal_entries")
 
     def close(self) -> None:
         pass
