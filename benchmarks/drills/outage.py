@@ -205,12 +205,15 @@ def engine_down(
     verdict = Verdict(f"{engine} down {down:g} s", list(sent))
     while_down = [s for s in verdict.sent if s.began > stopped + 0.2 and s.ended < restarting]
     codes = Counter(s.answer.code for s in verdict.sent)
+    after = [s.ended for s in verdict.sent if s.answer.code == 0 and s.began >= started]
+    first_answer = min(after, default=resumed)
     verdict.counts = {
         "sent": len(verdict.sent),
         "answered 0": codes[0],
         f"answered {SYSTEM_ERROR}": codes[SYSTEM_ERROR],
         "sent while down": len(while_down),
-        "resumed after (ms)": round((resumed - started) * 1000),
+        "first create answered after the restart (ms)": round((first_answer - started) * 1000),
+        "every host answering after (ms)": round((resumed - started) * 1000),
         "hosts issuing tokens while down": tokens_while_down,
     }
     if not while_down:
