@@ -45,6 +45,8 @@ from mockserver.storage.shared_state import TokenCache
 
 # A call waits this long for a connection (PostgreSQL down, or every connection busy) before 1002001.
 CONNECT_TIMEOUT_SECONDS = 0.5
+# A store waits this long for its first connection: a host does not start without its database.
+STARTUP_WAIT_SECONDS = 10.0
 # After a call found PostgreSQL unavailable, the process's calls fail at once for this long; the first
 # call after it tries again.
 PAUSE_AFTER_FAILURE_SECONDS = 0.2
@@ -92,9 +94,36 @@ class _Rows:
         return self.rows
 
 
+# PostgreSQL's text cannot hold NUL, which SQLite's can and a request may carry (an external_id, a name):
+# a text holding NUL or MARK is stored as MARK + itself with each MARK and NUL escaped, and read back as
+# it was. Every other text is stored as it is. The encoding is one-to-one, so equality in SQL still holds.
+NUL, MARK = "\x00", "\ue000"  # MARK: a private-use character
+_ESCAPES = {MARK: MARK + "\ue001", NUL: MARK + "\ue002"}
+_ESCAPED = re.compile(f"{MARK}([\ue001\ue002])")
+
+
+def to_text(value: str) -> str:
+    """`value` as PostgreSQL can store it."""
+    if NUL not in value and MARK not in value:
+        return value
+    return MARK + value.replace(MARK, _ESCAPES[MARK]).replace(NUL, _ESCAPES[NUL])
+
+
+def from_text(stored: str) -> str:
+    """The value `to_text` stored as `stored`."""
+    if not stored.startswith(MARK):
+        return stored
+    return _ESCAPED.sub(lambda m: MARK if m.group(1) == "\ue001" else NUL, stored[1:])
+
+
 def _run(conn: psycopg.Connection[dict[str, Any]], sql: str, parameters: Mapping[str, Any]) -> _Rows:
-    cursor = conn.execute(translate(sql), parameters or None)
+    values = {k: to_text(v) if isinstance(v, str) else v for k, v in parameters.items()}
+    cursor = conn.execute(translate(sql), values or None)
     rows = cursor.fetchall() if cursor.description is not None else []
+    for row in rows:
+        for column, value in row.items():
+            if isinstance(value, str) and value.startswith(MARK):
+                row[column] = from_text(value)
     return _Rows(cursor.rowcount, rows)
 
 
@@ -176,7 +205,7 @@ class PostgresStore:
             )
         )
         try:
-            self._pool.open(wait=True, timeout=CONNECT_TIMEOUT_SECONDS * 5)
+            self._pool.open(wait=True, timeout=STARTUP_WAIT_SECONDS)
         except psycopg_pool.PoolTimeout as exc:
             self._pool.close()
             raise ConnectionError(f"PostgreSQL at {url} did not answer: {exc}") from exc

@@ -12,6 +12,8 @@ from pathlib import Path
 from typing import TypeVar
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from benchmarks.engines import Engines, fresh_database
 from mockserver.cli import _database
@@ -20,7 +22,14 @@ from mockserver.ratelimit import Refusal, Window
 from mockserver.ratelimit.postgres import PostgresWindows
 from mockserver.seed import DEFAULT_APP_ID, JOB_ID, WEBSITE_ID, load_seed
 from mockserver.storage import open_store
-from mockserver.storage.postgres import PostgresStore, PostgresUnavailable, translate
+from mockserver.storage.postgres import (
+    MARK,
+    PostgresStore,
+    PostgresUnavailable,
+    from_text,
+    to_text,
+    translate,
+)
 from mockserver.storage.postgres_journal import PostgresJournal
 from mockserver.storage.shared_state import StoredState
 from mockserver.storage.sqlite import SQLiteStore
@@ -51,6 +60,26 @@ def test_a_url_opens_postgresql_and_a_path_stays_sqlite(tmp_path: Path, postgres
 def test_named_parameters_become_psycopgs_and_nothing_else_changes() -> None:
     assert translate("SELECT :a, :b_2 WHERE x = :a") == "SELECT %(a)s, %(b_2)s WHERE x = %(a)s"
     assert translate("SELECT x::text, '%' FROM t") == "SELECT x::text, '%%' FROM t"
+
+
+@given(st.text(alphabet=st.sampled_from(["a", "\x00", MARK, "\ue001", "\ue002", "é"])) | st.text())
+def test_any_text_is_stored_without_nul_and_reads_back_as_it_was(value: str) -> None:
+    stored = to_text(value)
+    assert "\x00" not in stored
+    assert from_text(stored) == value
+    assert (stored == value) == ("\x00" not in value and MARK not in value)  # others are stored as they are
+
+
+def test_text_with_nul_round_trips_and_matches_as_on_sqlite(store: PostgresStore) -> None:
+    user = {"external_id": "e\x00\ue000", "user_id": "u-nul", "name": "\x8d\x00", "created_at": time.time()}
+    with store.statement() as queries:
+        assert queries.insert_site_user_if_absent(TENANT, WEBSITE_ID, user)
+        assert not queries.insert_site_user_if_absent(TENANT, WEBSITE_ID, {**user, "user_id": "u-other"})
+    row = store.read().site_user(TENANT, WEBSITE_ID, "e\x00\ue000")
+    assert row is not None
+    assert (row["external_id"], row["name"]) == ("e\x00\ue000", "\x8d\x00")
+    assert store.read().site_user(TENANT, WEBSITE_ID, "e") is None
+    assert store.read().app("cli_sandbox\x00") is None  # a lookup with NUL finds nothing, as on SQLite
 
 
 def test_the_seed_reads_back_the_same_as_on_sqlite(store: PostgresStore, tmp_path: Path) -> None:
