@@ -2,7 +2,8 @@
 Feishu (`feishu-hire serve --db postgresql://USER@HOST:PORT/DBNAME`).
 
 psycopg 3 with one `psycopg_pool` pool per process, made when the store is (a uWSGI worker builds its
-app after the fork, so no connection crosses it). The queries are `queries.Queries`, the same as
+app after the fork, so no connection crosses it); each thread keeps the connection it took from it until
+that connection fails. The queries are `queries.Queries`, the same as
 SQLite's: their `:name` parameters are translated to psycopg's once per statement text. Connections
 run in autocommit, so a one-statement read or write is one round trip; `transaction()` wraps its block
 in BEGIN ... COMMIT. Races are decided as on SQLite, by the database: the primary key for idempotency
@@ -50,8 +51,8 @@ STARTUP_WAIT_SECONDS = 10.0
 # After a call found PostgreSQL unavailable, the process's calls fail at once for this long; the first
 # call after it tries again.
 PAUSE_AFTER_FAILURE_SECONDS = 0.2
-# Connections per process: a uWSGI worker runs one request at a time, waitress a few threads.
-POOL_MAX_SIZE = 8
+# Connections per process: one per thread that uses the store (a uWSGI worker has one, waitress 8).
+POOL_MAX_SIZE = 16
 # Taken while creating the tables, so hosts starting at once do not race on the catalog.
 SCHEMA_LOCK = 0x66656973  # "feis"
 # The generation every process stamps its caches with; the PostgreSQL counterpart of SQLite's
@@ -138,15 +139,17 @@ class _Bound:
 
 
 class _Pooled:
-    """`queries.Connection` that takes a pooled connection for each statement (reads outside a
-    transaction), or the thread's open transaction's."""
+    """`queries.Connection` for reads outside a transaction: each statement on the thread's connection."""
 
     def __init__(self, store: PostgresStore) -> None:
         self.store = store
 
     def execute(self, sql: str, parameters: Mapping[str, Any] | None = None, /) -> _Rows:
-        with self.store._connection() as conn:
+        conn = self.store._own()
+        try:
             return _run(conn, sql, parameters or {})
+        except UNAVAILABLE as exc:
+            raise self.store._failed(exc, conn) from exc
 
 
 class PostgresGeneration:
@@ -186,6 +189,8 @@ class PostgresStore:
     def __init__(self, url: str, max_size: int = POOL_MAX_SIZE) -> None:
         self.url = url
         self._local = threading.local()
+        self._lock = threading.Lock()
+        self._kept: set[psycopg.Connection[dict[str, Any]]] = set()  # every thread's own connection
         self._unavailable_until = 0.0
         self._unavailable_because: Exception = ConnectionError("not asked yet")
         self._pool: psycopg_pool.ConnectionPool[psycopg.Connection[dict[str, Any]]] = (
@@ -222,33 +227,48 @@ class PostgresStore:
     def private(self) -> bool:
         return False
 
-    @contextmanager
-    def _connection(self) -> Iterator[psycopg.Connection[dict[str, Any]]]:
-        """The thread's open transaction's connection, or one from the pool for the block."""
-        open_conn: psycopg.Connection[dict[str, Any]] | None = getattr(self._local, "conn", None)
-        if open_conn is not None:
-            yield open_conn
-            return
-        with self._pooled() as conn:
-            yield conn
-
-    @contextmanager
-    def _pooled(self) -> Iterator[psycopg.Connection[dict[str, Any]]]:
-        """A pooled connection for the block. Once PostgreSQL could not be asked, calls of the next
+    def _own(self) -> psycopg.Connection[dict[str, Any]]:
+        """The connection this thread keeps, taken from the pool the first time (one pool checkout per
+        statement cost more than the statement). Once PostgreSQL could not be asked, calls of the next
         `PAUSE_AFTER_FAILURE_SECONDS` fail at once instead of each waiting for a connection."""
+        conn: psycopg.Connection[dict[str, Any]] | None = getattr(self._local, "own", None)
+        if conn is not None:
+            return conn
         if time.monotonic() < self._unavailable_until:
             raise PostgresUnavailable(self._unavailable_because)
         try:
-            with self._pool.connection() as conn:
-                yield conn
+            conn = self._pool.getconn()
         except UNAVAILABLE as exc:
-            self._unavailable_because = exc
-            self._unavailable_until = time.monotonic() + PAUSE_AFTER_FAILURE_SECONDS
-            raise PostgresUnavailable(exc) from exc
+            raise self._failed(exc, None) from exc
+        self._local.own = conn
+        with self._lock:
+            self._kept.add(conn)
+        return conn
+
+    def _failed(self, exc: Exception, conn: psycopg.Connection[dict[str, Any]] | None) -> PostgresUnavailable:
+        """Notes that PostgreSQL could not be asked; the thread's connection goes back to the pool (which
+        drops it if it is broken) and the thread takes another next time. Answers the error to raise."""
+        self._unavailable_because = exc
+        self._unavailable_until = time.monotonic() + PAUSE_AFTER_FAILURE_SECONDS
+        if conn is not None:
+            self._local.own = None
+            with self._lock:
+                self._kept.discard(conn)
+            self._pool.putconn(conn)
+        return PostgresUnavailable(exc)
+
+    @contextmanager
+    def _pooled(self) -> Iterator[psycopg.Connection[dict[str, Any]]]:
+        """The thread's connection for the block."""
+        conn = self._own()
+        try:
+            yield conn
+        except UNAVAILABLE as exc:
+            raise self._failed(exc, conn) from exc
 
     @contextmanager
     def transaction(self, write: bool = True, then: Callable[[], None] | None = None) -> Iterator[Queries]:
-        """One transaction (BEGIN ... COMMIT on one pooled connection); `then` runs after the commit.
+        """One transaction (BEGIN ... COMMIT on the thread's connection); `then` runs after the commit.
         Inside a transaction of the same thread it joins that one."""
         open_queries: Queries | None = getattr(self._local, "queries", None)
         if open_queries is not None:
@@ -277,13 +297,13 @@ class PostgresStore:
 
     @contextmanager
     def statement(self) -> Iterator[Queries]:
-        """Statements committed one by one (autocommit) on one pooled connection, or the thread's open
-        transaction's."""
+        """Statements committed one by one (autocommit) on the thread's connection, or in its open
+        transaction."""
         open_queries: Queries | None = getattr(self._local, "queries", None)
         if open_queries is not None:
             yield open_queries
             return
-        with self._connection() as conn:
+        with self._pooled() as conn:
             queries = Queries(_Bound(conn))
             try:
                 yield queries
@@ -292,7 +312,7 @@ class PostgresStore:
                     self.generation.bump()
 
     def read(self) -> Queries:
-        """Reads outside a transaction: each statement on a pooled connection, a snapshot of its own."""
+        """Reads outside a transaction: each statement on the thread's connection, a snapshot of its own."""
         open_queries: Queries | None = getattr(self._local, "queries", None)
         return open_queries if open_queries is not None else Queries(_Pooled(self))
 
@@ -312,4 +332,8 @@ class PostgresStore:
             queries.apply_seed(seed, replace=True)
 
     def close(self) -> None:
+        with self._lock:
+            kept, self._kept = self._kept, set()
+        for conn in kept:
+            conn.close()
         self._pool.close()
