@@ -1,8 +1,8 @@
 """The ceiling: a bare Flask handler on the same WSGI server as the mock, answering a fixed site user
 (and a fixed tenant token, so SDKs that fetch one can be pointed at it too).
 
-No auth, no validation, no storage: what is left is Flask + the WSGI server (waitress, or uWSGI's workers
-importing `app`) + the socket.
+No auth, no validation, no storage: what is left is Flask + the server (waitress, or granian's workers
+importing `rsgi_app`, the handler behind the mock's own RSGI adapter) + the socket.
 """
 
 from __future__ import annotations
@@ -11,6 +11,10 @@ import argparse
 
 from flask import Flask, Response, request
 from waitress import serve
+
+from mockserver.config import MAX_BODY_BYTES
+from mockserver.rsgi import RSGIApp
+from mockserver.server import CLIENT_TIMEOUT, serve_granian
 
 BODY = (
     b'{"code":0,"msg":"ok","data":{"site_user":{"user_id":"6960663240925956620",'
@@ -24,9 +28,7 @@ def create_app() -> Flask:
 
     @app.post("/open-apis/hire/v1/websites/<website_id>/site_users")
     def site_users(website_id: str) -> Response:
-        # Read the body as any real handler does: a uWSGI worker that answers with the body unread
-        # resets the connection, and the router drops the answer with it.
-        request.get_data()
+        request.get_data()  # as any real handler does
         return Response(BODY, mimetype="application/json", headers={"X-Tt-Logid": "bare"})
 
     @app.post("/open-apis/auth/v3/tenant_access_token/internal")
@@ -37,15 +39,20 @@ def create_app() -> Flask:
     return app
 
 
-# What each uWSGI worker imports (benchmarks.servers.bare_flask_argv with workers > 1).
 app = create_app()
+# What each granian worker imports (benchmarks.servers.bare_flask_argv on granian).
+rsgi_app = RSGIApp(app, MAX_BODY_BYTES, CLIENT_TIMEOUT)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--threads", type=int, default=8)
+    parser.add_argument("--workers", type=int, default=0, help="granian worker processes (0: waitress)")
     args = parser.parse_args()
+    if args.workers:
+        serve_granian("127.0.0.1", args.port, args.workers, app="benchmarks.bare_flask:rsgi_app")
+        return
     serve(app, host="127.0.0.1", port=args.port, threads=args.threads, _quiet=True)
 
 

@@ -1,12 +1,13 @@
 """Mock server throughput and latency on POST site_users, side by side with Prism and a bare Flask handler.
 
-    .venv/bin/python -m benchmarks.load [--seconds 10] [--concurrency 1 8 32]
+    .venv/bin/python -m benchmarks.load [--seconds 10] [--concurrency 1 8 32] [--mock-args ""]
 
-Every request is a real create (auth, validation from the spec, a unique external_id stored in SQLite)
-with rate limits switched off. Prism (`prism mock spec/hire.yaml`) validates and answers the spec's
-example; the bare Flask handler on the same WSGI server is the ceiling (uWSGI with the same workers
-and threads when `--mock-args` has `--workers N`, waitress otherwise). The three run in turn at each
-concurrency, in one run, so the ratios compare like with like on a noisy machine.
+With no arguments it compares `feishu-hire serve` as a newcomer starts it (no flags) with Prism at
+concurrency 1, 8 and 32. Every request is a real create (auth, validation from the spec, a unique
+external_id stored in SQLite) with rate limits switched off. Prism (`prism mock spec/hire.yaml`)
+validates and answers the spec's example; the bare Flask handler behind the same server is the ceiling
+(granian with the same workers, or waitress for `--mock-args "--server waitress"`). The three run in
+turn at each concurrency, in one run, so the ratios compare like with like on a noisy machine.
 """
 
 from __future__ import annotations
@@ -39,7 +40,7 @@ def fetch_token(base_url: str) -> str:
 
 def stored_site_users(db: Path) -> int:
     with sqlite3.connect(db) as conn:
-        count: int = conn.execute("SELECT count(*) FROM site_users").fetchone()[0]
+        count: int = conn.execute("SELECT count(*) FROM records WHERE kind = 'site_user'").fetchone()[0]
         return count
 
 
@@ -49,7 +50,9 @@ def main() -> None:
     )
     parser.add_argument("--seconds", type=float, default=10)
     parser.add_argument("--concurrency", type=int, nargs="+", default=[1, 8, 32])
-    parser.add_argument("--mock-args", default="", help="extra `feishu-hire serve` flags, e.g. '--workers 2'")
+    parser.add_argument(
+        "--mock-args", default="", help="extra `feishu-hire serve` flags, e.g. '--server waitress'"
+    )
     args = parser.parse_args()
 
     with ExitStack() as stack:

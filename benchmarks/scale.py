@@ -3,7 +3,7 @@
     .venv/bin/python -m benchmarks.scale [--sizes 1000 100000 1000000] [--calls 1000] [--skip-contract]
 
 The database is filled straight through the store's schema (one SQLite transaction of plain INSERTs into
-the `site_users` table that `mockserver/storage/schema.py` defines), grown from one size to the next. At
+the `records` table that `mockserver/storage/schema.py` defines), grown from one size to the next. At
 each size a fresh app (`create_app`, rate limits off) on that file takes `calls` new creates and `calls`
 repeats of stored external_ids, in-process through httpx's WSGITransport so the network does not blur
 the figure.
@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import json
 import os
 import random
 import sqlite3
@@ -35,7 +36,10 @@ from mockserver.seed import DEFAULT_APP_ID, DEFAULT_APP_SECRET, WEBSITE_ID
 from mockserver.storage.sqlite import SQLiteStore
 
 TENANT = "sandbox"
-LOOKUP = "SELECT * FROM site_users WHERE tenant_key = ? AND website_id = ? AND external_id = ?"
+LOOKUP = (
+    "SELECT fields FROM records WHERE tenant_key = ? AND kind = 'site_user' AND parent_id = ?"
+    " AND record_key = ?"
+)
 
 
 def fill(db: Path, start: int, stop: int) -> float:
@@ -43,15 +47,22 @@ def fill(db: Path, start: int, stop: int) -> float:
     SQLiteStore(db).close()  # the schema, from the store's one definition
     began = time.perf_counter()
     rows = (
-        (TENANT, WEBSITE_ID, f"fill-{i}", str(10**18 + i), "filled", None, None, None, float(i))
+        (
+            TENANT,
+            WEBSITE_ID,
+            f"fill-{i}",
+            str(10**18 + i),
+            json.dumps({"external_id": f"fill-{i}", "user_id": str(10**18 + i), "name": "filled"}),
+            float(i),
+        )
         for i in range(start, stop)
     )
     with contextlib.closing(sqlite3.connect(db)) as conn:
         conn.execute("PRAGMA synchronous = OFF")  # a bulk load; the server's own writes stay NORMAL
         with conn:
             conn.executemany(
-                "INSERT INTO site_users (tenant_key, website_id, external_id, user_id, name, email, mobile,"
-                " mobile_country_code, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "INSERT INTO records (tenant_key, kind, parent_kind, parent_id, record_key, record_id,"
+                " fields, created_at) VALUES (?, 'site_user', 'website', ?, ?, ?, ?, ?)",
                 rows,
             )
     return time.perf_counter() - began
@@ -133,7 +144,7 @@ def main() -> None:
             fill_s = fill(db, stored, size)
             stored = size
             with contextlib.closing(sqlite3.connect(db)) as conn:
-                stored_now: int = conn.execute("SELECT count(*) FROM site_users").fetchone()[0]
+                stored_now: int = conn.execute("SELECT count(*) FROM records").fetchone()[0]
             new, repeat = time_creates(db, stored, args.calls, rng)
             rows.append((stored_now, fill_s, new, repeat))
         plan = query_plan(db)

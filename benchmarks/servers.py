@@ -16,7 +16,8 @@ from pathlib import Path
 
 import httpx
 
-from mockserver.cli import WAITRESS_THREADS, WORKER_THREADS
+from mockserver.cli import default_workers
+from mockserver.server import WAITRESS_THREADS, granian_available
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
@@ -39,7 +40,7 @@ class Server:
     process: subprocess.Popen[bytes]
 
     def kill(self, sig: int = signal.SIGTERM) -> None:
-        """Signals the whole process group (uWSGI and Prism fork workers)."""
+        """Signals the whole process group (granian and Prism fork workers)."""
         with contextlib.suppress(ProcessLookupError):
             os.killpg(self.process.pid, sig)
         with contextlib.suppress(subprocess.TimeoutExpired):
@@ -81,33 +82,22 @@ def prism_argv(port: int) -> list[str]:
     return [str(PRISM), "mock", str(SPEC), "--host", HOST, "--port", str(port)]
 
 
-def bare_flask_argv(port: int, threads: int, workers: int = 1) -> list[str]:
-    """The bare handler on the server the mock runs on: waitress, or with `workers` > 1 uWSGI exactly as
-    `feishu-hire serve --workers` runs it (mockserver.server.exec_uwsgi)."""
-    if workers > 1:
-        code = (
-            "from mockserver.server import bind_socket, exec_uwsgi;"
-            f"exec_uwsgi('benchmarks.bare_flask:app', bind_socket({HOST!r}, {port}), {workers}, {threads})"
-        )
-        return [str(BIN / "python"), "-c", code]
-    return [
-        str(BIN / "python"),
-        "-m",
-        "benchmarks.bare_flask",
-        "--port",
-        str(port),
-        "--threads",
-        str(threads),
-    ]
+def bare_flask_argv(port: int, threads: int, workers: int = 0) -> list[str]:
+    """The bare handler on the server the mock runs on: granian with `workers` processes, as
+    `feishu-hire serve` runs it (mockserver.server.serve_granian), or waitress with `threads` (0 workers)."""
+    argv = [str(BIN / "python"), "-m", "benchmarks.bare_flask", "--port", str(port)]
+    return [*argv, "--threads", str(threads), "--workers", str(workers)]
 
 
 def bare_flask_argv_like(mock_args: str, port: int) -> list[str]:
-    """The ceiling on the server the mock runs on with `mock_args` (`feishu-hire serve` flags): waitress
-    with its threads, or uWSGI with the mock's workers and threads per worker for `--workers N`."""
+    """The ceiling on the server the mock runs on with `mock_args` (`feishu-hire serve` flags): granian
+    with the mock's workers (by default the cores), or waitress with its threads for `--server waitress`
+    and where granian is not installed."""
     serve = argparse.ArgumentParser(add_help=False)
-    serve.add_argument("--workers", type=int, default=1)
+    serve.add_argument("--server", default=None)
+    serve.add_argument("--workers", type=int, default=None)
     serve.add_argument("--threads", type=int, default=None)
     known, _ = serve.parse_known_args(mock_args.split())
-    if known.workers > 1:
-        return bare_flask_argv(port, known.threads or WORKER_THREADS, known.workers)
-    return bare_flask_argv(port, known.threads or WAITRESS_THREADS)
+    if known.server == "waitress" or not granian_available():
+        return bare_flask_argv(port, known.threads or WAITRESS_THREADS)
+    return bare_flask_argv(port, 0, known.workers or default_workers())

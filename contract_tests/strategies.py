@@ -183,9 +183,19 @@ def _query(draw: Draw, op: Operation, ids: TargetIds) -> tuple[dict[str, Any], s
 
 
 @st.composite
-def valid_calls(draw: Draw, operation_id: str, ids: TargetIds, *, unique_key: bool = True) -> Call:
+def valid_calls(
+    draw: Draw,
+    operation_id: str,
+    ids: TargetIds,
+    *,
+    unique_key: bool = True,
+    given: Mapping[str, st.SearchStrategy[Any]] | None = None,
+) -> Call:
     """Calls of `operation_id` the spec and its extensions accept, naming things that exist on the
-    target. With `unique_key`, the idempotency key is new on every draw (so a create really creates)."""
+    target. With `unique_key`, the idempotency key is new on every draw (so a create really creates).
+    `given` draws chosen body fields from strategies of the caller's (e.g. an option list with chosen
+    options), before the extensions are satisfied: built that way, not filtered, so any choice is
+    reached at once. Its strategies must draw schema-valid values."""
     op = operations()[operation_id]
     resource = op.resource or {}
     path: dict[str, str] = {}
@@ -199,6 +209,7 @@ def valid_calls(draw: Draw, operation_id: str, ids: TargetIds, *, unique_key: bo
     schema = body_schema(op)
     if schema is not None:
         body = dict(draw(from_spec_schema(schema)))
+        body.update({name: draw(strategy) for name, strategy in (given or {}).items()})
         _satisfy_extensions(draw, _Context(op, ids, id_type), body)
         key = op.idempotency_key
         if unique_key and key is not None and key in body:

@@ -51,3 +51,11 @@ def test_contract_flags_become_the_suite_options() -> None:
 def test_the_default_target_is_the_local_mock() -> None:
     args = build_parser().parse_args(["contract"])
     assert pytest_args(args) == [str(Path(__file__).parent), "--target", "mock"]
+
+
+def test_the_control_plane_flags_pass_through_as_given() -> None:
+    url = "https://sandbox.example"
+    args = build_parser().parse_args(
+        ["contract", "--target", url, "--allow-control-plane", "--admin-token", "a"]
+    )
+    assert pytest_args(args)[1:] == ["--target", url, "--allow-control-plane", "--admin-token", "a"]

@@ -72,11 +72,15 @@ def test_the_spec_rules_are_all_covered() -> None:
                 assert ("required_by_option_empty", name) in covered
 
 
-@given(
-    call=valid_calls("batch_update_job_manager", IDS).filter(
-        lambda c: set(c.body["update_option_list"]) == {1, 3}
-    )
+# Options 1 and 3, in either order, possibly repeated: drawn as such, not filtered out of all lists.
+OPTIONS_1_AND_3 = st.permutations([1, 3]).flatmap(
+    lambda both: st.lists(st.sampled_from(both), max_size=2).map(lambda extra: [*both, *extra])
 )
+
+
+@given(call=valid_calls("batch_update_job_manager", IDS, given={"update_option_list": OPTIONS_1_AND_3}))
 def test_options_1_and_3_come_with_recruiter_and_hiring_managers(call: Any) -> None:
+    assert set(call.body["update_option_list"]) == {1, 3}
     assert call.body["recruiter_id"]
     assert call.body["hiring_manager_id_list"]
+    assert violations(call) == set()

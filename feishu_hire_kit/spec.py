@@ -16,6 +16,8 @@ from jsonschema import Draft202012Validator
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
+from feishu_hire_kit.extensions import check_extensions
+
 HTTP_METHODS = ("get", "put", "post", "delete", "patch", "head", "options")
 
 ErrorFamily = Literal[
@@ -31,11 +33,21 @@ def spec_path() -> Path:
     return Path(__file__).resolve().parent.parent / "spec" / "hire.yaml"
 
 
+def read_spec(path: Path) -> dict[str, Any]:
+    """The spec at `path`, refused (`extensions.SpecError`) if an extension names something it does not
+    have."""
+    # libyaml's safe loader where PyYAML has it: the same document, parsed several times faster (every
+    # `feishu-hire serve` and test process starts by reading the spec).
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    with path.open(encoding="utf-8") as f:
+        document: dict[str, Any] = yaml.load(f, Loader=loader)  # a safe loader, either way
+    check_extensions(document)
+    return document
+
+
 @functools.cache
 def load_spec() -> dict[str, Any]:
-    with spec_path().open(encoding="utf-8") as f:
-        document: dict[str, Any] = yaml.safe_load(f)
-    return document
+    return read_spec(spec_path())
 
 
 @dataclass(frozen=True)
@@ -108,9 +120,26 @@ class Operation:
         return fields
 
     @property
+    def resend_safe(self) -> bool:
+        """`x-feishu-resend-safe`: a repeat of a call that may have reached Feishu ends in the same
+        state, so a client may resend it after a timeout or a 5xx. Undeclared means not safe."""
+        return self.raw.get("x-feishu-resend-safe") is True
+
+    @property
     def resource(self) -> dict[str, Any] | None:
         resource: dict[str, Any] | None = self.raw.get("x-feishu-resource")
         return resource
+
+    @property
+    def invalid_request_code(self) -> int | None:
+        """The code a request this operation cannot use is refused with, where it is not 1002002."""
+        code = self.raw.get("x-feishu-invalid-request-code")
+        return None if code is None else int(code)
+
+    @property
+    def trailing_slash(self) -> bool:
+        """Whether the path is also served with a trailing slash."""
+        return bool(self.raw.get("x-feishu-trailing-slash", False))
 
 
 @functools.cache
@@ -164,5 +193,6 @@ def lookup(ref: str) -> Any:
     """The node a local `$ref` ("#/components/...") points to, itself unresolved."""
     target: Any = load_spec()
     for part in ref.removeprefix("#/").split("/"):
-        target = target[part.replace("~1", "/").replace("~0", "~")]
+        key = part.replace("~1", "/").replace("~0", "~")
+        target = target[int(key)] if isinstance(target, list) else target[key]
     return target

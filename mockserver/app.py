@@ -1,8 +1,11 @@
-"""The app factory and the one path every request takes, each step once and in this order:
+"""The app factory and the one path every operation's request takes, each step once and in this order
+(Flask's `full_dispatch_request`, for the spec's operations):
 
 journal + log id -> auth (99991661/99991663/99991671/99991677) -> rate limit (99991400) -> injected fault
--> validation from the spec and its extensions (1002002) -> endpoint behaviour over the store -> envelope.
-Failures anywhere are `FeishuAPIError`s, rendered by `errors.py`; anything else is a 1002001.
+(a ready error) -> validation from the spec (1002002; a body only where the spec declares one) -> the
+operation's behaviour (`mockserver.operations`) -> the answer, shaped by the spec -> envelope.
+Failures anywhere are `FeishuAPIError`s, rendered by `errors.py`; anything else is a 1002001. The path
+names no operation: what differs between them is in the spec or in their behaviour module.
 """
 
 from __future__ import annotations
@@ -10,89 +13,81 @@ from __future__ import annotations
 import functools
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from flask import Flask, Request, Response, current_app, g, request
 from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
 
-from mockserver import auth, control
-from mockserver.body import read_json
+from feishu_hire_kit.spec import Operation, operations
+from mockserver import control
+from mockserver.answers import Answer, answers
+from mockserver.auth import authenticate
 from mockserver.config import MockConfig
 from mockserver.errors import (
     INVALID_PARAMETER,
-    RATE_LIMITED,
     SYSTEM_ERROR,
     FeishuAPIError,
     FeishuResponse,
     error_response,
     page_not_found,
-    success,
+    shutting_down,
 )
-from mockserver.hire import HANDLERS, Call
 from mockserver.journal import JournalEntry, new_log_id
-from mockserver.ratelimit import rate_limited
+from mockserver.operations import Behaviour, Invocation, behaviours
 from mockserver.runtime import EXTENSION, Runtime, runtime
-from mockserver.spec import RequestSpec, request_specs
+from mockserver.validation import RequestRules, request_rules
 
-TOKEN_OPERATION = "tenant_access_token_internal"
 LOG_ID_HEADER = "X-Tt-Logid"
 
 
+@dataclass(frozen=True)
+class Endpoint:
+    """One operation of the spec, with what its requests go through."""
+
+    operation: Operation
+    rules: RequestRules
+    behaviour: Behaviour
+    answer: Answer
+
+
 def _current_request() -> Request:
-    # The request itself, for code that reads it often: each read through Flask's `request` proxy is a
-    # context-variable lookup (~0.5 us; some 30 per call were a tenth of the mock's own time).
+    # The request itself, for code that reads it often, instead of a context lookup per attribute.
     found: Request = request._get_current_object()  # type: ignore[attr-defined]
     return found
 
 
-def _injected_latency(rt: Runtime, spec: RequestSpec, view_args: dict[str, str]) -> float:
-    """Takes the next fault for this call: raises its code, or answers the latency to spend in the work."""
-    fault = rt.faults.take(spec.operation.operation_id, view_args.values())
-    if fault is None:
-        return 0.0
-    latency = fault.latency_ms / 1000
-    if fault.code is None:
-        return latency
-    time.sleep(latency)
-    if fault.code == RATE_LIMITED:
-        windows = rt.limiter.windows_of(spec.operation)
-        raise rate_limited(windows[0].limit if windows else 1, 1)
-    raise FeishuAPIError(fault.code)
-
-
-def _handle(rt: Runtime, spec: RequestSpec) -> Response:
+def _dispatch(rt: Runtime, endpoint: Endpoint) -> Response:
     req = _current_request()
-    operation = spec.operation
-    view_args = req.view_args or {}
-    now: float = g.now
+    state = g._get_current_object()  # the same, for Flask's `g`
+    operation = endpoint.operation
+    if req.method != operation.method:  # HEAD, which werkzeug adds to every GET rule
+        raise NotFound()
     caller = None
     if operation.requires_token:
-        caller = auth.authenticate(rt.store, now, req.headers.get("Authorization"))
-        g.app_id = caller.app_id
+        caller = authenticate(rt.store, state.now, req.headers.get("Authorization"))
+        state.app_id = caller.app_id
         rt.limiter.hit(caller.app_id, operation)
-    latency = _injected_latency(rt, spec, view_args)
-    try:
-        raw = read_json(req, rt.config.max_body_bytes)
-        params, body = spec.validate(view_args, req.args, raw)
-    except FeishuAPIError as exc:
-        if caller is None and exc.code == INVALID_PARAMETER:
-            # The token endpoint answers anything it cannot use with its own refusal.
-            raise auth.refused() from exc
-        raise
-    if caller is None:
-        time.sleep(latency)
-        return success(**auth.issue_token(rt.store, now, body))
-    call = Call(operation, caller, params, body, now, latency)
-    return success(HANDLERS[operation.operation_id](rt.store, call))
+    view_args = req.view_args or {}
+    injected = rt.faults.take(operation, view_args.values())
+    if injected.error is not None:
+        time.sleep(injected.latency_s)
+        raise injected.error
+    params, body = endpoint.rules.accept(req, view_args, rt.config.max_body_bytes)
+    invocation = state.invocation = Invocation(operation, caller, params, body, state.now, injected.latency_s)
+    return endpoint.answer.render(endpoint.behaviour(rt.store, invocation))
 
 
-def _view(rt: Runtime, spec: RequestSpec) -> Callable[..., Response]:
+def _view(rt: Runtime, endpoint: Endpoint) -> Callable[..., Response]:
     def view(**_: str) -> Response:
-        return _handle(rt, spec)
+        return _dispatch(rt, endpoint)
 
     return view
 
 
-def _begin(rt: Runtime) -> None:
+def _begin(rt: Runtime) -> Response | None:
+    if not rt.enter():
+        return shutting_down()
+    g.entered = True
     # One instant per request (log id, auth, journal): one clock read, which may be a database read.
     try:
         now = rt.clock.now()
@@ -102,11 +97,24 @@ def _begin(rt: Runtime) -> None:
         raise
     g.now = now
     g.log_id = new_log_id(now)
+    return None
+
+
+def _end(rt: Runtime, _: BaseException | None) -> None:
+    if g.get("entered"):
+        rt.leave()
+
+
+def _app_id() -> str | None:
+    invocation: Invocation | None = g.get("invocation")
+    return invocation.app_id if invocation is not None else g.get("app_id")
 
 
 def _finish(rt: Runtime, response: Response) -> Response:
     req = _current_request()
-    state = g._get_current_object()  # the same, for Flask's `g`
+    state = g._get_current_object()
+    if "log_id" not in state or rt.closed:  # refused before it began, or outlived the shutdown
+        return response
     response.headers[LOG_ID_HEADER] = state.log_id
     if not req.path.startswith(control.PREFIX):
         endpoint = req.endpoint
@@ -118,8 +126,8 @@ def _finish(rt: Runtime, response: Response) -> Response:
                 code=getattr(response, "feishu_code", None),
                 log_id=state.log_id,
                 time=state.now,
-                operation=endpoint if endpoint in request_specs() else None,
-                app_id=state.get("app_id"),
+                operation=endpoint if endpoint in operations() else None,
+                app_id=_app_id(),
             )
         )
     return response
@@ -137,9 +145,23 @@ def _http_error(error: HTTPException) -> Response:
 
 
 def _unexpected(error: Exception) -> Response:
+    if runtime().closed:  # the store closed under a request that outlived the shutdown's wait
+        return shutting_down()
     # The traceback goes to the server's log, never into the answer.
     current_app.logger.error("unexpected error answering %s %s", request.method, request.path, exc_info=error)
     return error_response(FeishuAPIError(SYSTEM_ERROR), g.get("log_id", ""))
+
+
+def endpoints() -> dict[str, Endpoint]:
+    """Every operation of the spec with its rules, behaviour and answer; a LookupError names an
+    operation that has no behaviour."""
+    found, rules, shapes = behaviours(), request_rules(), answers()
+    missing = sorted(set(operations()) - set(found))
+    if missing:
+        raise LookupError(f"the spec's operations {missing} have no behaviour in mockserver.operations")
+    return {
+        op_id: Endpoint(op, rules[op_id], found[op_id], shapes[op_id]) for op_id, op in operations().items()
+    }
 
 
 def create_app(config: MockConfig | None = None) -> Flask:
@@ -148,24 +170,21 @@ def create_app(config: MockConfig | None = None) -> Flask:
     app = Flask("mockserver")
     # The hot path is handed the runtime; the control plane finds it with `runtime()`.
     rt = app.extensions[EXTENSION] = Runtime.start(config)
-    for operation_id, spec in request_specs().items():
-        if operation_id != TOKEN_OPERATION and operation_id not in HANDLERS:
-            raise LookupError(f"the spec's operation {operation_id} has no behaviour in mockserver.hire")
-        view = _view(rt, spec)
-        rules = [spec.flask_rule]
-        if operation_id == TOKEN_OPERATION:
-            rules.append(spec.flask_rule + "/")  # the platform accepts a trailing slash here
-        for rule in rules:
+    for operation_id, endpoint in endpoints().items():
+        rule = endpoint.rules.flask_rule
+        view = _view(rt, endpoint)
+        for path in [rule, rule + "/"] if endpoint.operation.trailing_slash else [rule]:
             app.add_url_rule(
-                rule,
+                path,
                 endpoint=operation_id,
                 view_func=view,
-                methods=[spec.operation.method],
+                methods=[endpoint.operation.method],
                 provide_automatic_options=False,
             )
     app.register_blueprint(control.blueprint)
     app.before_request(functools.partial(_begin, rt))
     app.after_request(functools.partial(_finish, rt))
+    app.teardown_request(functools.partial(_end, rt))
     app.register_error_handler(FeishuAPIError, _feishu_error)
     app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(Exception, _unexpected)

@@ -25,7 +25,7 @@ def read_json(request: Request, max_bytes: int) -> Any:
         _bad(f"the body is larger than {max_bytes} bytes")
     if length is not None:
         # The usual body: exactly Content-Length bytes, read straight from the server's stream, which
-        # ends there (PEP 3333); werkzeug's guarding wrapper cost more than the read.
+        # ends there (PEP 3333), so werkzeug's guarding wrapper is not needed.
         try:
             data = request.environ["wsgi.input"].read(length) if length else b""
         except OSError as exc:  # uWSGI's stream raises when the client hangs up or goes quiet part way

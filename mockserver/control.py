@@ -20,6 +20,7 @@ from mockserver.errors import control_error
 from mockserver.faults import FaultSpecError
 from mockserver.runtime import runtime
 from mockserver.seed import SeedError, load_seed
+from mockserver.storage import apply_seed, dump
 
 PREFIX = "/mock-api/"
 blueprint = Blueprint("mock_api", __name__, url_prefix=PREFIX.rstrip("/"))
@@ -75,7 +76,7 @@ def seed() -> Response:
     except SeedError as exc:
         return control_error(str(exc), 400)
     with runtime().store.transaction() as queries:
-        queries.apply_seed(extra, replace=True)
+        apply_seed(queries, extra, replace=True)
     return jsonify(ok=True, apps=[a["app_id"] for t in extra["tenants"] for a in t["apps"]])
 
 
@@ -83,7 +84,7 @@ def seed() -> Response:
 def state() -> Response:
     rt = runtime()
     with rt.store.transaction(write=False) as queries:
-        stored = queries.dump()
+        stored = dump(queries)
     return jsonify(
         now=rt.clock.now(),
         rate_limits={"enabled": rt.limiter.enabled, "scale": rt.limiter.scale},

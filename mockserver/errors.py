@@ -78,7 +78,8 @@ class FeishuAPIError(Exception):
         self.msg = msg or entry.msg
         self.field_violations = field_violations or []
         self.headers = dict(headers or {})
-        self.data = data
+        # A refusal answered with HTTP 200 (the token endpoint's) carries an empty `data`, as seen live.
+        self.data = data if data is not None or entry.status != 200 else {}
         super().__init__(f"{code} {self.msg}")
 
 
@@ -138,6 +139,18 @@ def page_not_found(json_404: bool) -> FeishuResponse:
     if json_404:
         return _json({"code": 404, "msg": "404 page not found"}, 404, 404)
     response = FeishuResponse("404 page not found", status=404, content_type="text/plain; charset=utf-8")
+    response.feishu_code = None
+    return response
+
+
+def shutting_down() -> FeishuResponse:
+    """The answer to a request that arrives while the server stops: no Feishu code says this, so it is
+    a plain 503, as a proxy in front of a stopped server answers."""
+    response = FeishuResponse(
+        "503 service unavailable: the mock server is shutting down",
+        status=503,
+        content_type="text/plain; charset=utf-8",
+    )
     response.feishu_code = None
     return response
 

@@ -11,7 +11,9 @@ from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from feishu_hire_kit.spec import error_codes, operations
+from feishu_hire_kit.spec import Operation, error_codes, operations
+from mockserver.errors import RATE_LIMITED, FeishuAPIError
+from mockserver.ratelimit import RateLimiter, rate_limited
 from mockserver.storage.shared_state import LocalState, SharedState
 
 
@@ -41,8 +43,20 @@ def _int(spec: Mapping[str, Any], name: str, default: int, minimum: int) -> int:
     return value
 
 
+@dataclass(frozen=True)
+class Injected:
+    """What the faults inject into one call: latency to spend, and the error to answer after it."""
+
+    latency_s: float = 0.0
+    error: FeishuAPIError | None = None
+
+
+NOTHING = Injected()
+
+
 class Faults:
-    def __init__(self, state: SharedState | None = None) -> None:
+    def __init__(self, limiter: RateLimiter, state: SharedState | None = None) -> None:
+        self._limiter = limiter
         self._table: SharedState = state or LocalState()
 
     def add(self, spec: Mapping[str, Any]) -> Fault:
@@ -73,7 +87,22 @@ class Faults:
         }
         return Fault(id=self._table.insert_fault(fields), **fields)
 
-    def take(self, operation_id: str, resource_ids: Iterable[str]) -> Fault | None:
+    def take(self, operation: Operation, resource_ids: Iterable[str]) -> Injected:
+        """What the first fault matching this call injects (using it up by one), or `NOTHING`."""
+        fault = self._take(operation.operation_id, resource_ids)
+        if fault is None:
+            return NOTHING
+        return Injected(
+            fault.latency_ms / 1000, None if fault.code is None else self._error(fault.code, operation)
+        )
+
+    def _error(self, code: int, operation: Operation) -> FeishuAPIError:
+        if code == RATE_LIMITED:  # with the headers of the operation's first limit, as a real one has
+            windows = self._limiter.windows_of(operation)
+            return rate_limited(windows[0].limit if windows else 1, 1)
+        return FeishuAPIError(code)
+
+    def _take(self, operation_id: str, resource_ids: Iterable[str]) -> Fault | None:
         """The first fault matching this call, used up by one (oldest first), or None.
 
         Reading the faults takes no lock (the usual answer is "none"); using one is a conditional

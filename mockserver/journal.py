@@ -95,11 +95,10 @@ class FileJournal:
     `<db>.requests`, that every process appends to.
 
     An entry is one `write(2)` on an O_APPEND descriptor, which the kernel keeps whole and in order
-    among all writers: no lock and one system call per request (a SQLite journal cost a lock, a
-    transaction and about eight system calls), done before the answer is sent. When the file holds
-    `keep` entries it becomes `<db>.requests.1` (the one before is dropped), so the two hold the last
-    `keep` at least. Rotation and clearing take an exclusive `flock` and bump a `Generation`, on which
-    writers reopen the file; readers take the lock shared.
+    among all writers: no lock and one system call per request, done before the answer is sent. When
+    the file holds `keep` entries it becomes `<db>.requests.1` (the one before is dropped), so the two
+    hold the last `keep` at least. Rotation and clearing take an exclusive `flock` and bump a
+    `Generation`, on which writers reopen the file; readers take the lock shared.
     """
 
     # How often (in a process's own appends) it looks whether the file is due to rotate.

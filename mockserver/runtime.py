@@ -10,7 +10,8 @@ several hosts behave as one server. `MockConfig.redis_url` puts the rate-limit w
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import threading
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
@@ -24,7 +25,7 @@ from mockserver.ratelimit import RateLimiter, Windows
 from mockserver.ratelimit.database import DatabaseWindows
 from mockserver.ratelimit.memory import MemoryWindows
 from mockserver.seed import load_seed
-from mockserver.storage import Store, open_store
+from mockserver.storage import Store, apply_seed, open_store
 from mockserver.storage.shared_state import SharedState, StoredState
 
 if TYPE_CHECKING:
@@ -43,6 +44,11 @@ class Runtime:
     faults: Faults
     journal: Journal
     shared: SharedState | None = None
+    # Requests being answered, so `close` can let them finish before the store goes.
+    _inflight: int = field(default=0, init=False, repr=False)
+    _settled: threading.Condition = field(default_factory=threading.Condition, init=False, repr=False)
+    closing: bool = field(default=False, init=False)
+    closed: bool = field(default=False, init=False)
 
     @classmethod
     def start(cls, config: MockConfig) -> Runtime:
@@ -50,14 +56,14 @@ class Runtime:
         store = open_store(config.db_path)
         # Rows a previous run acknowledged are kept; only what is missing comes from the seed.
         with store.transaction() as queries:
-            queries.apply_seed(seed, replace=False)
+            apply_seed(queries, seed, replace=False)
         # A database server (no file) is shared by hosts: its state always is.
         if not config.shared_state and store.path is not None:
             windows = MemoryWindows() if config.redis_url is None else _windows(config, store)
             limiter = RateLimiter(
                 config.clock, windows, enabled=config.rate_limits, scale=config.rate_limit_scale
             )
-            return cls(config, seed, store, config.clock, limiter, Faults(), Journal())
+            return cls(config, seed, store, config.clock, limiter, Faults(limiter), Journal())
         if store.private:
             store.close()
             raise ValueError("shared_state needs a database file other processes can open, not :memory:")
@@ -66,7 +72,7 @@ class Runtime:
         limiter = RateLimiter(
             clock, _windows(config, store), enabled=config.rate_limits, scale=config.rate_limit_scale
         )
-        return cls(config, seed, store, clock, limiter, Faults(shared), _journal(store), shared)
+        return cls(config, seed, store, clock, limiter, Faults(limiter, shared), _journal(store), shared)
 
     def reset(self) -> None:
         """Back to the seed: data, tokens, counters, faults and journal (the clock keeps its time)."""
@@ -74,6 +80,21 @@ class Runtime:
         self.limiter.reset()
         self.faults.clear()
         self.journal.clear()
+
+    def renew(self, clock: Clock) -> None:
+        """What a new app on this configuration starts with, on `clock`: the seed's data, and no tokens,
+        rate windows, faults, journal or clock offset. Cheaper than a new app and database (the pytest
+        plugin's fresh state per test)."""
+        self.store.reset(self.seed)
+        self.limiter.reset()
+        self.journal.clear()
+        if self.shared is not None:
+            self.shared.forget()
+            self.clock = clock.sharing(self.shared)
+        else:
+            self.faults = Faults(self.limiter)
+            self.clock = clock
+        self.limiter.clock = self.clock
 
     def forget_shared_state(self) -> None:
         """What a fresh server starts with: clock offset, faults, journal and counters gone from the
@@ -84,7 +105,31 @@ class Runtime:
         self.limiter.reset()
         self.journal.clear()
 
-    def close(self) -> None:
+    @property
+    def in_flight(self) -> int:
+        """Requests being answered now."""
+        return self._inflight
+
+    def enter(self) -> bool:
+        """Counts a request in; False once the runtime is closing (the request is then refused)."""
+        with self._settled:
+            if self.closing:
+                return False
+            self._inflight += 1
+            return True
+
+    def leave(self) -> None:
+        with self._settled:
+            self._inflight -= 1
+            if self._inflight == 0:
+                self._settled.notify_all()
+
+    def close(self, wait_s: float = 5.0) -> None:
+        """Refuses new requests, lets those in flight finish (up to `wait_s`), then closes the store."""
+        with self._settled:
+            self.closing = True
+            self._settled.wait_for(lambda: self._inflight == 0, timeout=wait_s)
+            self.closed = True
         self.journal.close()
         self.store.close()
 

@@ -2,7 +2,8 @@
 
 The built-in seed carries the docs' example ids, so every doc example succeeds out of the box, and a
 second tenant with its own data for isolation tests. A seed file (JSON or YAML) has the same shape as
-`DEFAULT_SEED`; `SEED_SCHEMA` checks it.
+`DEFAULT_SEED`, a list per resource kind of the spec (`feishu_hire_kit.resources`); `seed_schema()`
+checks it.
 """
 
 from __future__ import annotations
@@ -15,6 +16,8 @@ from typing import Any
 
 import jsonschema
 import yaml
+
+from feishu_hire_kit.resources import ResourceKind, resource_kinds
 
 DEFAULT_APP_ID = "cli_sandbox"
 DEFAULT_APP_SECRET = "sandbox-secret"
@@ -102,93 +105,113 @@ DEFAULT_SEED: dict[str, Any] = {
 
 _ID = {"type": "string", "minLength": 1}
 _NAME = {"type": "string"}
+# Any other field of a resource: a plain value (its operations may store more fields on it later).
+_PLAIN = {"type": ["string", "number", "boolean", "null"]}
 
 
-def _objects(required: list[str], properties: dict[str, Any]) -> dict[str, Any]:
+def _objects(required: list[str], properties: dict[str, Any], others: Any = False) -> dict[str, Any]:
     return {
         "type": "array",
         "items": {
             "type": "object",
             "required": required,
-            "additionalProperties": False,
+            "additionalProperties": others,
             "properties": properties,
         },
     }
 
 
-SEED_SCHEMA: dict[str, Any] = {
-    "type": "object",
-    "required": ["tenants"],
-    "additionalProperties": False,
-    "properties": {
-        "tenants": {
-            "type": "array",
-            "items": {
-                "type": "object",
-                "required": ["apps"],
-                "additionalProperties": False,
-                "properties": {
-                    "tenant_key": _ID,
-                    "apps": {
-                        "minItems": 1,
-                        **_objects(["app_id", "app_secret"], {"app_id": _ID, "app_secret": _ID}),
-                    },
-                    "users": _objects(
-                        ["open_id", "union_id", "user_id"],
-                        {"open_id": _ID, "union_id": _ID, "user_id": _ID, "name": _NAME},
-                    ),
-                    "websites": _objects(["website_id"], {"website_id": _ID, "name": _NAME}),
-                    "talents": _objects(["talent_id"], {"talent_id": _ID, "name": _NAME}),
-                    "jobs": _objects(
-                        ["job_id"],
-                        {
-                            "job_id": _ID,
-                            "title": _NAME,
-                            "recruiter_id": _ID,
-                            "assistant_id_list": {"type": "array", "items": _ID},
-                            "hiring_manager_id_list": {"type": "array", "items": _ID},
+def _resources(kind: ResourceKind) -> dict[str, Any]:
+    people = {name: {"type": "array", "items": _ID} if many else _ID for name, many in kind.people.items()}
+    return _objects([kind.id_field], {kind.id_field: _ID, **people}, others=_PLAIN)
+
+
+def seed_schema() -> dict[str, Any]:
+    """The JSON Schema of a seed: apps and users, and a list of each resource kind of the spec."""
+    return {
+        "type": "object",
+        "required": ["tenants"],
+        "additionalProperties": False,
+        "properties": {
+            "tenants": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "required": ["apps"],
+                    "additionalProperties": False,
+                    "properties": {
+                        "tenant_key": _ID,
+                        "apps": {
+                            "minItems": 1,
+                            **_objects(["app_id", "app_secret"], {"app_id": _ID, "app_secret": _ID}),
                         },
-                    ),
+                        "users": _objects(
+                            ["open_id", "union_id", "user_id"],
+                            {"open_id": _ID, "union_id": _ID, "user_id": _ID, "name": _NAME},
+                        ),
+                        **{kind.plural: _resources(kind) for kind in resource_kinds().values()},
+                    },
                 },
-            },
-        }
-    },
-}
+            }
+        },
+    }
 
 
 class SeedError(ValueError):
     """A seed that does not have the documented shape, or whose jobs name unknown users."""
 
 
+def default_seed() -> dict[str, Any]:
+    """`DEFAULT_SEED`, and in its first tenant the docs' example id of any resource kind it lacks."""
+    seed = copy.deepcopy(DEFAULT_SEED)
+    first = seed["tenants"][0]
+    for kind in resource_kinds().values():
+        if kind.plural not in first and kind.example_id is not None:
+            first[kind.plural] = [{kind.id_field: kind.example_id}]
+    return seed
+
+
+def _check_people(tenant: Mapping[str, Any]) -> None:
+    """Resources name their people by user_id, of users of their own tenant; absent lists are empty."""
+    known = {u["user_id"] for u in tenant.get("users", [])}
+    for kind in resource_kinds().values():
+        for item in tenant.get(kind.plural, []):
+            for name, many in kind.people.items():
+                if many:
+                    item.setdefault(name, [])
+            named = [i for name in kind.people for i in _listed(item.get(name))]
+            unknown = sorted(set(named) - known)
+            if unknown:
+                raise SeedError(
+                    f"seed: {kind.kind} {item[kind.id_field]} names users not in its tenant (by user_id):"
+                    f" {unknown}"
+                )
+
+
+def _listed(value: Any) -> list[Any]:
+    if value is None:
+        return []
+    return value if isinstance(value, list) else [value]
+
+
 def load_seed(source: str | Path | Mapping[str, Any] | None = None) -> dict[str, Any]:
     """The seed from a file (.json, .yaml/.yml), a mapping, or the built-in one; checked and normalised."""
     if source is None:
-        raw: Any = copy.deepcopy(DEFAULT_SEED)
+        raw: Any = default_seed()
     elif isinstance(source, Mapping):
         raw = copy.deepcopy(dict(source))
     else:
         text = Path(source).read_text(encoding="utf-8")
         raw = json.loads(text) if str(source).endswith(".json") else yaml.safe_load(text)
     try:
-        jsonschema.validate(raw, SEED_SCHEMA)
+        jsonschema.validate(raw, seed_schema())
     except jsonschema.ValidationError as exc:
         where = "/".join(str(p) for p in exc.absolute_path) or "(top)"
         raise SeedError(f"seed: {where}: {exc.message}") from exc
     for tenant in raw["tenants"]:
         # A tenant without a key is its first app's tenant.
         tenant.setdefault("tenant_key", tenant["apps"][0]["app_id"])
-        known = {u["user_id"] for u in tenant.get("users", [])}
-        for job in tenant.get("jobs", []):
-            named = [
-                job.get("recruiter_id"),
-                *job.get("assistant_id_list", []),
-                *job.get("hiring_manager_id_list", []),
-            ]
-            unknown = sorted({n for n in named if n is not None} - known)
-            if unknown:
-                raise SeedError(
-                    f"seed: job {job['job_id']} names users not in its tenant (by user_id): {unknown}"
-                )
+        _check_people(tenant)
     seed: dict[str, Any] = raw
     return seed
 

@@ -1,25 +1,32 @@
-"""Serving the mock: on waitress in one process, in the foreground (`feishu-hire serve`) or on a
-background thread (the pytest plugin's running server); or on uWSGI with several worker processes
-(`feishu-hire serve --workers N`)."""
+"""Serving the mock: on granian, a Rust HTTP server, with one worker process per core
+(`feishu-hire serve`); or on waitress, pure Python, in one process, in the foreground
+(`feishu-hire serve --server waitress`, and wherever granian cannot be imported) or on a background
+thread (the pytest plugin's running server).
+
+Slow and broken clients, on either server: a connection that has not sent its whole request line and
+headers `client_timeout` seconds after it opened (or after its previous answer) is closed; so is one
+whose body is not complete that long after its headers (granian answers it 400/1002002 first, waitress
+closes). Until then such a client holds only its connection: both servers take a request in whole before
+the app sees it (see `mockserver.rsgi`)."""
 
 from __future__ import annotations
 
-import contextlib
+import ctypes
 import dataclasses
-import io
 import json
 import os
-import secrets
+import signal
 import socket
 import sys
 import threading
+import time
 from collections.abc import Callable, Iterable, Mapping
-from pathlib import Path
-from typing import Any, NoReturn
+from typing import Any
 
 from waitress.server import create_server
 
 from mockserver.config import MockConfig
+from mockserver.rsgi import limit_headers
 from mockserver.seed import load_seed
 
 WSGIApp = Callable[[dict[str, Any], Any], Iterable[bytes]]
@@ -39,11 +46,41 @@ class SwappableApp:
         return self.app(environ, start_response)
 
 
+# Seconds a client may take to send its request line and headers, and again its body (see above).
+CLIENT_TIMEOUT = 10.0
+# Above this much of request line and headers a server answers on its own (431, not the envelope);
+# below it, and over `rsgi.MAX_HEADER_BYTES`, the app answers 400/1002002.
+SERVER_HEADER_BYTES = 1 << 20
+WAITRESS_THREADS = 8
+# On a stop, the seconds in-flight requests get to be answered before the server closes regardless.
+STOP_GRACE = 0.5
+
+
 class WaitressServer:
     """A waitress server bound now (port 0 picks a free one); `serve_forever()` or `start()` a thread."""
 
-    def __init__(self, app: WSGIApp, host: str = "127.0.0.1", port: int = 0, threads: int = 8) -> None:
-        self._server: Any = create_server(app, host=host, port=port, threads=threads, ident="feishu-mock")
+    def __init__(
+        self,
+        app: WSGIApp,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        threads: int = WAITRESS_THREADS,
+        client_timeout: float = CLIENT_TIMEOUT,
+    ) -> None:
+        self._server: Any = create_server(
+            limit_headers(app),
+            host=host,
+            port=port,
+            threads=threads,
+            ident="feishu-mock",
+            channel_timeout=client_timeout,
+            # How often waitress looks for connections past their timeout (its default is 30 s).
+            cleanup_interval=max(0.5, client_timeout / 4),
+            max_request_header_size=SERVER_HEADER_BYTES,
+            # Its default (1 GiB) would have waitress buffer and refuse the body; the app reads the
+            # first bytes over its own limit and answers 1002002, waitress then drops the rest.
+            max_request_body_size=1 << 40,
+        )
         self.host = host
         self.port: int = self._server.effective_port
         self._thread: threading.Thread | None = None
@@ -54,7 +91,14 @@ class WaitressServer:
         return base_url(self.host, self.port)
 
     def serve_forever(self) -> None:
-        self._server.run()
+        """Serves in this (the main) thread until SIGTERM or SIGINT (Ctrl-C), then stops as `stop()`."""
+
+        def request_stop(signum: int, frame: object) -> None:
+            self._stopping.set()
+
+        signal.signal(signal.SIGTERM, request_stop)
+        signal.signal(signal.SIGINT, request_stop)
+        self._loop()
 
     def start(self) -> WaitressServer:
         self._thread = threading.Thread(target=self._loop, name="feishu-mock-server", daemon=True)
@@ -66,35 +110,37 @@ class WaitressServer:
         # request (with the trigger pulled to wake the poll) ends it at once.
         server = self._server
         while not self._stopping.is_set():
-            server.asyncore.loop(
-                timeout=server.adj.asyncore_loop_timeout,
-                map=server._map,
-                use_poll=server.adj.asyncore_use_poll,
-                count=1,
-            )
-        server.task_dispatcher.shutdown()
+            self._poll(server.adj.asyncore_loop_timeout)
+        # Stop taking connections; answer the requests already taken, for at most STOP_GRACE seconds.
+        server.del_channel()
+        server.socket.close()
+        deadline = time.monotonic() + STOP_GRACE
+        while self._busy() and time.monotonic() < deadline:
+            self._poll(0.02)
+        server.task_dispatcher.shutdown(timeout=max(0.0, deadline - time.monotonic()))
         server.asyncore.close_all(server._map)
 
+    def _poll(self, timeout: float) -> None:
+        server = self._server
+        server.asyncore.loop(timeout=timeout, map=server._map, use_poll=server.adj.asyncore_use_poll, count=1)
+
+    def _busy(self) -> bool:
+        """A request taken in whole is being answered, or its answer is not all sent."""
+        return any(
+            getattr(channel, "requests", None) or getattr(channel, "total_outbufs_len", 0)
+            for channel in list(self._server._map.values())
+        )
+
     def stop(self, timeout: float = 5.0) -> None:
-        """Stops a server started with `start()`: its loop, its worker threads and its sockets."""
+        """Stops a server started with `start()`: it takes no more connections, answers the requests it
+        has taken (up to `STOP_GRACE` seconds), then closes its worker threads and sockets."""
         self._stopping.set()
         self._server.pull_trigger()
         if self._thread is not None:
             self._thread.join(timeout)
 
 
-def bind_socket(host: str, port: int) -> socket.socket:
-    """A listening socket bound now, so port 0 resolves before the workers start."""
-    family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    sock = socket.socket(family, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind((host, port))
-    sock.listen(2048)
-    sock.set_inheritable(True)
-    return sock
-
-
-# `serve --workers N` hands its MockConfig to the uWSGI workers in this environment variable, as JSON.
+# `serve` hands its MockConfig to granian's workers in this environment variable, as JSON.
 CONFIG_ENV = "FEISHU_MOCK_CONFIG"
 
 
@@ -102,7 +148,7 @@ def config_to_json(config: MockConfig) -> str:
     """The config as JSON for the workers; the seed is loaded here, so a bad seed fails before they start.
     A worker's clock is always real time (a frozen clock is a test's tool, for apps in one process)."""
     if config.clock.start is not None:
-        raise ValueError("uWSGI workers run on real time: a frozen clock cannot be handed to them")
+        raise ValueError("worker processes run on real time: a frozen clock cannot be handed to them")
     fields = {f.name: getattr(config, f.name) for f in dataclasses.fields(config) if f.name != "clock"}
     fields["db_path"] = str(config.db_path)
     fields["seed"] = load_seed(config.seed)
@@ -113,96 +159,94 @@ def config_from_json(text: str) -> MockConfig:
     return MockConfig(**json.loads(text))
 
 
-# A body the app refuses unread is still read off the worker's socket, up to this much (cheap on loopback),
-# so the router delivers the answer. A worker that closes with unread bytes gets a reset, and the router
-# drops the answer with it; waitress reads every body before the app sees it.
-DRAIN_BYTES = 64 << 20
+def free_port(host: str) -> int:
+    """A port free on `host` now (granian's workers each bind the port themselves, so port 0 is
+    resolved here, before they start)."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as sock:
+        sock.bind((host, 0))
+        port: int = sock.getsockname()[1]
+        return port
 
 
-def uwsgi_body_reader(app: WSGIApp, max_bytes: int) -> WSGIApp:
-    """The body as the app sees it on waitress. uWSGI hands a chunked body over undecoded (wsgi.input
-    reads nothing): it is decoded here with uWSGI's own reader, at most `max_bytes` + 1 bytes (enough
-    for the app to refuse it as too big); a malformed chunk gets a plain 400, as waitress answers it.
-    Whatever the app left unread is drained before the answer goes out (`DRAIN_BYTES`)."""
-    import uwsgi  # type: ignore[import-untyped]  # exists only inside a uWSGI worker
-
-    def read_chunks(limit: int) -> bytes:
-        parts: list[bytes] = []
-        size = 0
-        while size <= limit and (chunk := uwsgi.chunked_read(5)):
-            parts.append(chunk)
-            size += len(chunk)
-        return b"".join(parts)
-
-    def drain(environ: dict[str, Any], chunked: bool) -> None:
-        with contextlib.suppress(OSError):
-            if chunked:
-                read_chunks(DRAIN_BYTES)
-                return
-            stream = environ["wsgi.input"]
-            for _ in range(DRAIN_BYTES >> 16):
-                if not stream.read(1 << 16):
-                    break
-
-    def reading(environ: dict[str, Any], start_response: Any) -> Any:
-        chunked = environ.get("HTTP_TRANSFER_ENCODING", "").lower() == "chunked"
-        if chunked:
-            try:
-                data = read_chunks(max_bytes)
-            except OSError:
-                start_response("400 Bad Request", [("Content-Type", "text/plain"), ("Connection", "close")])
-                return [b"Bad Request\n\nmalformed chunked body"]
-            environ = {**environ, "wsgi.input": io.BytesIO(data), "CONTENT_LENGTH": str(len(data))}
-            del environ["HTTP_TRANSFER_ENCODING"]
-        answer = app(environ, start_response)
-        drain(environ, chunked)
-        return answer
-
-    return reading
+# The seconds a client may take (`CLIENT_TIMEOUT`), handed to granian's workers.
+CLIENT_TIMEOUT_ENV = "FEISHU_MOCK_CLIENT_TIMEOUT"
+GRANIAN_APP = "mockserver.granian_app:app"
 
 
-def uwsgi_argv(module: str, sock: socket.socket, workers: int, threads: int) -> list[str]:
-    """uWSGI's command line for `workers` processes of `threads` threads, each importing `module`
-    ("package.module:app") after the fork, behind uWSGI's HTTP router on the listening socket `sock`
-    (inherited, so port 0 was resolved by whoever bound it)."""
-    return [
-        str(Path(sys.executable).with_name("uwsgi")),
-        # The router, an event loop in C, holds every client connection (keep-alive included) and hands each
-        # request to whichever worker is free; workers that read HTTP themselves (--http11-socket) each
-        # sit on one keep-alive connection until it idles out (4 s), so the third idle client of two
-        # one-thread workers waited. Router and workers talk over an abstract unix socket (no file).
-        "--http", f"fd://{sock.fileno()}",
-        "--http-keepalive",
-        "--http-chunked-input",  # chunked bodies reach the worker as chunks (uwsgi_body_reader)
-        # One chunk may be up to 8 MiB (uWSGI's default, 1 MiB, cut a 2 MiB chunk off with a reset instead
-        # of the app's 1002002); a bigger one still gets the connection closed, never a traceback.
-        "--chunked-input-limit", str(8 << 20),
-        "--socket", f"@feishu-mock-{os.getpid()}-{secrets.token_hex(4)}",
-        "--master",
-        "--processes", str(workers),
-        "--threads", str(threads),
-        "--enable-threads",  # the app's own threads (the WAL checkpointer) must run even with one thread
-        "--lazy-apps",  # each worker imports `module` after the fork: no SQLite connection crosses it
-        "--module", module,
-        "--need-app",  # a worker whose app fails to load stops uWSGI instead of answering errors
-        "--die-on-term",  # SIGTERM stops it (uWSGI's default is a reload)
-        "--no-orphans",  # workers whose master died (kill -9) stop too: prctl PDEATHSIG on Linux
-        "--worker-reload-mercy", "5",  # a worker that ignores the stop is killed after 5 s
-        "--disable-logging",  # no line per request; errors are still logged
-        "--ignore-sigpipe", "--ignore-write-errors", "--disable-write-exception",  # a client that hangs up
-        "--buffer-size", "65535",  # request headers up to 64 KiB (uWSGI's default is 4 KiB)
-    ]  # fmt: skip
+def granian_available() -> bool:
+    try:
+        import granian  # noqa: F401
+    except ImportError:
+        return False
+    return True
 
 
-def exec_uwsgi(
-    module: str, sock: socket.socket, workers: int, threads: int, env: Mapping[str, str] | None = None
-) -> NoReturn:
-    """Replaces this process with uWSGI (its master keeps this pid, so a caller's signals reach it) with
-    `env` added to the environment. Exec, not pyuwsgi.run() in this interpreter: the master and every
-    worker start from a clean process, with nothing from here (threads, open files, the database
-    this process seeded) but the listening socket and the environment."""
-    sock.set_inheritable(True)
-    argv = uwsgi_argv(module, sock, workers, threads)
-    sys.stdout.flush()
-    sys.stderr.flush()
-    os.execve(argv[0], argv, {**os.environ, **(env or {})})
+def serve_granian(
+    host: str,
+    port: int,
+    workers: int,
+    *,
+    client_timeout: float = CLIENT_TIMEOUT,
+    env: Mapping[str, str] | None = None,
+    app: str = GRANIAN_APP,
+    on_ready: Callable[[], None] | None = None,
+) -> None:
+    """Serves `app` ("package.module:app", an RSGI app each worker imports after the fork) on granian with
+    `workers` processes, `env` added to the environment, until SIGTERM or SIGINT (Ctrl-C): then each
+    worker answers what it has in flight and stops; any still running after `STOP_GRACE` are killed.
+    `on_ready` is called (on a thread) once the port takes connections."""
+    from granian.constants import HTTPModes, Interfaces, Loops
+    from granian.http import HTTP1Settings
+    from granian.log import LogLevels
+    from granian.server import Server
+
+    os.environ.update(env or {})
+    os.environ[CLIENT_TIMEOUT_ENV] = str(client_timeout)
+    server = Server(
+        app,
+        address=host,
+        port=port,
+        interface=Interfaces.RSGI,
+        workers=workers,
+        runtime_threads=1,
+        http=HTTPModes.http1,
+        websockets=False,
+        loop=Loops.asyncio,
+        http1_settings=HTTP1Settings(
+            header_read_timeout=int(client_timeout * 1000), max_buffer_size=SERVER_HEADER_BYTES
+        ),
+        log_level=LogLevels.warning,
+        workers_kill_timeout=STOP_GRACE,  # type: ignore[arg-type]  # a float works: it is a join() timeout
+    )
+    if on_ready is not None:
+        threading.Thread(target=_when_listening, args=(host, port, on_ready), daemon=True).start()
+    server.serve()
+
+
+def _when_listening(host: str, port: int, then: Callable[[], None], seconds: float = 60) -> None:
+    deadline = time.monotonic() + seconds
+    reach = "localhost" if host in ("0.0.0.0", "::", "") else host
+    while time.monotonic() < deadline:
+        try:
+            socket.create_connection((reach, port), 1).close()
+        except OSError:
+            time.sleep(0.02)
+            continue
+        then()
+        return
+
+
+PR_SET_PDEATHSIG = 1
+
+
+def die_with_parent() -> None:
+    """A worker process ends when the process that started it dies, even by `kill -9` (Linux: the
+    kernel's parent-death signal), so no worker keeps the port or the database open."""
+    if not sys.platform.startswith("linux"):
+        return
+    parent = os.getppid()
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    if os.getppid() != parent:  # the parent died before the signal was set
+        os._exit(1)

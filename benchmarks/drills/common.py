@@ -152,7 +152,11 @@ def integrity_check(db: Path | str) -> str:
 def stored_site_users(db: Path | str) -> dict[str, list[str]]:
     """external_id -> the user_ids stored for it on the default website (one each, if all is well)."""
     found: dict[str, list[str]] = {}
-    rows = read_db(db, "SELECT external_id, user_id FROM site_users WHERE website_id = ?", (WEBSITE_ID,))
+    rows = read_db(
+        db,
+        "SELECT record_key, record_id FROM records WHERE kind = 'site_user' AND parent_id = ?",
+        (WEBSITE_ID,),
+    )
     for external_id, user_id in rows:
         found.setdefault(external_id, []).append(user_id)
     return found
@@ -161,7 +165,8 @@ def stored_site_users(db: Path | str) -> dict[str, list[str]]:
 def duplicate_user_ids(db: Path | str) -> int:
     rows = read_db(
         db,
-        "SELECT count(*) FROM (SELECT user_id FROM site_users GROUP BY user_id HAVING count(*) > 1) AS twice",
+        "SELECT count(*) FROM (SELECT record_id FROM records WHERE kind = 'site_user'"
+        " GROUP BY record_id HAVING count(*) > 1) AS twice",
     )
     count: int = rows[0][0]
     return count

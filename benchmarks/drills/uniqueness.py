@@ -14,6 +14,7 @@ runs the servers as hosts of one PostgreSQL database and one Redis.
 from __future__ import annotations
 
 import argparse
+import json
 import tempfile
 import threading
 import time
@@ -82,8 +83,12 @@ def race(
     finally:
         for c in clients:
             c.close()
-    rows = read_db(db, "SELECT user_id, name FROM site_users WHERE external_id = ?", (external_id,))
-    return Round(external_id, answers, [(r[0], r[1]) for r in rows])
+    rows = read_db(
+        db,
+        "SELECT record_id, fields FROM records WHERE kind = 'site_user' AND record_key = ?",
+        (external_id,),
+    )
+    return Round(external_id, answers, [(r[0], json.loads(r[1]).get("name")) for r in rows])
 
 
 def main() -> None:

@@ -148,7 +148,7 @@ def raise_for_feishu(response: httpx.Response) -> None:
 
 def _envelope(response: httpx.Response) -> dict[str, Any] | None:
     """The answer's JSON envelope, parsed once per response (the retry transport, the auth flow and
-    the raising hook all ask for it)."""
+    the client's `send` all ask for it)."""
     cached: tuple[dict[str, Any] | None] | None = response.extensions.get(_ENVELOPE_EXTENSION)
     if cached is None:
         cached = (_parse_envelope(response.content),)

@@ -1,14 +1,17 @@
-"""The httpx clients `connect()` builds: httpx's own, minus two costs per call that Feishu's API never
-needs paid twice. Together they were about 55 us of the 130 us the client spent per call on its own
-(`benchmarks/client_overhead.py`, first phase).
+"""The httpx clients `connect()` builds: httpx's own, plus what every call to Feishu needs, minus two
+costs per call that Feishu's API never needs paid twice.
 
-- Cookies: httpx hands every answer to the stdlib's `http.cookiejar` (two adapter objects, a URL parse,
-  a header copy), about 25 us. Feishu's open API sets no cookies, so the jar is consulted only when an
-  answer carries `Set-Cookie` (or the obsolete `Set-Cookie2`, which the jar also reads): what ends up
-  in the jar is the same as with httpx's clients.
+- Typed errors: once httpx's auth flow is done (the token fetched, a refused token refreshed and the
+  call resent), `send` raises the answer's `FeishuError` for any non-zero `code`, whatever the HTTP
+  status, and `httpx.HTTPStatusError` for a failed answer that is no Feishu envelope (a plain-text
+  404, a gateway's 502). The error keeps `.response`, body read.
+- JSON bodies are sent as `application/json; charset=utf-8`, as Feishu's docs ask of business calls.
+- Cookies: httpx hands every answer to the stdlib's `http.cookiejar`. Feishu's open API sets no
+  cookies, so the jar is consulted only when an answer carries `Set-Cookie` (or the obsolete
+  `Set-Cookie2`, which the jar also reads): what ends up in the jar is the same as with httpx's clients.
 - URLs: the generated API functions pass a path, which httpx parses and then joins to `base_url` with a
-  second parse, about 30 us. The joined URL is kept per path (up to `URL_CACHE_SIZE` paths) and
-  reused while `base_url` stays the same object; it is httpx's own join, done once.
+  second parse. The joined URL is kept per path (up to `URL_CACHE_SIZE` paths) and reused while
+  `base_url` stays the same object; it is httpx's own join, done once.
 """
 
 from __future__ import annotations
@@ -18,6 +21,11 @@ from typing import Any
 import httpx
 from httpx._types import CookieTypes  # the type of httpx's own `cookies` arguments
 
+from feishu_hire_kit.client.errors import error_from_response
+
+_JSON = "application/json"
+JSON_UTF8 = "application/json; charset=utf-8"
+"""The Content-Type Feishu's docs ask of calls with a JSON body."""
 _SETS_COOKIES = ("set-cookie", "set-cookie2")
 URL_CACHE_SIZE = 1024
 
@@ -44,6 +52,9 @@ class _FeishuClient:
 
     def build_request(self, method: str, url: httpx.URL | str, **kwargs: Any) -> httpx.Request:
         request: httpx.Request = super().build_request(method, self._join(url), **kwargs)  # type: ignore[misc]
+        headers = request.headers
+        if headers.get("Content-Type") == _JSON:
+            headers["Content-Type"] = JSON_UTF8
         return request
 
     def _join(self, url: httpx.URL | str) -> httpx.URL | str:
@@ -71,8 +82,30 @@ class _FeishuClient:
 
 
 class Client(_FeishuClient, httpx.Client):
-    """`httpx.Client`, with a `Cookies` jar and joined URLs reused."""
+    """`httpx.Client` raising typed errors, with a `Cookies` jar and joined URLs reused."""
+
+    def send(self, request: httpx.Request, **kwargs: Any) -> httpx.Response:
+        response = super().send(request, **kwargs)
+        response.read()
+        raise_for_answer(response)
+        return response
 
 
 class AsyncClient(_FeishuClient, httpx.AsyncClient):
-    """`httpx.AsyncClient`, with a `Cookies` jar and joined URLs reused."""
+    """`httpx.AsyncClient` raising typed errors, with a `Cookies` jar and joined URLs reused."""
+
+    async def send(self, request: httpx.Request, **kwargs: Any) -> httpx.Response:
+        response = await super().send(request, **kwargs)
+        await response.aread()
+        raise_for_answer(response)
+        return response
+
+
+def raise_for_answer(response: httpx.Response) -> None:
+    """Raise the typed error of a failed answer (body read), or `httpx.HTTPStatusError` when it is no
+    Feishu envelope (e.g. Feishu's plain-text 404, or a gateway's 502 once retries are spent)."""
+    error = error_from_response(response)
+    if error is not None:
+        raise error
+    if response.is_error:
+        response.raise_for_status()

@@ -7,6 +7,11 @@ Retried, bounded by `attempts` and `max_total_wait`:
   exponential backoff with jitter.
 Never retried: 1002002 and every other code (auth errors get their one refresh in `auth.py`).
 
+Only an operation the spec declares `x-feishu-resend-safe` (a repeat ends in the same state) is resent
+once its request may have reached Feishu; any other request (another operation, a path the spec lacks)
+is resent only after a failure before sending (`UNSENT_EXCEPTIONS`), and otherwise answered or raised
+as it came.
+
 The loop is tenacity's (stamina's engine), used directly because its `sleep` is per instance (tests
 inject a recorder, nothing really sleeps) and its hooks are per instance (no process-wide setup).
 Each retry and each give-up is logged on the "feishu_hire_kit.client" logger.
@@ -15,7 +20,9 @@ Each retry and each give-up is logged on the "feishu_hire_kit.client" logger.
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
+import re
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -31,16 +38,19 @@ from feishu_hire_kit.client.errors import (
     ServerError,
     error_from_response,
 )
+from feishu_hire_kit.spec import operations
 
 logger = logging.getLogger(__package__)
 
 RETRIED_ERRORS: tuple[type[FeishuError], ...] = (RateLimitedError, ConcurrencyConflictError, ServerError)
-# Failures to reach Feishu or to get its whole answer; safe to resend since the calls are idempotent.
 RETRIED_EXCEPTIONS: tuple[type[Exception], ...] = (
     httpx.NetworkError,
     httpx.TimeoutException,
     httpx.RemoteProtocolError,
 )
+"""Failures to reach Feishu or to get its whole answer: resent when the operation is resend-safe."""
+UNSENT_EXCEPTIONS: tuple[type[Exception], ...] = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
+"""Failures before the request was sent: resent for any request."""
 
 
 class _RetryableAnswer(Exception):
@@ -91,20 +101,21 @@ class RetryPolicy:
             multiplier=self.wait_initial, max=self.wait_max
         ) + tenacity.wait_random(0, self.wait_jitter)
 
-    def _retrying_kwargs(self, request: httpx.Request) -> dict[str, Any]:
+    def _retrying_kwargs(self, request: httpx.Request, safe: bool) -> dict[str, Any]:
         return {
             "stop": tenacity.stop_after_attempt(self.attempts) | _WaitBudget(self.max_total_wait),
             "wait": self.wait_seconds,
-            "retry": tenacity.retry_if_exception_type(_EXHAUSTIBLE),
+            "retry": tenacity.retry_if_exception_type(_EXHAUSTIBLE if safe else UNSENT_EXCEPTIONS),
             "before_sleep": lambda state: _log_retry(request, state, self.attempts),
             "reraise": True,
         }
 
-    def retrying(self, request: httpx.Request) -> tenacity.Retrying:
-        return tenacity.Retrying(sleep=self.sleep, **self._retrying_kwargs(request))
+    def retrying(self, request: httpx.Request, safe: bool = True) -> tenacity.Retrying:
+        """The loop for `request`; `safe`: it may be resent after it may have reached Feishu."""
+        return tenacity.Retrying(sleep=self.sleep, **self._retrying_kwargs(request, safe))
 
-    def async_retrying(self, request: httpx.Request) -> tenacity.AsyncRetrying:
-        return tenacity.AsyncRetrying(sleep=self.async_sleep, **self._retrying_kwargs(request))
+    def async_retrying(self, request: httpx.Request, safe: bool = True) -> tenacity.AsyncRetrying:
+        return tenacity.AsyncRetrying(sleep=self.async_sleep, **self._retrying_kwargs(request, safe))
 
 
 DEFAULT_RETRY_POLICY = RetryPolicy()
@@ -133,11 +144,15 @@ class RetryTransport(httpx.BaseTransport):
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         request.read()  # buffered, so every attempt sends the same body
         try:
-            # Most calls succeed at once: only a failed first attempt pays for tenacity's machinery.
+            # Most calls succeed at once: only a failed first attempt pays for tenacity's machinery
+            # and for looking up whether the operation is resend-safe.
             return self._attempt(request)
         except _EXHAUSTIBLE as failure:
             first: Exception | None = failure
-        retrying = self.policy.retrying(request)
+        safe = resend_safe(request)
+        if not safe and not isinstance(first, UNSENT_EXCEPTIONS):
+            return _not_resent(request, first)
+        retrying = self.policy.retrying(request, safe)
         try:
             for attempt in retrying:
                 with attempt:
@@ -172,7 +187,10 @@ class AsyncRetryTransport(httpx.AsyncBaseTransport):
             return await self._attempt(request)
         except _EXHAUSTIBLE as failure:
             first: Exception | None = failure
-        retrying = self.policy.async_retrying(request)
+        safe = resend_safe(request)
+        if not safe and not isinstance(first, UNSENT_EXCEPTIONS):
+            return _not_resent(request, first)
+        retrying = self.policy.async_retrying(request, safe)
         try:
             async for attempt in retrying:
                 with attempt:
@@ -192,6 +210,38 @@ class AsyncRetryTransport(httpx.AsyncBaseTransport):
 
     async def aclose(self) -> None:
         await self.inner.aclose()
+
+
+def _not_resent(request: httpx.Request, failure: Exception | None) -> httpx.Response:
+    """The answer (or the failure, raised) of a request that may have reached Feishu and whose
+    operation is not resend-safe."""
+    logger.warning(
+        "%s %s failed with %s; not resending it: its operation is not declared resend-safe",
+        request.method,
+        request.url.path,
+        failure if isinstance(failure, _RetryableAnswer) else repr(failure),
+    )
+    if isinstance(failure, _RetryableAnswer):
+        return failure.response
+    assert failure is not None
+    raise failure
+
+
+def resend_safe(request: httpx.Request) -> bool:
+    """Whether the spec declares the request's operation `x-feishu-resend-safe` (a path prefix before
+    `/open-apis/`, e.g. a reverse proxy's, is allowed)."""
+    path = request.url.path
+    return any(method == request.method and route.search(path) for method, route in _resend_safe_routes())
+
+
+@functools.cache
+def _resend_safe_routes() -> tuple[tuple[str, re.Pattern[str]], ...]:
+    routes = []
+    for operation in operations().values():
+        if operation.resend_safe:
+            parts = re.split(r"\{[^}]+\}", operation.path)
+            routes.append((operation.method, re.compile("[^/]+".join(map(re.escape, parts)) + "/?$")))
+    return tuple(routes)
 
 
 def _raise_if_retryable(response: httpx.Response) -> None:

@@ -270,3 +270,14 @@ class AuthenticatedClient:
     async def __aexit__(self, *args: object, **kwargs: Any) -> None:
         """Exit a context manager for underlying httpx.AsyncClient (see httpx docs)"""
         await self.get_async_httpx_client().__aexit__(*args, **kwargs)
+
+
+@define
+class RaisingClient(Client):
+    """A `Client` whose httpx clients raise for every failed answer and which raises on an
+    undocumented status: the API functions given one return the success model (never an error model,
+    never None), and their overloads say so to a type checker.
+
+    This package only declares the promise; `feishu_hire_kit.client.connect()` builds clients that
+    keep it.
+    """

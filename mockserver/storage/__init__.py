@@ -1,6 +1,7 @@
 """Where the mock keeps its data: the `Store` interface the behaviours use, and `open_store`.
 
 - `schema.py`: the tables, once for every engine; `queries.py`: every query on them (`Queries`);
+  `seeding.py`: a seed into them and their contents back out;
 - `sqlite.py`: the embedded engine (a file, or ":memory:");
 - `shared_state.py`: the clock offset, the faults and the token generation every process agrees on;
 - `files.py`: the file lock and change counter processes on one host share.
@@ -19,7 +20,8 @@ from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Any, Protocol
 
-from mockserver.storage.queries import Queries
+from mockserver.storage.queries import NewRecord, Queries
+from mockserver.storage.seeding import apply_seed, dump
 from mockserver.storage.shared_state import ChangeCounter
 
 POSTGRES_SCHEMES = ("postgresql://", "postgres://")
@@ -82,4 +84,4 @@ def open_store(url_or_path: str | Path) -> Store:
     return SQLiteStore(url_or_path)
 
 
-__all__ = ["ChangeCounter", "Queries", "Store", "open_store"]
+__all__ = ["ChangeCounter", "NewRecord", "Queries", "Store", "apply_seed", "dump", "open_store"]

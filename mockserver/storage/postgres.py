@@ -42,6 +42,7 @@ from psycopg.rows import dict_row
 from mockserver.errors import SYSTEM_ERROR, FeishuAPIError
 from mockserver.storage.queries import Queries
 from mockserver.storage.schema import ddl
+from mockserver.storage.seeding import apply_seed
 from mockserver.storage.shared_state import TokenCache
 
 # A call waits this long for a connection (PostgreSQL down, or every connection busy) before 1002001.
@@ -329,7 +330,7 @@ class PostgresStore:
     def reset(self, seed: Mapping[str, Any]) -> None:
         with self.transaction() as queries:
             queries.wipe()
-            queries.apply_seed(seed, replace=True)
+            apply_seed(queries, seed, replace=False)  # nothing left to replace
 
     def close(self) -> None:
         with self._lock:

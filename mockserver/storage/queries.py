@@ -3,25 +3,22 @@
 SQL here is the portable subset SQLite and PostgreSQL share: named parameters (`:name`, which an engine
 translates to its own style), `INSERT ... ON CONFLICT`, `RETURNING`; no `INSERT OR ...`, no `IN ()`.
 
-Rules a race could break live in the database: one site user per (tenant, website, external_id) is the
-primary key, written with INSERT ... ON CONFLICT DO NOTHING; a job's in-flight marker is taken with a
-conditional UPDATE.
+Rules a race could break live in the database: one record per idempotency key (one site user per
+tenant, website and external_id) is the primary key, written with INSERT ... ON CONFLICT DO NOTHING; a
+resource's in-flight marker is taken with a conditional UPDATE.
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any, Protocol
 
 from mockserver.storage.schema import (
     DATA_TABLES,
     FAULT_COLUMNS,
-    JOB_LIST_COLUMNS,
-    JOB_PEOPLE_COLUMNS,
-    RESOURCES,
     SERVER_STATE_TABLES,
-    UNIQUE_KEYS,
     USER_ID_COLUMNS,
 )
 
@@ -46,11 +43,23 @@ def _row(row: Any) -> dict[str, Any] | None:
     return None if row is None else dict(row)
 
 
-def _job(row: Any) -> dict[str, Any]:
-    job = dict(row)
-    for column in JOB_LIST_COLUMNS:
-        job[column] = json.loads(job[column])
-    return job
+def _fields(row: Any) -> dict[str, Any]:
+    fields: dict[str, Any] = json.loads(dict(row)["fields"])
+    return fields
+
+
+@dataclass(frozen=True)
+class NewRecord:
+    """A record an idempotent create makes: one per (tenant, kind, parent_id, key)."""
+
+    tenant_key: str
+    kind: str
+    parent_kind: str
+    parent_id: str
+    key: str
+    record_id: str
+    fields: Mapping[str, Any]
+    created_at: float
 
 
 def _marks(prefix: str, values: Sequence[str]) -> tuple[str, dict[str, str]]:
@@ -105,55 +114,136 @@ class Queries:
             self.conn.execute("SELECT * FROM tokens WHERE token = :token", {"token": token}).fetchone()
         )
 
-    # -- resources
-    def exists(self, kind: str, tenant_key: str, resource_id: str) -> bool:
-        table, column = RESOURCES[kind]
-        found = self.conn.execute(
-            f"SELECT 1 FROM {table} WHERE tenant_key = :tenant_key AND {column} = :id",
-            {"tenant_key": tenant_key, "id": resource_id},
+    # -- resources and the records created under them
+    def resource(self, kind: str, tenant_key: str, resource_id: str) -> dict[str, Any] | None:
+        """The fields of a resource of `kind`, or None if the tenant has none with that id."""
+        row = self.conn.execute(
+            "SELECT fields FROM resources"
+            " WHERE tenant_key = :tenant_key AND kind = :kind AND resource_id = :id",
+            {"tenant_key": tenant_key, "kind": kind, "id": resource_id},
         ).fetchone()
-        return found is not None
+        return None if row is None else _fields(row)
 
-    def insert_site_user_if_absent(self, tenant_key: str, website_id: str, user: Mapping[str, Any]) -> bool:
-        """Inserts the user if its website exists and its key is free; True if this call inserted it.
+    def exists(self, kind: str, tenant_key: str, resource_id: str) -> bool:
+        return self.resource(kind, tenant_key, resource_id) is not None
 
-        One statement does both checks, so the usual create costs a single write.
+    def update_resource(
+        self, kind: str, tenant_key: str, resource_id: str, changes: Mapping[str, Any]
+    ) -> bool:
+        """Sets the given fields of a resource (the others stay); False if there is no such resource.
+
+        Compare-and-set on the fields read, so an update that raced another is made again on its result.
         """
+        while True:
+            row = self.conn.execute(
+                "SELECT fields FROM resources WHERE tenant_key = :tenant_key AND kind = :kind"
+                " AND resource_id = :id",
+                {"tenant_key": tenant_key, "kind": kind, "id": resource_id},
+            ).fetchone()
+            if row is None:
+                return False
+            old = dict(row)["fields"]
+            cursor = self.conn.execute(
+                "UPDATE resources SET fields = :new WHERE tenant_key = :tenant_key AND kind = :kind"
+                " AND resource_id = :id AND fields = :old",
+                {
+                    "new": json.dumps({**json.loads(old), **changes}, ensure_ascii=False),
+                    "old": old,
+                    "tenant_key": tenant_key,
+                    "kind": kind,
+                    "id": resource_id,
+                },
+            )
+            if cursor.rowcount == 1:
+                return True
+
+    def delete_resource(self, kind: str, tenant_key: str, resource_id: str) -> bool:
+        """Deletes a resource and the records made under it; False if there was no such resource."""
+        params = {"tenant_key": tenant_key, "kind": kind, "id": resource_id}
         cursor = self.conn.execute(
-            "INSERT INTO site_users (tenant_key, website_id, external_id, user_id, name, email, mobile,"
-            " mobile_country_code, created_at) SELECT :tenant_key, :website_id, :external_id, :user_id,"
-            " :name, :email, :mobile, :mobile_country_code, :created_at WHERE EXISTS"
-            " (SELECT 1 FROM websites WHERE tenant_key = :tenant_key AND website_id = :website_id)"
-            " ON CONFLICT (tenant_key, website_id, external_id) DO NOTHING",
+            "DELETE FROM resources WHERE tenant_key = :tenant_key AND kind = :kind AND resource_id = :id",
+            params,
+        )
+        self.conn.execute(
+            "DELETE FROM records WHERE tenant_key = :tenant_key AND parent_kind = :kind AND parent_id = :id",
+            params,
+        )
+        return cursor.rowcount == 1
+
+    def claim(
+        self, kind: str, tenant_key: str, resource_id: str, marker: str, *, now: float, lease_seconds: float
+    ) -> bool:
+        """Takes the resource's in-flight marker unless another live update holds it; False if it could
+        not (held, or no such resource)."""
+        cursor = self.conn.execute(
+            "UPDATE resources SET in_flight = :marker, in_flight_until = :until"
+            " WHERE tenant_key = :tenant_key AND kind = :kind AND resource_id = :id"
+            " AND (in_flight IS NULL OR in_flight_until < :now)",
             {
+                "marker": marker,
+                "until": now + lease_seconds,
                 "tenant_key": tenant_key,
-                "website_id": website_id,
-                "external_id": user["external_id"],
-                "user_id": user["user_id"],
-                "name": user.get("name"),
-                "email": user.get("email"),
-                "mobile": user.get("mobile"),
-                "mobile_country_code": user.get("mobile_country_code"),
-                "created_at": user["created_at"],
+                "kind": kind,
+                "id": resource_id,
+                "now": now,
             },
         )
         return cursor.rowcount == 1
 
-    def site_user(self, tenant_key: str, website_id: str, external_id: str) -> dict[str, Any] | None:
-        return _row(
-            self.conn.execute(
-                "SELECT * FROM site_users WHERE tenant_key = :tenant_key AND website_id = :website_id"
-                " AND external_id = :external_id",
-                {"tenant_key": tenant_key, "website_id": website_id, "external_id": external_id},
-            ).fetchone()
+    def release(self, kind: str, tenant_key: str, resource_id: str, marker: str) -> None:
+        self.conn.execute(
+            "UPDATE resources SET in_flight = NULL, in_flight_until = NULL WHERE tenant_key = :tenant_key"
+            " AND kind = :kind AND resource_id = :id AND in_flight = :marker",
+            {"tenant_key": tenant_key, "kind": kind, "id": resource_id, "marker": marker},
         )
 
-    def set_external_create_time(self, tenant_key: str, talent_id: str, value: str) -> None:
-        self.conn.execute(
-            "UPDATE talents SET external_create_time = :value"
-            " WHERE tenant_key = :tenant_key AND talent_id = :id",
-            {"value": value, "tenant_key": tenant_key, "id": talent_id},
+    def write_claimed(
+        self, kind: str, tenant_key: str, resource_id: str, marker: str, fields: Mapping[str, Any]
+    ) -> bool:
+        """Replaces the resource's fields and drops the marker, only while `marker` is still held."""
+        cursor = self.conn.execute(
+            "UPDATE resources SET fields = :fields, in_flight = NULL, in_flight_until = NULL"
+            " WHERE tenant_key = :tenant_key AND kind = :kind AND resource_id = :id AND in_flight = :marker",
+            {
+                "fields": json.dumps(fields, ensure_ascii=False),
+                "tenant_key": tenant_key,
+                "kind": kind,
+                "id": resource_id,
+                "marker": marker,
+            },
         )
+        return cursor.rowcount == 1
+
+    def insert_record_if_absent(self, record: NewRecord) -> bool:
+        """Inserts the record if its parent resource exists and its key is free; True if this call
+        inserted it. One statement does both checks, so the usual create costs a single write."""
+        cursor = self.conn.execute(
+            "INSERT INTO records (tenant_key, kind, parent_kind, parent_id, record_key, record_id, fields,"
+            " created_at) SELECT :tenant_key, :kind, :parent_kind, :parent_id, :record_key, :record_id,"
+            " :fields, :created_at WHERE EXISTS (SELECT 1 FROM resources WHERE tenant_key = :tenant_key"
+            " AND kind = :parent_kind AND resource_id = :parent_id)"
+            " ON CONFLICT (tenant_key, kind, parent_id, record_key) DO NOTHING",
+            {
+                "tenant_key": record.tenant_key,
+                "kind": record.kind,
+                "parent_kind": record.parent_kind,
+                "parent_id": record.parent_id,
+                "record_key": record.key,
+                "record_id": record.record_id,
+                "fields": json.dumps(record.fields, ensure_ascii=False),
+                "created_at": record.created_at,
+            },
+        )
+        return cursor.rowcount == 1
+
+    def record(self, kind: str, tenant_key: str, parent_id: str, key: str) -> dict[str, Any] | None:
+        """The fields of the record of `kind` under `parent_id` that holds `key`, or None."""
+        row = self.conn.execute(
+            "SELECT fields FROM records WHERE tenant_key = :tenant_key AND kind = :kind"
+            " AND parent_id = :parent_id AND record_key = :key",
+            {"tenant_key": tenant_key, "kind": kind, "parent_id": parent_id, "key": key},
+        ).fetchone()
+        return None if row is None else _fields(row)
 
     def user_ids_by(self, tenant_key: str, id_type: str, values: Iterable[str]) -> dict[str, str]:
         """{id of `id_type`: tenant user_id} for the values that name a user of the tenant."""
@@ -180,65 +270,6 @@ class Queries:
             {"tenant_key": tenant_key, **params},
         ).fetchall()
         return {row["user_id"]: dict(row) for row in rows}
-
-    def job(self, tenant_key: str, job_id: str) -> dict[str, Any] | None:
-        row = self.conn.execute(
-            "SELECT * FROM jobs WHERE tenant_key = :tenant_key AND job_id = :id",
-            {"tenant_key": tenant_key, "id": job_id},
-        ).fetchone()
-        return None if row is None else _job(row)
-
-    def claim_job(self, tenant_key: str, job_id: str, marker: str, now: float, lease_seconds: float) -> bool:
-        """Takes the job's in-flight marker unless another live update holds it; False if it could not."""
-        cursor = self.conn.execute(
-            "UPDATE jobs SET in_flight = :marker, in_flight_until = :until WHERE tenant_key = :tenant_key"
-            " AND job_id = :id AND (in_flight IS NULL OR in_flight_until < :now)",
-            {
-                "marker": marker,
-                "until": now + lease_seconds,
-                "tenant_key": tenant_key,
-                "id": job_id,
-                "now": now,
-            },
-        )
-        return cursor.rowcount == 1
-
-    def release_job(self, tenant_key: str, job_id: str, marker: str) -> None:
-        self.conn.execute(
-            "UPDATE jobs SET in_flight = NULL, in_flight_until = NULL"
-            " WHERE tenant_key = :tenant_key AND job_id = :id AND in_flight = :marker",
-            {"tenant_key": tenant_key, "id": job_id, "marker": marker},
-        )
-
-    def write_job_people(
-        self,
-        *,
-        tenant_key: str,
-        job_id: str,
-        marker: str,
-        people: Mapping[str, str | list[str]],
-        updated_by: str | None,
-        now: float,
-    ) -> bool:
-        """Writes the given roles and drops the marker, only while `marker` is still held."""
-        unknown = set(people) - set(JOB_PEOPLE_COLUMNS)
-        if unknown:
-            raise ValueError(f"not a job people column: {sorted(unknown)}")
-        assignments = "".join(f"{column} = :{column}, " for column in people)
-        values = {k: json.dumps(v) if isinstance(v, list) else v for k, v in people.items()}
-        cursor = self.conn.execute(
-            f"UPDATE jobs SET {assignments}updated_by = :updated_by, updated_at = :now, in_flight = NULL,"
-            " in_flight_until = NULL WHERE tenant_key = :tenant_key AND job_id = :id AND in_flight = :marker",
-            {
-                **values,
-                "updated_by": updated_by,
-                "now": now,
-                "tenant_key": tenant_key,
-                "id": job_id,
-                "marker": marker,
-            },
-        )
-        return cursor.rowcount == 1
 
     # -- the server's shared state (MockConfig.shared_state)
     def clock_offset(self) -> float:
@@ -314,75 +345,3 @@ class Queries:
         for table in DATA_TABLES:
             self.conn.execute(f"DELETE FROM {table}")
         self.forgot_tokens = True
-
-    def apply_seed(self, seed: Mapping[str, Any], replace: bool) -> None:
-        """Inserts a (validated) seed; `replace` overwrites rows that exist, otherwise they are kept."""
-        for tenant in seed["tenants"]:
-            key = tenant["tenant_key"]
-            for app in tenant["apps"]:
-                # Credentials always follow the seed, so `serve --app-secret` works on an existing db.
-                self._put(
-                    "apps",
-                    {"app_id": app["app_id"], "app_secret": app["app_secret"], "tenant_key": key},
-                    True,
-                )
-            for u in tenant.get("users", []):
-                row = {k: u.get(k) for k in ("user_id", "open_id", "union_id", "name")}
-                self._put("users", {"tenant_key": key, **row}, replace)
-            for w in tenant.get("websites", []):
-                self._put(
-                    "websites",
-                    {"tenant_key": key, "website_id": w["website_id"], "name": w.get("name")},
-                    replace,
-                )
-            for t in tenant.get("talents", []):
-                self._put(
-                    "talents",
-                    {"tenant_key": key, "talent_id": t["talent_id"], "name": t.get("name")},
-                    replace,
-                )
-            for j in tenant.get("jobs", []):
-                row = {
-                    "tenant_key": key,
-                    "job_id": j["job_id"],
-                    "title": j.get("title"),
-                    "recruiter_id": j.get("recruiter_id"),
-                    **{column: json.dumps(j.get(column, [])) for column in JOB_LIST_COLUMNS},
-                }
-                self._put("jobs", row, replace)
-
-    def _put(self, table: str, row: Mapping[str, Any], replace: bool) -> None:
-        """Inserts `row`; a row it clashes with on any unique key is replaced (`replace`) or kept."""
-        columns = ", ".join(row)
-        values = ", ".join(f":{name}" for name in row)
-        if replace:
-            clashes = " OR ".join(
-                "(" + " AND ".join(f"{c} = :{c}" for c in key) + ")" for key in UNIQUE_KEYS[table]
-            )
-            self.conn.execute(f"DELETE FROM {table} WHERE {clashes}", row)
-        self.conn.execute(f"INSERT INTO {table} ({columns}) VALUES ({values}) ON CONFLICT DO NOTHING", row)
-
-    def dump(self) -> dict[str, Any]:
-        """Everything stored, per tenant (people of jobs by tenant user_id)."""
-        tenants: dict[str, dict[str, Any]] = {}
-
-        def tenant(key: str) -> dict[str, Any]:
-            return tenants.setdefault(
-                key, {"apps": [], "users": [], "websites": [], "site_users": [], "talents": [], "jobs": []}
-            )
-
-        for row in self.conn.execute("SELECT app_id, tenant_key FROM apps ORDER BY app_id").fetchall():
-            app = dict(row)
-            tenant(app["tenant_key"])["apps"].append(app["app_id"])
-        for table, order in (
-            ("users", "user_id"),
-            ("websites", "website_id"),
-            ("site_users", "created_at, user_id"),
-            ("talents", "talent_id"),
-            ("jobs", "job_id"),
-        ):
-            for row in self.conn.execute(f"SELECT * FROM {table} ORDER BY {order}").fetchall():
-                item = _job(row) if table == "jobs" else dict(row)
-                tenant(item.pop("tenant_key"))[table].append(item)
-        tokens = dict(self.conn.execute("SELECT COUNT(*) AS n FROM tokens").fetchone())["n"]
-        return {"tenants": tenants, "tokens": tokens}

@@ -37,43 +37,30 @@ TABLES: dict[str, str] = {
         PRIMARY KEY (tenant_key, user_id),
         UNIQUE (tenant_key, open_id),
         UNIQUE (tenant_key, union_id)""",
-    "websites": """
-        tenant_key  TEXT NOT NULL,
-        website_id  TEXT NOT NULL,
-        name        TEXT,
-        PRIMARY KEY (tenant_key, website_id)""",
-    # The primary key is the idempotency key: exactly one site user per (website, external_id).
-    "site_users": """
-        tenant_key          TEXT NOT NULL,
-        website_id          TEXT NOT NULL,
-        external_id         TEXT NOT NULL,
-        user_id             TEXT NOT NULL UNIQUE,
-        name                TEXT,
-        email               TEXT,
-        mobile              TEXT,
-        mobile_country_code TEXT,
-        created_at          DOUBLE PRECISION NOT NULL,
-        PRIMARY KEY (tenant_key, website_id, external_id)""",
-    "talents": """
-        tenant_key            TEXT NOT NULL,
-        talent_id             TEXT NOT NULL,
-        name                  TEXT,
-        external_create_time  TEXT,
-        PRIMARY KEY (tenant_key, talent_id)""",
-    # People by tenant user_id, lists as JSON arrays. An update in flight holds the marker until it
-    # commits or its lease ends (a killed process cannot lock a job for ever).
-    "jobs": """
-        tenant_key              TEXT NOT NULL,
-        job_id                  TEXT NOT NULL,
-        title                   TEXT,
-        recruiter_id            TEXT,
-        assistant_id_list       TEXT NOT NULL DEFAULT '[]',
-        hiring_manager_id_list  TEXT NOT NULL DEFAULT '[]',
-        updated_by              TEXT,
-        updated_at              DOUBLE PRECISION,
-        in_flight               TEXT,
-        in_flight_until         DOUBLE PRECISION,
-        PRIMARY KEY (tenant_key, job_id)""",
+    # One row per resource of a kind of the spec (`feishu_hire_kit.resources`): its fields as a JSON
+    # object. An update in flight holds the marker until it commits or its lease ends (a killed process
+    # cannot lock a resource for ever).
+    "resources": """
+        tenant_key       TEXT NOT NULL,
+        kind             TEXT NOT NULL,
+        resource_id      TEXT NOT NULL,
+        fields           TEXT NOT NULL,
+        in_flight        TEXT,
+        in_flight_until  DOUBLE PRECISION,
+        PRIMARY KEY (tenant_key, kind, resource_id)""",
+    # What idempotent creates make under a resource (site users under a website): its fields as a JSON
+    # object. The primary key is the idempotency key: exactly one record per (parent, key), whoever races.
+    "records": """
+        tenant_key   TEXT NOT NULL,
+        kind         TEXT NOT NULL,
+        parent_kind  TEXT NOT NULL,
+        parent_id    TEXT NOT NULL,
+        record_key   TEXT NOT NULL,
+        record_id    TEXT NOT NULL,
+        fields       TEXT NOT NULL,
+        created_at   DOUBLE PRECISION NOT NULL,
+        PRIMARY KEY (tenant_key, kind, parent_id, record_key),
+        UNIQUE (kind, record_id)""",
     # The server's own state, shared by every process on the database (MockConfig.shared_state).
     "clock": """
         id          INTEGER PRIMARY KEY CHECK (id = 1),
@@ -93,26 +80,16 @@ TABLES: dict[str, str] = {
 INDEXES = ("CREATE INDEX IF NOT EXISTS tokens_by_app ON tokens (app_id, expires_at)",)
 
 # What a seed fills (and a reset empties); the server's own state (`StoredState`); the rate-limit windows.
-DATA_TABLES = ("apps", "tokens", "users", "websites", "site_users", "talents", "jobs")
+DATA_TABLES = ("apps", "tokens", "users", "resources", "records")
 SERVER_STATE_TABLES = ("clock", "faults")
 FAULT_COLUMNS = ("id", "operation", "resource", "code", "remaining", "latency_ms")
-# Resource kinds of the spec's `x-feishu-resource` -> (table, id column).
-RESOURCES = {
-    "website": ("websites", "website_id"),
-    "talent": ("talents", "talent_id"),
-    "job": ("jobs", "job_id"),
-}
 # Each seeded table's unique keys: a seed row that clashes with a stored one on any of them replaces it.
 UNIQUE_KEYS: dict[str, tuple[tuple[str, ...], ...]] = {
     "apps": (("app_id",),),
     "users": (("tenant_key", "user_id"), ("tenant_key", "open_id"), ("tenant_key", "union_id")),
-    "websites": (("tenant_key", "website_id"),),
-    "talents": (("tenant_key", "talent_id"),),
-    "jobs": (("tenant_key", "job_id"),),
+    "resources": (("tenant_key", "kind", "resource_id"),),
 }
 USER_ID_COLUMNS = ("open_id", "union_id", "user_id")
-JOB_LIST_COLUMNS = ("assistant_id_list", "hiring_manager_id_list")
-JOB_PEOPLE_COLUMNS = ("recruiter_id", *JOB_LIST_COLUMNS)
 
 
 def ddl(dialect: Dialect) -> list[str]:

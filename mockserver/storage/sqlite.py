@@ -19,6 +19,7 @@ from typing import Any
 from mockserver.storage.files import FileLock, Generation
 from mockserver.storage.queries import Queries
 from mockserver.storage.schema import ddl
+from mockserver.storage.seeding import apply_seed
 from mockserver.storage.shared_state import TokenCache
 
 
@@ -71,6 +72,7 @@ class SQLiteStore:
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._local = threading.local()
+        self._closed = False
         self._connections: list[sqlite3.Connection] = []
         self._lock = threading.Lock()
         # Writers wait on this lock rather than in SQLite's busy handler, whose naps (1, 2, 5 ... 100 ms)
@@ -96,6 +98,8 @@ class SQLiteStore:
         """This thread's connection (opened on first use, closed by `close`)."""
         conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
         if conn is None:
+            if self._closed:
+                raise sqlite3.ProgrammingError(f"the store {self.path} is closed")
             # check_same_thread=False only so close() can close every thread's connection.
             conn = sqlite3.connect(self.path, timeout=30, isolation_level=None, check_same_thread=False)
             conn.row_factory = sqlite3.Row
@@ -181,9 +185,10 @@ class SQLiteStore:
     def reset(self, seed: Mapping[str, Any]) -> None:
         with self.transaction() as queries:
             queries.wipe()
-            queries.apply_seed(seed, replace=True)
+            apply_seed(queries, seed, replace=False)  # nothing left to replace
 
     def close(self) -> None:
+        self._closed = True
         self._checkpointer.stop()
         with self._lock:
             for conn in self._connections:

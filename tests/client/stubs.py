@@ -14,11 +14,10 @@ from typing import Any
 
 import httpx
 import respx
-from feishu_hire_client import Client
 from feishu_hire_client.models.batch_update_job_manager_request_body import BatchUpdateJobManagerRequestBody
 from feishu_hire_client.models.create_website_site_user_request_body import CreateWebsiteSiteUserRequestBody
 
-from feishu_hire_kit.client import RetryPolicy, connect
+from feishu_hire_kit.client import FeishuClient, RetryPolicy, connect
 from feishu_hire_kit.client.errors import LOG_ID_HEADER, token_path
 from feishu_hire_kit.spec import error_codes, load_spec, operations
 
@@ -72,6 +71,16 @@ def run(mode: str, api: ModuleType, *args: Any, detailed: bool = False, **kwargs
     return asyncio.run(result) if mode == "async" else result
 
 
+class Waits(list[float]):
+    """Records the retry waits instead of sleeping them."""
+
+    def policy(self, **overrides: Any) -> RetryPolicy:
+        async def record(seconds: float) -> None:
+            self.append(seconds)
+
+        return RetryPolicy(sleep=self.append, async_sleep=record, **overrides)
+
+
 @dataclass
 class Feishu:
     """The stubbed platform: a token endpoint issuing t-…-1, t-…-2, … and business routes."""
@@ -120,6 +129,6 @@ class Feishu:
 
         return RetryPolicy(sleep=self.waits.append, async_sleep=record, **overrides)
 
-    def connect(self, **kwargs: Any) -> Client:
+    def connect(self, **kwargs: Any) -> FeishuClient:
         kwargs.setdefault("retries", self.policy())
         return connect(APP_ID, APP_SECRET, BASE_URL, **kwargs)

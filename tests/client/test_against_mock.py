@@ -14,25 +14,14 @@ from feishu_hire_client.models.create_website_site_user_response import CreateWe
 from feishu_hire_kit.client import (
     ConcurrencyConflictError,
     InvalidParameterError,
-    RetryPolicy,
     ServerError,
     connect,
 )
 from mockserver.pytest_plugin import InProcessMock, RunningMock
-from tests.client.stubs import JOB_ID, WEBSITE_ID, job_manager_body, site_user_body
+from tests.client.stubs import JOB_ID, WEBSITE_ID, Waits, job_manager_body, site_user_body
 
 OPERATION = "batch_update_job_manager"
 TOKEN_OPERATION = "tenant_access_token_internal"
-
-
-class Waits(list[float]):
-    """Records the retry waits instead of sleeping them."""
-
-    def policy(self, **overrides: Any) -> RetryPolicy:
-        async def record(seconds: float) -> None:
-            self.append(seconds)
-
-        return RetryPolicy(sleep=self.append, async_sleep=record, **overrides)
 
 
 def in_process(mock: InProcessMock, waits: Waits, **overrides: Any) -> Client:

@@ -281,6 +281,7 @@ def test_the_token_request_carries_the_app_credentials(feishu: Feishu, mode: str
         "app_id": APP_ID,
         "app_secret": APP_SECRET,
     }
+    assert feishu.token_route.calls[0].request.headers["Content-Type"] == "application/json; charset=utf-8"
 
 
 def test_a_failure_without_an_envelope_raises_the_http_error(feishu: Feishu, mode: str) -> None:

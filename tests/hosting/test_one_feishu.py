@@ -4,6 +4,7 @@ host chosen by the test), on hosts started once for the module."""
 
 from __future__ import annotations
 
+import json
 import threading
 import time
 from collections.abc import Iterator
@@ -89,10 +90,14 @@ def test_64_concurrent_creates_of_one_external_id_over_3_hosts_make_one_user(fle
 
 
 def _job(fleet: Fleet) -> dict[str, Any]:
+    """The job's fields and its in-flight marker, read from PostgreSQL itself."""
     with psycopg.connect(fleet.database, row_factory=psycopg.rows.dict_row) as conn:
-        row = conn.execute("SELECT * FROM jobs WHERE job_id = %s", (JOB_ID,)).fetchone()
+        row = conn.execute(
+            "SELECT fields, in_flight FROM resources WHERE kind = 'job' AND resource_id = %s", (JOB_ID,)
+        ).fetchone()
     assert row is not None
-    return row
+    job: dict[str, Any] = json.loads(row["fields"])
+    return {**job, "in_flight": row["in_flight"]}
 
 
 def test_overlapping_batch_updates_on_different_hosts_one_wins_the_others_get_1002619(fleet: Fleet) -> None:
@@ -120,7 +125,7 @@ def test_overlapping_batch_updates_on_different_hosts_one_wins_the_others_get_10
         assert (loser.status_code, body(loser)["code"]) == (400, 1002619)
     job = _job(fleet)
     assert job["recruiter_id"] == ZHANG["user_id"]  # the winner's, and nothing of the losers'
-    assert job["assistant_id_list"] == f'["{HAN["user_id"]}"]'
+    assert job["assistant_id_list"] == [HAN["user_id"]]
     assert job["in_flight"] is None
 
 

@@ -31,10 +31,22 @@ from mockserver.storage.postgres import (
     translate,
 )
 from mockserver.storage.postgres_journal import PostgresJournal
+from mockserver.storage.queries import NewRecord
+from mockserver.storage.seeding import apply_seed, dump
 from mockserver.storage.shared_state import StoredState
 from mockserver.storage.sqlite import SQLiteStore
 
 TENANT = "sandbox"
+
+
+def site_user(external_id: str, user_id: str, name: str | None = None) -> NewRecord:
+    """A site user of the default website, as the create stores it."""
+    fields = {"external_id": external_id, "user_id": user_id, "name": name}
+    return NewRecord(TENANT, "site_user", "website", WEBSITE_ID, external_id, user_id, fields, time.time())
+
+
+def stored_site_user(store: PostgresStore, external_id: str) -> dict[str, object] | None:
+    return store.read().record("site_user", TENANT, WEBSITE_ID, external_id)
 
 
 @pytest.fixture
@@ -42,7 +54,7 @@ def store(postgres_url: str) -> Iterator[PostgresStore]:
     opened = open_store(postgres_url)
     assert isinstance(opened, PostgresStore)
     with opened.transaction() as queries:
-        queries.apply_seed(load_seed(None), replace=False)
+        apply_seed(queries, load_seed(None), replace=False)
     yield opened
     opened.close()
 
@@ -71,14 +83,13 @@ def test_any_text_is_stored_without_nul_and_reads_back_as_it_was(value: str) -> 
 
 
 def test_text_with_nul_round_trips_and_matches_as_on_sqlite(store: PostgresStore) -> None:
-    user = {"external_id": "e\x00\ue000", "user_id": "u-nul", "name": "\x8d\x00", "created_at": time.time()}
     with store.statement() as queries:
-        assert queries.insert_site_user_if_absent(TENANT, WEBSITE_ID, user)
-        assert not queries.insert_site_user_if_absent(TENANT, WEBSITE_ID, {**user, "user_id": "u-other"})
-    row = store.read().site_user(TENANT, WEBSITE_ID, "e\x00\ue000")
+        assert queries.insert_record_if_absent(site_user("e\x00\ue000", "u-nul", "\x8d\x00"))
+        assert not queries.insert_record_if_absent(site_user("e\x00\ue000", "u-other"))
+    row = stored_site_user(store, "e\x00\ue000")
     assert row is not None
-    assert (row["external_id"], row["name"]) == ("e\x00\ue000", "\x8d\x00")
-    assert store.read().site_user(TENANT, WEBSITE_ID, "e") is None
+    assert (row["external_id"], row["user_id"], row["name"]) == ("e\x00\ue000", "u-nul", "\x8d\x00")
+    assert stored_site_user(store, "e") is None
     assert store.read().app("cli_sandbox\x00") is None  # a lookup with NUL finds nothing, as on SQLite
 
 
@@ -86,11 +97,11 @@ def test_the_seed_reads_back_the_same_as_on_sqlite(store: PostgresStore, tmp_pat
     sqlite = SQLiteStore(tmp_path / "mock.db")
     try:
         with sqlite.transaction() as queries:
-            queries.apply_seed(load_seed(None), replace=False)
-        assert store.read().dump() == sqlite.read().dump()
+            apply_seed(queries, load_seed(None), replace=False)
+        assert dump(store.read()) == dump(sqlite.read())
         store.reset(load_seed(None))
         sqlite.reset(load_seed(None))
-        assert store.read().dump() == sqlite.read().dump()
+        assert dump(store.read()) == dump(sqlite.read())
     finally:
         sqlite.close()
 
@@ -124,12 +135,11 @@ def test_one_site_user_per_external_id_whichever_store_races(
 ) -> None:
     def create(i: int) -> bool:
         with stores[i % 4].statement() as queries:
-            user = {"external_id": "race", "user_id": f"u{i}", "name": f"n{i}", "created_at": time.time()}
-            return queries.insert_site_user_if_absent(TENANT, WEBSITE_ID, user)
+            return queries.insert_record_if_absent(site_user("race", f"u{i}", f"n{i}"))
 
     inserted = at_once(32, create)
     assert inserted.count(True) == 1
-    row = store.read().site_user(TENANT, WEBSITE_ID, "race")
+    row = stored_site_user(store, "race")
     assert row is not None
     assert row["user_id"] == f"u{inserted.index(True)}"
 
@@ -137,13 +147,14 @@ def test_one_site_user_per_external_id_whichever_store_races(
 def test_one_claim_of_a_job_wins_across_stores(stores: list[PostgresStore], store: PostgresStore) -> None:
     def claim(i: int) -> bool:
         with stores[i % 4].transaction() as queries:
-            return queries.claim_job(TENANT, JOB_ID, f"m{i}", time.time(), 30)
+            return queries.claim("job", TENANT, JOB_ID, f"m{i}", now=time.time(), lease_seconds=30)
 
     claimed = at_once(16, claim)
     assert claimed.count(True) == 1
-    job = store.read().job(TENANT, JOB_ID)
-    assert job is not None
-    assert job["in_flight"] == f"m{claimed.index(True)}"
+    held = store.read().conn.execute(
+        "SELECT in_flight FROM resources WHERE kind = 'job' AND resource_id = :id", {"id": JOB_ID}
+    )
+    assert held.fetchall() == [{"in_flight": f"m{claimed.index(True)}"}]
 
 
 def test_windows_in_postgresql_are_exact_across_stores(stores: list[PostgresStore]) -> None:
@@ -187,18 +198,18 @@ def test_what_one_store_changes_another_sees_at_once(postgres_url: str, store: P
 
 
 def test_a_failed_transaction_leaves_nothing_behind(store: PostgresStore) -> None:
-    user = {"external_id": "half", "user_id": "u-half", "created_at": time.time()}
+    talent = "7043758982146345223"
 
     def fails_after_two_writes() -> None:
         with store.transaction() as queries:
-            assert queries.insert_site_user_if_absent(TENANT, WEBSITE_ID, user)
-            queries.set_external_create_time(TENANT, "7043758982146345223", "1")
+            assert queries.insert_record_if_absent(site_user("half", "u-half"))
+            assert queries.update_resource("talent", TENANT, talent, {"external_create_time": "1"})
             raise RuntimeError("the call failed after its first writes")
 
     with pytest.raises(RuntimeError):
         fails_after_two_writes()
-    assert store.read().site_user(TENANT, WEBSITE_ID, "half") is None
-    assert store.read().dump()["tenants"][TENANT]["talents"][0]["external_create_time"] is None
+    assert stored_site_user(store, "half") is None
+    assert (store.read().resource("talent", TENANT, talent) or {}).get("external_create_time") is None
 
 
 def test_the_journal_is_one_table_for_every_store(postgres_url: str, store: PostgresStore) -> None:

@@ -8,6 +8,7 @@ import time
 from pathlib import Path
 
 from mockserver.seed import WEBSITE_ID, load_seed
+from mockserver.storage import NewRecord, apply_seed
 from mockserver.storage.sqlite import SQLiteStore
 
 TENANT = "sandbox"
@@ -17,9 +18,10 @@ def _write(store: SQLiteStore, prefix: str, until: float, counts: dict[str, int]
     n = 0
     while time.monotonic() < until:
         key = f"{prefix}{n}"
-        user = {"external_id": key, "user_id": key, "created_at": 1.0, "name": "x" * 200}
+        user = {"external_id": key, "user_id": key, "name": "x" * 200}
+        record = NewRecord(TENANT, "site_user", "website", WEBSITE_ID, key, key, user, created_at=1.0)
         with store.statement() as queries:
-            assert queries.insert_site_user_if_absent(TENANT, WEBSITE_ID, user)
+            assert queries.insert_record_if_absent(record)
         n += 1
     counts[prefix] = n
 
@@ -27,7 +29,7 @@ def _write(store: SQLiteStore, prefix: str, until: float, counts: dict[str, int]
 def test_the_wal_stays_small_under_nonstop_writes(tmp_path: Path) -> None:
     stores = [SQLiteStore(tmp_path / "m.db"), SQLiteStore(tmp_path / "m.db")]
     with stores[0].transaction() as queries:
-        queries.apply_seed(load_seed(None), replace=False)
+        apply_seed(queries, load_seed(None), replace=False)
     counts: dict[str, int] = {}
     until = time.monotonic() + 2.0
     writers = [
@@ -42,7 +44,7 @@ def test_the_wal_stays_small_under_nonstop_writes(tmp_path: Path) -> None:
     time.sleep(0.5)  # a few of the checkpointer's rounds with no writer about
     _write(stores[1], "c", time.monotonic() + 0.01, counts)
     frames = stores[0].connection().execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()[1]
-    rows = stores[0].connection().execute("SELECT count(*) FROM site_users").fetchone()[0]
+    rows = stores[0].connection().execute("SELECT count(*) FROM records").fetchone()[0]
     for s in stores:
         s.close()
     commits = sum(counts.values())

@@ -14,7 +14,7 @@ import httpx
 import pytest
 
 from mockserver import MockConfig, create_app
-from mockserver.hire import site_users
+from mockserver.operations import site_users
 from mockserver.pytest_plugin import InProcessMock, RunningMock
 from tests.mockserver.helpers import BATCH_UPDATE, DOC_SITE_USER, SITE_USERS, TOKEN_PATH, bearer, body
 
@@ -120,11 +120,11 @@ def test_json_404_option(tmp_path: Path) -> None:
 def test_unexpected_exception_is_1002001_without_traceback_and_writes_nothing(
     feishu_mock: InProcessMock, client: httpx.Client, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    def broken(row: object) -> dict[str, object]:
+    def broken() -> str:
         raise ZeroDivisionError("secret internals")
 
-    # Fails while the answer is built: nothing may be written (the insert comes last, or rolls back).
-    monkeypatch.setattr(site_users, "to_site_user", broken)
+    # Fails while the record is built: nothing may be written (the insert comes last, or rolls back).
+    monkeypatch.setattr(site_users, "new_user_id", broken)
     r = client.post(SITE_USERS, json=DOC_SITE_USER, headers=bearer(client))
     assert r.status_code == 500
     answer = body(r)

@@ -8,8 +8,8 @@ import sys
 
 import pytest
 
-from mockserver.hire.site_users import new_user_id
 from mockserver.journal import new_log_id
+from mockserver.operations.site_users import new_user_id
 
 
 def test_seeding_the_global_random_does_not_repeat_ids() -> None:

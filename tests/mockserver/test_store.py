@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from mockserver.seed import DEFAULT_APP_ID, load_seed
+from mockserver.storage import apply_seed
 from mockserver.storage.sqlite import SQLiteStore
 
 
@@ -16,7 +17,7 @@ from mockserver.storage.sqlite import SQLiteStore
 def store(tmp_path: Path) -> Iterator[SQLiteStore]:
     s = SQLiteStore(tmp_path / "m.db")
     with s.transaction() as queries:
-        queries.apply_seed(load_seed(None), replace=False)
+        apply_seed(queries, load_seed(None), replace=False)
     yield s
     s.close()
 

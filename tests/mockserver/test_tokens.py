@@ -124,3 +124,23 @@ def test_each_tenant_sees_only_its_own_data(feishu_mock: InProcessMock, client: 
     tenants = feishu_mock.control.state()["tenants"]
     assert [u["external_id"] for u in tenants["sandbox-other"]["site_users"]] == ["x"]
     assert tenants["sandbox"]["site_users"] == []
+
+
+def test_the_journal_names_the_app_of_each_token_call(
+    feishu_mock: InProcessMock, client: httpx.Client
+) -> None:
+    for _ in range(3):
+        token(client)
+    for _ in range(2):
+        token(client, OTHER_APP_ID, OTHER_APP_SECRET)
+    wrong = body(client.post(TOKEN_PATH, json={"app_id": OTHER_APP_ID, "app_secret": "not-it"}))
+    assert wrong["code"] == 10003
+    unreadable = body(client.post(TOKEN_PATH, content=b"{"))
+    assert unreadable["code"] == 10003
+    fetches = [e for e in feishu_mock.control.requests() if e["operation"] == "tenant_access_token_internal"]
+    assert [(e["app_id"], e["code"]) for e in fetches] == [
+        *[("cli_sandbox", 0)] * 3,
+        *[(OTHER_APP_ID, 0)] * 2,
+        (OTHER_APP_ID, 10003),  # the app it claimed to be
+        (None, 10003),  # no app named
+    ]

@@ -9,12 +9,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from mockserver.spec import Checker, request_specs
+from mockserver.validation import Checker, request_rules
 
 
 def _checkers() -> dict[str, Checker]:
     found = {}
-    for operation_id, spec in request_specs().items():
+    for operation_id, spec in request_rules().items():
         if spec.body is not None:
             found[f"{operation_id}.body"] = spec.body
         for p in spec.parameters:

@@ -1,10 +1,10 @@
 from http import HTTPStatus
-from typing import Any
+from typing import Any, overload
 
 import httpx
 
 from ... import errors
-from ...client import AuthenticatedClient, Client
+from ...client import AuthenticatedClient, Client, RaisingClient
 from ...models.tenant_access_token_request import TenantAccessTokenRequest
 from ...models.tenant_access_token_response import TenantAccessTokenResponse
 from ...types import Response
@@ -45,7 +45,7 @@ def _parse_response(
 
 def _build_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[TenantAccessTokenResponse]:
+) -> Response[TenantAccessTokenResponse | None]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -54,11 +54,27 @@ def _build_response(
     )
 
 
+@overload
+def sync_detailed(
+    *,
+    client: RaisingClient,
+    body: TenantAccessTokenRequest,
+) -> Response[TenantAccessTokenResponse]: ...
+
+
+@overload
 def sync_detailed(
     *,
     client: AuthenticatedClient | Client,
     body: TenantAccessTokenRequest,
-) -> Response[TenantAccessTokenResponse]:
+) -> Response[TenantAccessTokenResponse | None]: ...
+
+
+def sync_detailed(
+    *,
+    client: AuthenticatedClient | Client,
+    body: TenantAccessTokenRequest,
+) -> Response[Any]:
     """Get a tenant_access_token of a self-built app
 
      Issues a `tenant_access_token` (lifetime at most 2 h, `expire` in seconds). Asked again with more
@@ -86,6 +102,22 @@ def sync_detailed(
     )
 
     return _build_response(client=client, response=response)
+
+
+@overload
+def sync(
+    *,
+    client: RaisingClient,
+    body: TenantAccessTokenRequest,
+) -> TenantAccessTokenResponse: ...
+
+
+@overload
+def sync(
+    *,
+    client: AuthenticatedClient | Client,
+    body: TenantAccessTokenRequest,
+) -> TenantAccessTokenResponse | None: ...
 
 
 def sync(
@@ -117,11 +149,27 @@ def sync(
     ).parsed
 
 
+@overload
+async def asyncio_detailed(
+    *,
+    client: RaisingClient,
+    body: TenantAccessTokenRequest,
+) -> Response[TenantAccessTokenResponse]: ...
+
+
+@overload
 async def asyncio_detailed(
     *,
     client: AuthenticatedClient | Client,
     body: TenantAccessTokenRequest,
-) -> Response[TenantAccessTokenResponse]:
+) -> Response[TenantAccessTokenResponse | None]: ...
+
+
+async def asyncio_detailed(
+    *,
+    client: AuthenticatedClient | Client,
+    body: TenantAccessTokenRequest,
+) -> Response[Any]:
     """Get a tenant_access_token of a self-built app
 
      Issues a `tenant_access_token` (lifetime at most 2 h, `expire` in seconds). Asked again with more
@@ -147,6 +195,22 @@ async def asyncio_detailed(
     response = await client.get_async_httpx_client().request(**kwargs)
 
     return _build_response(client=client, response=response)
+
+
+@overload
+async def asyncio(
+    *,
+    client: RaisingClient,
+    body: TenantAccessTokenRequest,
+) -> TenantAccessTokenResponse: ...
+
+
+@overload
+async def asyncio(
+    *,
+    client: AuthenticatedClient | Client,
+    body: TenantAccessTokenRequest,
+) -> TenantAccessTokenResponse | None: ...
 
 
 async def asyncio(

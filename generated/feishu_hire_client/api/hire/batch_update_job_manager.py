@@ -1,11 +1,11 @@
 from http import HTTPStatus
-from typing import Any
+from typing import Any, overload
 from urllib.parse import quote
 
 import httpx
 
 from ... import errors
-from ...client import AuthenticatedClient, Client
+from ...client import AuthenticatedClient, Client, RaisingClient
 from ...models.batch_update_job_manager_request_body import (
     BatchUpdateJobManagerRequestBody,
 )
@@ -80,7 +80,7 @@ def _parse_response(
 
 def _build_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[BatchUpdateJobManagerResponse | ErrorResponse]:
+) -> Response[BatchUpdateJobManagerResponse | ErrorResponse | None]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -89,13 +89,33 @@ def _build_response(
     )
 
 
+@overload
+def sync_detailed(
+    job_id: str,
+    *,
+    client: RaisingClient,
+    body: BatchUpdateJobManagerRequestBody,
+    user_id_type: UserIdType | Unset = UNSET,
+) -> Response[BatchUpdateJobManagerResponse]: ...
+
+
+@overload
 def sync_detailed(
     job_id: str,
     *,
     client: AuthenticatedClient | Client,
     body: BatchUpdateJobManagerRequestBody,
     user_id_type: UserIdType | Unset = UNSET,
-) -> Response[BatchUpdateJobManagerResponse | ErrorResponse]:
+) -> Response[BatchUpdateJobManagerResponse | ErrorResponse | None]: ...
+
+
+def sync_detailed(
+    job_id: str,
+    *,
+    client: AuthenticatedClient | Client,
+    body: BatchUpdateJobManagerRequestBody,
+    user_id_type: UserIdType | Unset = UNSET,
+) -> Response[Any]:
     """更新职位相关人员 Set a job's recruiter, assistants and hiring managers
 
      Updates the people of a job: recruiter (招聘负责人), assistants (招聘协助人) and hiring managers
@@ -130,6 +150,26 @@ def sync_detailed(
     )
 
     return _build_response(client=client, response=response)
+
+
+@overload
+def sync(
+    job_id: str,
+    *,
+    client: RaisingClient,
+    body: BatchUpdateJobManagerRequestBody,
+    user_id_type: UserIdType | Unset = UNSET,
+) -> BatchUpdateJobManagerResponse: ...
+
+
+@overload
+def sync(
+    job_id: str,
+    *,
+    client: AuthenticatedClient | Client,
+    body: BatchUpdateJobManagerRequestBody,
+    user_id_type: UserIdType | Unset = UNSET,
+) -> BatchUpdateJobManagerResponse | ErrorResponse | None: ...
 
 
 def sync(
@@ -170,13 +210,33 @@ def sync(
     ).parsed
 
 
+@overload
+async def asyncio_detailed(
+    job_id: str,
+    *,
+    client: RaisingClient,
+    body: BatchUpdateJobManagerRequestBody,
+    user_id_type: UserIdType | Unset = UNSET,
+) -> Response[BatchUpdateJobManagerResponse]: ...
+
+
+@overload
 async def asyncio_detailed(
     job_id: str,
     *,
     client: AuthenticatedClient | Client,
     body: BatchUpdateJobManagerRequestBody,
     user_id_type: UserIdType | Unset = UNSET,
-) -> Response[BatchUpdateJobManagerResponse | ErrorResponse]:
+) -> Response[BatchUpdateJobManagerResponse | ErrorResponse | None]: ...
+
+
+async def asyncio_detailed(
+    job_id: str,
+    *,
+    client: AuthenticatedClient | Client,
+    body: BatchUpdateJobManagerRequestBody,
+    user_id_type: UserIdType | Unset = UNSET,
+) -> Response[Any]:
     """更新职位相关人员 Set a job's recruiter, assistants and hiring managers
 
      Updates the people of a job: recruiter (招聘负责人), assistants (招聘协助人) and hiring managers
@@ -209,6 +269,26 @@ async def asyncio_detailed(
     response = await client.get_async_httpx_client().request(**kwargs)
 
     return _build_response(client=client, response=response)
+
+
+@overload
+async def asyncio(
+    job_id: str,
+    *,
+    client: RaisingClient,
+    body: BatchUpdateJobManagerRequestBody,
+    user_id_type: UserIdType | Unset = UNSET,
+) -> BatchUpdateJobManagerResponse: ...
+
+
+@overload
+async def asyncio(
+    job_id: str,
+    *,
+    client: AuthenticatedClient | Client,
+    body: BatchUpdateJobManagerRequestBody,
+    user_id_type: UserIdType | Unset = UNSET,
+) -> BatchUpdateJobManagerResponse | ErrorResponse | None: ...
 
 
 async def asyncio(

@@ -1,11 +1,11 @@
 from http import HTTPStatus
-from typing import Any
+from typing import Any, overload
 from urllib.parse import quote
 
 import httpx
 
 from ... import errors
-from ...client import AuthenticatedClient, Client
+from ...client import AuthenticatedClient, Client, RaisingClient
 from ...models.create_talent_external_info_request_body import (
     CreateTalentExternalInfoRequestBody,
 )
@@ -69,7 +69,7 @@ def _parse_response(
 
 def _build_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[CreateTalentExternalInfoResponse | ErrorResponse]:
+) -> Response[CreateTalentExternalInfoResponse | ErrorResponse | None]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -78,12 +78,30 @@ def _build_response(
     )
 
 
+@overload
+def sync_detailed(
+    talent_id: str,
+    *,
+    client: RaisingClient,
+    body: CreateTalentExternalInfoRequestBody,
+) -> Response[CreateTalentExternalInfoResponse]: ...
+
+
+@overload
 def sync_detailed(
     talent_id: str,
     *,
     client: AuthenticatedClient | Client,
     body: CreateTalentExternalInfoRequestBody,
-) -> Response[CreateTalentExternalInfoResponse | ErrorResponse]:
+) -> Response[CreateTalentExternalInfoResponse | ErrorResponse | None]: ...
+
+
+def sync_detailed(
+    talent_id: str,
+    *,
+    client: AuthenticatedClient | Client,
+    body: CreateTalentExternalInfoRequestBody,
+) -> Response[Any]:
     """创建人才外部信息 Mark a talent as external
 
      Marks an existing talent as an external talent and records when it was created in the external
@@ -111,6 +129,24 @@ def sync_detailed(
     )
 
     return _build_response(client=client, response=response)
+
+
+@overload
+def sync(
+    talent_id: str,
+    *,
+    client: RaisingClient,
+    body: CreateTalentExternalInfoRequestBody,
+) -> CreateTalentExternalInfoResponse: ...
+
+
+@overload
+def sync(
+    talent_id: str,
+    *,
+    client: AuthenticatedClient | Client,
+    body: CreateTalentExternalInfoRequestBody,
+) -> CreateTalentExternalInfoResponse | ErrorResponse | None: ...
 
 
 def sync(
@@ -143,12 +179,30 @@ def sync(
     ).parsed
 
 
+@overload
+async def asyncio_detailed(
+    talent_id: str,
+    *,
+    client: RaisingClient,
+    body: CreateTalentExternalInfoRequestBody,
+) -> Response[CreateTalentExternalInfoResponse]: ...
+
+
+@overload
 async def asyncio_detailed(
     talent_id: str,
     *,
     client: AuthenticatedClient | Client,
     body: CreateTalentExternalInfoRequestBody,
-) -> Response[CreateTalentExternalInfoResponse | ErrorResponse]:
+) -> Response[CreateTalentExternalInfoResponse | ErrorResponse | None]: ...
+
+
+async def asyncio_detailed(
+    talent_id: str,
+    *,
+    client: AuthenticatedClient | Client,
+    body: CreateTalentExternalInfoRequestBody,
+) -> Response[Any]:
     """创建人才外部信息 Mark a talent as external
 
      Marks an existing talent as an external talent and records when it was created in the external
@@ -174,6 +228,24 @@ async def asyncio_detailed(
     response = await client.get_async_httpx_client().request(**kwargs)
 
     return _build_response(client=client, response=response)
+
+
+@overload
+async def asyncio(
+    talent_id: str,
+    *,
+    client: RaisingClient,
+    body: CreateTalentExternalInfoRequestBody,
+) -> CreateTalentExternalInfoResponse: ...
+
+
+@overload
+async def asyncio(
+    talent_id: str,
+    *,
+    client: AuthenticatedClient | Client,
+    body: CreateTalentExternalInfoRequestBody,
+) -> CreateTalentExternalInfoResponse | ErrorResponse | None: ...
 
 
 async def asyncio(

@@ -1,11 +1,11 @@
 from http import HTTPStatus
-from typing import Any
+from typing import Any, overload
 from urllib.parse import quote
 
 import httpx
 
 from ... import errors
-from ...client import AuthenticatedClient, Client
+from ...client import AuthenticatedClient, Client, RaisingClient
 from ...models.create_website_site_user_request_body import (
     CreateWebsiteSiteUserRequestBody,
 )
@@ -67,7 +67,7 @@ def _parse_response(
 
 def _build_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[CreateWebsiteSiteUserResponse | ErrorResponse]:
+) -> Response[CreateWebsiteSiteUserResponse | ErrorResponse | None]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -76,12 +76,30 @@ def _build_response(
     )
 
 
+@overload
+def sync_detailed(
+    website_id: str,
+    *,
+    client: RaisingClient,
+    body: CreateWebsiteSiteUserRequestBody,
+) -> Response[CreateWebsiteSiteUserResponse]: ...
+
+
+@overload
 def sync_detailed(
     website_id: str,
     *,
     client: AuthenticatedClient | Client,
     body: CreateWebsiteSiteUserRequestBody,
-) -> Response[CreateWebsiteSiteUserResponse | ErrorResponse]:
+) -> Response[CreateWebsiteSiteUserResponse | ErrorResponse | None]: ...
+
+
+def sync_detailed(
+    website_id: str,
+    *,
+    client: AuthenticatedClient | Client,
+    body: CreateWebsiteSiteUserRequestBody,
+) -> Response[Any]:
     """新建招聘官网用户 Create a careers-site user
 
      Registers a user of the given careers site (招聘官网). Afterwards, site deliveries can be created
@@ -111,6 +129,24 @@ def sync_detailed(
     )
 
     return _build_response(client=client, response=response)
+
+
+@overload
+def sync(
+    website_id: str,
+    *,
+    client: RaisingClient,
+    body: CreateWebsiteSiteUserRequestBody,
+) -> CreateWebsiteSiteUserResponse: ...
+
+
+@overload
+def sync(
+    website_id: str,
+    *,
+    client: AuthenticatedClient | Client,
+    body: CreateWebsiteSiteUserRequestBody,
+) -> CreateWebsiteSiteUserResponse | ErrorResponse | None: ...
 
 
 def sync(
@@ -145,12 +181,30 @@ def sync(
     ).parsed
 
 
+@overload
+async def asyncio_detailed(
+    website_id: str,
+    *,
+    client: RaisingClient,
+    body: CreateWebsiteSiteUserRequestBody,
+) -> Response[CreateWebsiteSiteUserResponse]: ...
+
+
+@overload
 async def asyncio_detailed(
     website_id: str,
     *,
     client: AuthenticatedClient | Client,
     body: CreateWebsiteSiteUserRequestBody,
-) -> Response[CreateWebsiteSiteUserResponse | ErrorResponse]:
+) -> Response[CreateWebsiteSiteUserResponse | ErrorResponse | None]: ...
+
+
+async def asyncio_detailed(
+    website_id: str,
+    *,
+    client: AuthenticatedClient | Client,
+    body: CreateWebsiteSiteUserRequestBody,
+) -> Response[Any]:
     """新建招聘官网用户 Create a careers-site user
 
      Registers a user of the given careers site (招聘官网). Afterwards, site deliveries can be created
@@ -178,6 +232,24 @@ async def asyncio_detailed(
     response = await client.get_async_httpx_client().request(**kwargs)
 
     return _build_response(client=client, response=response)
+
+
+@overload
+async def asyncio(
+    website_id: str,
+    *,
+    client: RaisingClient,
+    body: CreateWebsiteSiteUserRequestBody,
+) -> CreateWebsiteSiteUserResponse: ...
+
+
+@overload
+async def asyncio(
+    website_id: str,
+    *,
+    client: AuthenticatedClient | Client,
+    body: CreateWebsiteSiteUserRequestBody,
+) -> CreateWebsiteSiteUserResponse | ErrorResponse | None: ...
 
 
 async def asyncio(

@@ -2,7 +2,8 @@
 
 JSON Schema (2020-12, as OpenAPI 3.1 uses it) checks parameters and bodies; the `x-feishu-*` extensions
 add the rules JSON Schema cannot say (fields required together, fields required by an option value).
-Every violation becomes a `FieldViolation` of one 1002002 answer.
+Every violation becomes a `FieldViolation` of one 1002002 answer, or the operation's own refusal where
+the spec declares one (`x-feishu-invalid-request-code`). A body is read only where the spec declares one.
 """
 
 from __future__ import annotations
@@ -15,10 +16,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import jsonschema_rs
+from flask import Request
 from jsonschema import Draft202012Validator, ValidationError
 
 from feishu_hire_kit.spec import Operation, lookup, operations, resolve, validator
-from mockserver.errors import FieldViolation, invalid_parameter
+from mockserver.body import read_json
+from mockserver.errors import FeishuAPIError, FieldViolation, invalid_parameter
 
 _VALUE_CHARS = 200
 
@@ -28,8 +31,8 @@ def _pointer(*parts: str) -> str:
 
 
 class Checker:
-    """One schema's two validators. jsonschema-rs answers "valid?" in about 0.2 us where jsonschema takes
-    about 20; jsonschema has the last word and names the violations, so the answers stay jsonschema's.
+    """One schema's two validators: jsonschema-rs answers "valid?" (it is the fast one), jsonschema has
+    the last word and names the violations, so the answers stay jsonschema's.
 
     jsonschema-rs is never laxer on the spec's schemas (tests/mockserver/test_validation.py): when it
     says valid, so does jsonschema; when it says invalid, jsonschema decides.
@@ -57,7 +60,7 @@ class Parameter:
 
 
 @dataclass(frozen=True)
-class RequestSpec:
+class RequestRules:
     """What the mock checks of one operation's requests."""
 
     operation: Operation
@@ -68,6 +71,20 @@ class RequestSpec:
     def flask_rule(self) -> str:
         """`/x/{id}/y` as Flask writes it, `/x/<id>/y`."""
         return re.sub(r"\{([^}]+)\}", r"<\1>", self.operation.path)
+
+    def accept(
+        self, request: Request, path: Mapping[str, str], max_body_bytes: int
+    ) -> tuple[dict[str, Any], dict[str, Any]]:
+        """(parameters, body) of a request this operation can use; its body read only if the spec
+        declares one. Otherwise 1002002 naming every bad field, or the operation's declared refusal."""
+        try:
+            raw = read_json(request, max_body_bytes) if self.body is not None else None
+            return self.validate(path, request.args, raw)
+        except FeishuAPIError as error:
+            refusal = self.operation.invalid_request_code
+            if refusal is None:
+                raise
+            raise FeishuAPIError(refusal) from error
 
     def validate(
         self, path: Mapping[str, str], query: Mapping[str, str], body: Any
@@ -165,7 +182,7 @@ def _parameters(operation: Operation) -> tuple[Parameter, ...]:
 
 
 @functools.cache
-def request_specs() -> dict[str, RequestSpec]:
+def request_rules() -> dict[str, RequestRules]:
     """Every operation of the spec, by operationId, with its compiled validators."""
     specs = {}
     for operation_id, operation in operations().items():
@@ -185,5 +202,5 @@ def request_specs() -> dict[str, RequestSpec]:
                     )
                 )
             )
-        specs[operation_id] = RequestSpec(operation, _parameters(operation), body)
+        specs[operation_id] = RequestRules(operation, _parameters(operation), body)
     return specs

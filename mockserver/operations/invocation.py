@@ -1,4 +1,4 @@
-"""One accepted business call, as the endpoint behaviours see it: who calls, with what, and when."""
+"""One accepted call of an operation, as its behaviour sees it: who calls, with what, and when."""
 
 from __future__ import annotations
 
@@ -12,37 +12,50 @@ from mockserver.auth import Caller
 from mockserver.errors import FeishuAPIError
 
 
-@dataclass(frozen=True)
-class Call:
+@dataclass
+class Invocation:
     operation: Operation
-    caller: Caller
+    # Who calls: the app of the token, or None on an operation that takes no token.
+    caller: Caller | None
     params: Mapping[str, Any]
     body: Mapping[str, Any] = field(repr=False)
     now: float
     # Injected latency (faults), spent by `work()` where the operation does its work.
     latency_s: float = 0.0
+    # The app the journal names: the caller's, or the one a behaviour learns (the token endpoint's body).
+    app_id: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.app_id is None and self.caller is not None:
+            self.app_id = self.caller.app_id
 
     @property
     def tenant_key(self) -> str:
+        if self.caller is None:
+            raise LookupError(f"{self.operation.operation_id} takes no token, so has no tenant")
         return self.caller.tenant_key
 
     @property
     def resource_id(self) -> str:
         """The id of the path parameter the spec's `x-feishu-resource` names."""
+        value: str = self.params[self._resource()["parameter"]]
+        return value
+
+    @property
+    def resource_kind(self) -> str:
+        kind: str = self._resource()["kind"]
+        return kind
+
+    def _resource(self) -> dict[str, Any]:
         resource = self.operation.resource
         if resource is None:
             raise LookupError(f"{self.operation.operation_id} names no x-feishu-resource")
-        value: str = self.params[resource["parameter"]]
-        return value
+        return resource
 
     def not_found(self) -> FeishuAPIError:
         """The spec's not-found code of this operation's resource, naming the id."""
-        resource = self.operation.resource
-        if resource is None:
-            raise LookupError(f"{self.operation.operation_id} names no x-feishu-resource")
-        code = int(resource["not_found_code"])
-        error = FeishuAPIError(code)
-        error.msg = f"{error.msg}: {resource['parameter']}={self.resource_id}"
+        error = FeishuAPIError(int(self._resource()["not_found_code"]))
+        error.msg = f"{error.msg}: {self._resource()['parameter']}={self.resource_id}"
         return error
 
     def work(self) -> None:

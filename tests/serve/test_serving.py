@@ -1,0 +1,148 @@
+"""`feishu-hire serve` as a process, on each server it can run (granian with worker processes, the
+default; waitress, the fallback): slow and broken clients do not stall the others and are cut off after
+`--client-timeout`; oversized input gets Feishu's envelope; SIGTERM and Ctrl-C stop it within 2 s with
+nothing acknowledged lost and no process left behind. Bounded: a few seconds of traffic each."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import socket
+import sqlite3
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from benchmarks.drills.slow_clients import p99, run
+from tests.mockserver.helpers import SITE_USERS, bearer, start_server
+
+FEISHU_HIRE = str(Path(sys.executable).with_name("feishu-hire"))
+MODES = {"granian": ("--workers", "2"), "waitress": ("--server", "waitress")}
+
+
+def _group(pgid: int) -> list[int]:
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            with contextlib.suppress(OSError, IndexError):
+                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+                if int(fields[2]) == pgid and fields[0] not in ("Z", "X"):
+                    found.append(int(entry.name))
+    return found
+
+
+@contextlib.contextmanager
+def serving(tmp_path: Path, mode: str, *args: str) -> Iterator[tuple[subprocess.Popen[str], str]]:
+    process, url = start_server([FEISHU_HIRE, "serve"], tmp_path / "mock.db", *MODES[mode], *args)
+    try:
+        yield process, url
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)
+        process.wait(10)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("mode", MODES)
+def test_slow_and_silent_clients_stall_no_one(tmp_path: Path, mode: str) -> None:
+    counts = {"mid-headers": 16, "mid-body": 16, "silent": 32}
+    with serving(tmp_path, mode, "--no-rate-limits", "--client-timeout", "1") as (_, url):
+        outcome = run(url, counts, seconds=2.5)
+    assert len(outcome.under_attack_ms) > 50
+    # A stall would last the client timeout (1 s) or more; the usual p99 is a few ms.
+    assert p99(outcome.under_attack_ms) < 100, (
+        p99(outcome.baseline_ms),
+        sorted(outcome.under_attack_ms)[-5:],
+    )
+    for group in outcome.groups:
+        assert None not in group.closed_after, f"{group.kind}: not closed by the server"
+        assert all(0.9 < c < 2.5 for c in group.closed_after if c is not None), group.closed_after
+    if mode == "granian":  # waitress closes a late body without an answer
+        mid_body = next(g for g in outcome.groups if g.kind == "mid-body")
+        assert all(a.startswith(b"HTTP/1.1 400") and b"1002002" in a for a in mid_body.answers)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("mode", MODES)
+def test_oversized_input_gets_the_envelope(tmp_path: Path, mode: str) -> None:
+    with serving(tmp_path, mode) as (_, url), httpx.Client(base_url=url, timeout=30) as client:
+        headers = bearer(client)
+        big_headers = client.post(
+            SITE_USERS, json={"external_id": "h"}, headers={**headers, "X-Big": "a" * 100_000}
+        )
+        assert big_headers.status_code == 400
+        assert big_headers.json()["code"] == 1002002
+        assert "headers" in big_headers.json()["msg"]
+        for size in (2 << 20, 80 << 20):  # over the 1 MiB limit; over what a server would buffer
+            big_body = client.post(SITE_USERS, content=b"1" * size, headers=headers)
+            assert big_body.status_code == 400
+            assert big_body.json()["code"] == 1002002
+        assert client.post(SITE_USERS, json={"external_id": "after"}, headers=headers).json()["code"] == 0
+
+
+def _stored(db: Path) -> set[str]:
+    with contextlib.closing(sqlite3.connect(db)) as conn:
+        return {row[0] for row in conn.execute("SELECT external_id FROM site_users")}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
+def test_a_stop_is_quick_and_loses_nothing(tmp_path: Path, mode: str, sig: signal.Signals) -> None:
+    with serving(tmp_path, mode, "--no-rate-limits") as (process, url):
+        host, port = url.removeprefix("http://").rsplit(":", 1)
+        headers = bearer(httpx.Client(base_url=url))
+        open_connections = []
+        for first_bytes in (
+            b"",
+            b"POST / HTTP/1.1\r\nHost: x\r\n",
+            b"POST / HTTP/1.1\r\nContent-Length: 9\r\n\r\n{",
+        ):
+            for _ in range(4):
+                s = socket.create_connection((host, int(port)))
+                s.sendall(first_bytes)
+                open_connections.append(s)
+        acknowledged: list[str] = []
+        stop = threading.Event()
+
+        def creates(n: int) -> None:
+            with httpx.Client(base_url=url, headers=headers, timeout=5) as client:  # keep-alive
+                for i in range(10_000):
+                    if stop.is_set():
+                        return
+                    with contextlib.suppress(httpx.TransportError):
+                        if client.post(SITE_USERS, json={"external_id": f"s{n}-{i}"}).json()["code"] == 0:
+                            acknowledged.append(f"s{n}-{i}")
+
+        threads = [threading.Thread(target=creates, args=(n,)) for n in range(4)]
+        for t in threads:
+            t.start()
+        deadline = time.monotonic() + 10
+        while len(acknowledged) < 20 and time.monotonic() < deadline:  # creates in flight
+            time.sleep(0.05)
+        group = _group(process.pid)
+        started = time.monotonic()
+        process.send_signal(sig)
+        process.wait(10)
+        took = time.monotonic() - started
+        stop.set()
+        for t in threads:
+            t.join(10)
+        for s in open_connections:
+            s.close()
+        assert took < 2, f"stopped after {took:.2f} s"
+        assert process.returncode == 0
+        assert len(group) >= (3 if mode == "granian" else 1)
+        deadline = time.monotonic() + 2
+        while _group(process.pid) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert _group(process.pid) == []
+        assert acknowledged
+        assert set(acknowledged) <= _stored(tmp_path / "mock.db")
