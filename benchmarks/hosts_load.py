@@ -136,7 +136,7 @@ def main() -> None:
                 token=token,
                 prefix=f"warm-{time.time_ns()}",
             )
-        before = read_db(database, "SELECT count(*) FROM site_users")[0][0]
+        before = read_db(database, "SELECT count(*) FROM records WHERE kind = 'site_user'")[0][0]
         for _ in range(args.rounds):
             for name, urls, token in configurations:
                 prefix = f"run-{time.time_ns()}"
@@ -144,7 +144,7 @@ def main() -> None:
                     name, urls, connections=args.concurrency, seconds=args.seconds, token=token, prefix=prefix
                 )
                 runs.setdefault(name, []).append(row)
-        stored = read_db(database, "SELECT count(*) FROM site_users")[0][0] - before
+        stored = read_db(database, "SELECT count(*) FROM records WHERE kind = 'site_user'")[0][0] - before
     rows = [median_row(name, found) for name, found in runs.items()]
 
     when = time.strftime("%Y-%m-%d %H:%M")

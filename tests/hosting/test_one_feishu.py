@@ -261,9 +261,8 @@ def test_the_journal_on_any_host_lists_the_calls_of_all_hosts(fleet: Fleet) -> N
         with fleet.control(i) as control:
             journal = control.requests()
         assert [e["log_id"] for e in journal if e["log_id"] in log_ids] == log_ids  # all, in order
-        assert read_db(
-            fleet.database, "SELECT count(*) FROM site_users WHERE external_id LIKE 'journal-%'"
-        ) == [(3,)]
+        stored = "SELECT count(*) FROM records WHERE kind = 'site_user' AND record_key LIKE 'journal-%'"
+        assert read_db(fleet.database, stored) == [(3,)]
 
 
 def test_text_postgresql_cannot_store_as_it_is_is_answered_as_on_sqlite(fleet: Fleet) -> None:
