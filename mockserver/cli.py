@@ -22,6 +22,7 @@ from typing import Any, NoReturn
 import yaml
 
 from mockserver.config import MockConfig, default_db_path
+from mockserver.proxies import parse_networks
 from mockserver.runtime import Runtime
 from mockserver.seed import DEFAULT_APP_SECRET, SeedError, credentials, load_seed, with_credentials
 from mockserver.server import (
@@ -204,6 +205,7 @@ def _build(args: argparse.Namespace) -> tuple[MockConfig, dict[str, Any], str, i
         admin_token=args.admin_token,
         shared_state=workers > 1,
         redis_url=args.redis,
+        **_sandbox_options(args),
     )
     return config, seed, server, workers if server == GRANIAN else 1, port
 
@@ -362,7 +364,41 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         help="seconds a client may take to send its headers, and again its body, before it is cut off"
         " (default: %(default)g)",
     )
+    _add_sandbox_options(p)
     p.set_defaults(func=_serve)
+
+
+# -- hosted sandboxes (mockserver.access, mockserver.proxies): the console helper's options
+
+
+def _add_sandbox_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--hosted",
+        action="store_true",
+        help="a sandbox served to others (behind a reverse proxy): trust no loopback caller; the control"
+        " plane and the console /mock-ui/ need the admin token, a tenant's token or an app's credentials",
+    )
+    p.add_argument(
+        "--trusted-proxy",
+        action="append",
+        default=[],
+        type=_proxy,
+        metavar="ADDR",
+        help="a reverse proxy (address or network, repeatable) whose X-Forwarded-For/-Proto/-Host are"
+        " believed; nobody else's are",
+    )
+
+
+def _proxy(text: str) -> str:
+    try:
+        parse_networks([text])
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+    return text
+
+
+def _sandbox_options(args: argparse.Namespace) -> dict[str, Any]:
+    return {"hosted": args.hosted, "trusted_proxies": tuple(args.trusted_proxy)}
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

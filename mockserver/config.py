@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from mockserver.clock import Clock
+from mockserver.proxies import parse_networks
 
 # 1 MiB: a bigger body is refused with 1002002 before it is parsed.
 MAX_BODY_BYTES = 1 << 20
@@ -40,7 +42,17 @@ class MockConfig:
     # Feishu answers an unknown path with plain text; a JSON envelope is easier for some clients.
     json_404: bool = False
     max_body_bytes: int = MAX_BODY_BYTES
+    # A sandbox served to others (`serve --hosted`): loopback callers are trusted with nothing, the
+    # control plane and the console need the admin token, a tenant's token or an app's credentials.
+    hosted: bool = False
+    # Reverse proxies (addresses or networks) whose X-Forwarded-For / X-Forwarded-Proto are believed
+    # (mockserver.proxies); everyone else's are ignored.
+    trusted_proxies: tuple[str, ...] = ()
+    # Signs the console's session cookies; every process of one server must share it.
+    console_secret: str = field(default_factory=lambda: secrets.token_hex(32))
 
     def __post_init__(self) -> None:
+        self.trusted_proxies = tuple(self.trusted_proxies)  # a list when read back from JSON
+        parse_networks(self.trusted_proxies)  # a bad one is refused now, naming it
         if self.rate_limit_scale <= 0:
             raise ValueError("rate_limit_scale must be > 0 (use rate_limits=False to switch limits off)")

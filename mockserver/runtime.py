@@ -1,18 +1,18 @@
 """The state of one mock server beside its database: config, seed, clock, limits, faults and journal.
 
-Single-process servers keep the clock's offset, the faults, the journal and the rate-limit windows in
-memory (fast, and correct for one process). With `MockConfig.shared_state` they live in the database
-instead (`storage.shared_state.StoredState`, `ratelimit.database`), the journal in a file beside it
-(`journal.FileJournal`), so several worker processes on one database behave as one server. On a
-database server (PostgreSQL) they always do, the journal in a table (`storage.postgres_journal`), so
-several hosts behave as one server. `MockConfig.redis_url` puts the rate-limit windows in Redis.
+Single-process servers keep the clock's offset, the faults and the rate-limit windows in memory (fast,
+and correct for one process). With `MockConfig.shared_state` they live in the database instead
+(`storage.shared_state.StoredState`, `ratelimit.database`), so several worker processes on one database
+behave as one server; on a database server (PostgreSQL) they always do, so several hosts behave as one
+server. `MockConfig.redis_url` puts the rate-limit windows in Redis. The journal is always in the
+database (`journal.Journal`): its filters need the indexes, and every process and host of one server
+writes one journal.
 """
 
 from __future__ import annotations
 
 import threading
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
 from flask import current_app
@@ -20,7 +20,7 @@ from flask import current_app
 from mockserver.clock import Clock
 from mockserver.config import MockConfig
 from mockserver.faults import Faults
-from mockserver.journal import FileJournal, Journal
+from mockserver.journal import Journal
 from mockserver.ratelimit import RateLimiter, Windows
 from mockserver.ratelimit.database import DatabaseWindows
 from mockserver.ratelimit.memory import MemoryWindows
@@ -63,7 +63,7 @@ class Runtime:
             limiter = RateLimiter(
                 config.clock, windows, enabled=config.rate_limits, scale=config.rate_limit_scale
             )
-            return cls(config, seed, store, config.clock, limiter, Faults(limiter), Journal())
+            return cls(config, seed, store, config.clock, limiter, Faults(limiter), Journal(store))
         if store.private:
             store.close()
             raise ValueError("shared_state needs a database file other processes can open, not :memory:")
@@ -72,7 +72,7 @@ class Runtime:
         limiter = RateLimiter(
             clock, _windows(config, store), enabled=config.rate_limits, scale=config.rate_limit_scale
         )
-        return cls(config, seed, store, clock, limiter, Faults(limiter, shared), _journal(store), shared)
+        return cls(config, seed, store, clock, limiter, Faults(limiter, shared), Journal(store), shared)
 
     def reset(self) -> None:
         """Back to the seed: data, tokens, counters, faults and journal (the clock keeps its time)."""
@@ -86,6 +86,8 @@ class Runtime:
         rate windows, faults, journal or clock offset. Cheaper than a new app and database (the pytest
         plugin's fresh state per test)."""
         self.store.reset(self.seed)
+        with self.store.transaction() as queries:
+            queries.clear_tenant_records()
         self.limiter.reset()
         self.journal.clear()
         if self.shared is not None:
@@ -130,7 +132,6 @@ class Runtime:
             self.closing = True
             self._settled.wait_for(lambda: self._inflight == 0, timeout=wait_s)
             self.closed = True
-        self.journal.close()
         self.store.close()
 
 
@@ -146,16 +147,6 @@ def _windows(config: MockConfig, store: Store) -> Windows:
 
         return PostgresWindows(cast("PostgresStore", store))
     return DatabaseWindows(store)
-
-
-def _journal(store: Store) -> Journal:
-    """The journal of processes sharing `store`: a table of the database server, or a file beside the
-    database file."""
-    if store.path is None:
-        from mockserver.storage.postgres_journal import PostgresJournal
-
-        return Journal(PostgresJournal(cast("PostgresStore", store)))
-    return Journal(FileJournal(Path(f"{store.path}.requests")))
 
 
 def runtime() -> Runtime:

@@ -21,5 +21,5 @@ class PostgresWindows:
             queries.conn.execute("SELECT pg_advisory_xact_lock(hashtext(:caller))", {"caller": caller})
             return self._counted.hit(caller, windows, now)  # joins this transaction
 
-    def clear(self) -> None:
-        self._counted.clear()
+    def clear(self, apps: Sequence[str] | None = None) -> None:
+        self._counted.clear(apps)

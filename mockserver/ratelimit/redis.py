@@ -17,7 +17,7 @@ from pathlib import Path
 import redis
 
 from mockserver.errors import SYSTEM_ERROR, FeishuAPIError
-from mockserver.ratelimit import Refusal, Window
+from mockserver.ratelimit import Refusal, Window, app_prefix
 
 SCRIPT = Path(__file__).with_name("redis.lua").read_text(encoding="utf-8")
 # Every key of one sandbox starts with this, so several sandboxes can share one Redis database.
@@ -75,12 +75,14 @@ class RedisWindows:
             return None
         return int(count), float(expires_at)
 
-    def clear(self) -> None:
-        """Drops every window of this sandbox (its prefix)."""
+    def clear(self, apps: Sequence[str] | None = None) -> None:
+        """Drops every window of this sandbox (its prefix), or only those of `apps`."""
+        starts = [self.prefix] if apps is None else [f"{self.prefix}{{{app_prefix(app)}" for app in apps]
         try:
-            keys = list(self._client.scan_iter(match=f"{escape_glob(self.prefix)}*", count=1000))
-            for start in range(0, len(keys), 1000):
-                self._client.unlink(*keys[start : start + 1000])
+            for start in starts:
+                keys = list(self._client.scan_iter(match=f"{escape_glob(start)}*", count=1000))
+                for first in range(0, len(keys), 1000):
+                    self._client.unlink(*keys[first : first + 1000])
         except redis.RedisError as exc:
             raise RedisUnavailable(exc) from exc
 

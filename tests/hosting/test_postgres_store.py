@@ -30,7 +30,6 @@ from mockserver.storage.postgres import (
     to_text,
     translate,
 )
-from mockserver.storage.postgres_journal import PostgresJournal
 from mockserver.storage.queries import NewRecord
 from mockserver.storage.seeding import apply_seed, dump
 from mockserver.storage.shared_state import StoredState
@@ -210,21 +209,6 @@ def test_a_failed_transaction_leaves_nothing_behind(store: PostgresStore) -> Non
         fails_after_two_writes()
     assert stored_site_user(store, "half") is None
     assert (store.read().resource("talent", TENANT, talent) or {}).get("external_create_time") is None
-
-
-def test_the_journal_is_one_table_for_every_store(postgres_url: str, store: PostgresStore) -> None:
-    other = PostgresStore(postgres_url)
-    try:
-        mine, theirs = PostgresJournal(store), PostgresJournal(other)
-        for i in range(6):
-            (mine if i % 2 else theirs).record({"n": i, "path": "/é\ud800"}, keep=100)
-        assert [e["n"] for e in mine.journal(100)] == list(range(6))
-        assert [e["n"] for e in theirs.journal(4)] == [2, 3, 4, 5]  # the newest, oldest first
-        assert theirs.journal(1)[0]["path"] == "/é\ud800"  # whatever the entry holds reads back
-        mine.clear_journal()
-        assert theirs.journal(100) == []
-    finally:
-        other.close()
 
 
 def test_postgresql_down_is_1002001_at_once_and_the_store_recovers_by_itself(own_engines: Engines) -> None:
