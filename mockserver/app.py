@@ -104,7 +104,13 @@ def _begin(rt: Runtime) -> Response | None:
         return shutting_down()
     g.entered = True
     # One instant per request (log id, auth, journal): one clock read, which may be a database read.
-    g.now = now = rt.clock.now()
+    try:
+        now = rt.clock.now()
+    except FeishuAPIError:  # the shared clock could not be read (its database is down): still a log id
+        g.now = now = time.time()
+        g.log_id = new_log_id(now)
+        raise
+    g.now = now
     g.log_id = new_log_id(now)
     g.started = time.perf_counter()
     return None

@@ -36,6 +36,9 @@ class MockConfig:
     # Keep the clock's offset, faults, journal and rate counters in the database rather than in memory,
     # so several processes serving this database act as one server (`serve --workers N` sets it).
     shared_state: bool = False
+    # Rate-limit windows in this Redis (`redis://HOST:PORT/N`), shared by every host; without it they
+    # live in the database (with shared state) or in the process.
+    redis_url: str | None = None
     # Feishu answers an unknown path with plain text; a JSON envelope is easier for some clients.
     json_404: bool = False
     max_body_bytes: int = MAX_BODY_BYTES

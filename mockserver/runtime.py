@@ -3,15 +3,17 @@
 Single-process servers keep the clock's offset, the faults and the rate-limit windows in memory (fast,
 and correct for one process). With `MockConfig.shared_state` they live in the database instead
 (`storage.shared_state.StoredState`, `ratelimit.database`), so several worker processes on one database
-behave as one server. The journal is always in the database (`journal.Journal`): its filters need the
-indexes, and every process and host of one server writes one journal.
+behave as one server; on a database server (PostgreSQL) they always do, so several hosts behave as one
+server. `MockConfig.redis_url` puts the rate-limit windows in Redis. The journal is always in the
+database (`journal.Journal`): its filters need the indexes, and every process and host of one server
+writes one journal.
 """
 
 from __future__ import annotations
 
 import threading
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from flask import current_app
 
@@ -19,12 +21,15 @@ from mockserver.clock import Clock
 from mockserver.config import MockConfig
 from mockserver.faults import Faults
 from mockserver.journal import Journal
-from mockserver.ratelimit import RateLimiter
+from mockserver.ratelimit import RateLimiter, Windows
 from mockserver.ratelimit.database import DatabaseWindows
 from mockserver.ratelimit.memory import MemoryWindows
 from mockserver.seed import load_seed
 from mockserver.storage import Store, apply_seed, open_store
 from mockserver.storage.shared_state import SharedState, StoredState
+
+if TYPE_CHECKING:
+    from mockserver.storage.postgres import PostgresStore
 
 EXTENSION = "feishu_mock"
 
@@ -52,18 +57,20 @@ class Runtime:
         # Rows a previous run acknowledged are kept; only what is missing comes from the seed.
         with store.transaction() as queries:
             apply_seed(queries, seed, replace=False)
-        if not config.shared_state:
+        # A database server (no file) is shared by hosts: its state always is.
+        if not config.shared_state and store.path is not None:
+            windows = MemoryWindows() if config.redis_url is None else _windows(config, store)
             limiter = RateLimiter(
-                config.clock, MemoryWindows(), enabled=config.rate_limits, scale=config.rate_limit_scale
+                config.clock, windows, enabled=config.rate_limits, scale=config.rate_limit_scale
             )
             return cls(config, seed, store, config.clock, limiter, Faults(limiter), Journal(store))
-        if store.private or store.path is None:
+        if store.private:
             store.close()
             raise ValueError("shared_state needs a database file other processes can open, not :memory:")
         shared = StoredState(store)
         clock = config.clock.sharing(shared)
         limiter = RateLimiter(
-            clock, DatabaseWindows(store), enabled=config.rate_limits, scale=config.rate_limit_scale
+            clock, _windows(config, store), enabled=config.rate_limits, scale=config.rate_limit_scale
         )
         return cls(config, seed, store, clock, limiter, Faults(limiter, shared), Journal(store), shared)
 
@@ -126,6 +133,20 @@ class Runtime:
             self._settled.wait_for(lambda: self._inflight == 0, timeout=wait_s)
             self.closed = True
         self.store.close()
+
+
+# PostgreSQL's modules are imported only for a PostgreSQL store: a SQLite server never loads psycopg.
+def _windows(config: MockConfig, store: Store) -> Windows:
+    """Where processes sharing `store` count rate-limit windows: Redis when configured, else the database."""
+    if config.redis_url is not None:
+        from mockserver.ratelimit.redis import RedisWindows
+
+        return RedisWindows(config.redis_url)
+    if store.path is None:
+        from mockserver.ratelimit.postgres import PostgresWindows
+
+        return PostgresWindows(cast("PostgresStore", store))
+    return DatabaseWindows(store)
 
 
 def runtime() -> Runtime:
