@@ -71,7 +71,8 @@ def running(name: str, argv: Sequence[str], port: int, log: Path | None = None) 
         server.kill()
 
 
-def mock_argv(port: int, db: Path, *extra: str) -> list[str]:
+def mock_argv(port: int, db: Path | str, *extra: str) -> list[str]:
+    """`feishu-hire serve` on `port` with `db`: a SQLite file, or a PostgreSQL URL."""
     return [str(BIN / "feishu-hire"), "serve", "--host", HOST, "--port", str(port), "--db", str(db), *extra]
 
 

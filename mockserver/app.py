@@ -19,9 +19,10 @@ from flask import Flask, Request, Response, current_app, g, request
 from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
 
 from feishu_hire_kit.spec import Operation, operations
-from mockserver import control
+from mockserver import console, control
 from mockserver.answers import Answer, answers
 from mockserver.auth import authenticate
+from mockserver.body import body_read
 from mockserver.config import MockConfig
 from mockserver.errors import (
     INVALID_PARAMETER,
@@ -32,12 +33,22 @@ from mockserver.errors import (
     page_not_found,
     shutting_down,
 )
-from mockserver.journal import JournalEntry, new_log_id
+from mockserver.journal import (
+    REQUEST_HEADERS,
+    RESPONSE_HEADERS,
+    JournalEntry,
+    kept_headers,
+    new_log_id,
+    redact_body,
+)
 from mockserver.operations import Behaviour, Invocation, behaviours
+from mockserver.proxies import TrustedProxies
 from mockserver.runtime import EXTENSION, Runtime, runtime
 from mockserver.validation import RequestRules, request_rules
 
 LOG_ID_HEADER = "X-Tt-Logid"
+# The sandbox's own surfaces (the control plane, the console) are not Feishu calls: not in the journal.
+UNJOURNALED = (control.PREFIX, console.PREFIX)
 
 
 @dataclass(frozen=True)
@@ -63,17 +74,21 @@ def _dispatch(rt: Runtime, endpoint: Endpoint) -> Response:
     if req.method != operation.method:  # HEAD, which werkzeug adds to every GET rule
         raise NotFound()
     caller = None
+    now: float = state.now
     if operation.requires_token:
-        caller = authenticate(rt.store, state.now, req.headers.get("Authorization"))
-        state.app_id = caller.app_id
-        rt.limiter.hit(caller.app_id, operation)
+        caller = authenticate(rt.store, rt.clock, req.headers.get("Authorization"))
+        state.app_id, state.tenant_key = caller.app_id, caller.tenant_key
+        now = rt.clock.now(caller.tenant_key)  # the tenant's own clock from here on
+        rt.limiter.hit(caller.app_id, operation, now)
     view_args = req.view_args or {}
-    injected = rt.faults.take(operation, view_args.values())
+    injected = rt.faults.take(operation, view_args.values(), None if caller is None else caller.tenant_key)
     if injected.error is not None:
         time.sleep(injected.latency_s)
         raise injected.error
     params, body = endpoint.rules.accept(req, view_args, rt.config.max_body_bytes)
-    invocation = state.invocation = Invocation(operation, caller, params, body, state.now, injected.latency_s)
+    invocation = state.invocation = Invocation(
+        operation, caller, params, body, now, injected.latency_s, tenant_now=rt.clock.now
+    )
     return endpoint.answer.render(endpoint.behaviour(rt.store, invocation))
 
 
@@ -89,8 +104,15 @@ def _begin(rt: Runtime) -> Response | None:
         return shutting_down()
     g.entered = True
     # One instant per request (log id, auth, journal): one clock read, which may be a database read.
-    g.now = now = rt.clock.now()
+    try:
+        now = rt.clock.now()
+    except FeishuAPIError:  # the shared clock could not be read (its database is down): still a log id
+        g.now = now = time.time()
+        g.log_id = new_log_id(now)
+        raise
+    g.now = now
     g.log_id = new_log_id(now)
+    g.started = time.perf_counter()
     return None
 
 
@@ -99,9 +121,12 @@ def _end(rt: Runtime, _: BaseException | None) -> None:
         rt.leave()
 
 
-def _app_id() -> str | None:
+def _caller() -> tuple[str | None, str | None]:
+    """(app_id, tenant_key) the journal files the call under: the token's, or what a behaviour learnt."""
     invocation: Invocation | None = g.get("invocation")
-    return invocation.app_id if invocation is not None else g.get("app_id")
+    if invocation is not None:
+        return invocation.app_id, invocation.journal_tenant
+    return g.get("app_id"), g.get("tenant_key")
 
 
 def _finish(rt: Runtime, response: Response) -> Response:
@@ -110,18 +135,26 @@ def _finish(rt: Runtime, response: Response) -> Response:
     if "log_id" not in state or rt.closed:  # refused before it began, or outlived the shutdown
         return response
     response.headers[LOG_ID_HEADER] = state.log_id
-    if not req.path.startswith(control.PREFIX):
+    if not req.path.startswith(UNJOURNALED):
         endpoint = req.endpoint
+        app_id, tenant_key = _caller()
         rt.journal.record(
             JournalEntry(
+                tenant_key=tenant_key,
+                app_id=app_id,
+                operation=endpoint if endpoint in operations() else None,
                 method=req.method,
-                path=req.full_path.rstrip("?"),
+                path=req.path,
+                query=req.query_string.decode("latin-1"),
                 status=response.status_code,
                 code=getattr(response, "feishu_code", None),
                 log_id=state.log_id,
                 time=state.now,
-                operation=endpoint if endpoint in operations() else None,
-                app_id=_app_id(),
+                duration_ms=(time.perf_counter() - state.started) * 1000,
+                request_headers=kept_headers(req.headers, REQUEST_HEADERS),
+                request_body=redact_body(body_read(req, rt.config.max_body_bytes)),
+                response_headers=kept_headers(response.headers, RESPONSE_HEADERS),
+                response_body=None if response.direct_passthrough else redact_body(response.get_data()),
             )
         )
     return response
@@ -176,6 +209,9 @@ def create_app(config: MockConfig | None = None) -> Flask:
                 provide_automatic_options=False,
             )
     app.register_blueprint(control.blueprint)
+    console.register(app, config)
+    if config.trusted_proxies:
+        app.wsgi_app = TrustedProxies(app.wsgi_app, config.trusted_proxies)  # type: ignore[method-assign]
     app.before_request(functools.partial(_begin, rt))
     app.after_request(functools.partial(_finish, rt))
     app.teardown_request(functools.partial(_end, rt))

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from mockserver.clock import Clock
 from mockserver.errors import (
     INVALID_TOKEN,
     MALFORMED_TOKEN,
@@ -24,8 +25,9 @@ class Caller:
     tenant_key: str
 
 
-def authenticate(store: Store, now: float, authorization: str | None) -> Caller:
-    """The app behind `Authorization: Bearer t-…`, or the platform's token errors."""
+def authenticate(store: Store, clock: Clock, authorization: str | None) -> Caller:
+    """The app behind `Authorization: Bearer t-…`, or the platform's token errors (expiry on the
+    clock of the token's tenant)."""
     if not authorization or not authorization.startswith("Bearer "):
         raise FeishuAPIError(MISSING_TOKEN)
     token = authorization.removeprefix("Bearer ").strip()
@@ -36,6 +38,6 @@ def authenticate(store: Store, now: float, authorization: str | None) -> Caller:
     found = store.token(token)
     if found is None:
         raise FeishuAPIError(INVALID_TOKEN)
-    if found["expires_at"] <= now:
+    if found["expires_at"] <= clock.now(found["tenant_key"]):
         raise FeishuAPIError(TOKEN_EXPIRED)
     return Caller(app_id=found["app_id"], tenant_key=found["tenant_key"])

@@ -9,6 +9,27 @@ from flask import Request
 
 from mockserver.errors import FieldViolation, invalid_parameter
 
+# Where `read_json` leaves the bytes it read, for the journal (`body_read`).
+RAW_BODY = "feishu_mock.body"
+
+
+def body_read(request: Request, max_bytes: int) -> bytes | None:
+    """The body of this request for the journal: what `read_json` read, or, for a call refused before
+    its body was read (auth, an injected fault), the body read now when its Content-Length is at most
+    `max_bytes`; None when there is none to show."""
+    found: bytes | None = request.environ.get(RAW_BODY)
+    if found is not None:
+        return found
+    length = request.content_length
+    if not length or length > max_bytes:
+        return None
+    try:
+        data: bytes = request.environ["wsgi.input"].read(length)
+    except OSError:  # the client went away part way
+        return None
+    request.environ[RAW_BODY] = data
+    return data
+
 
 def _bad(description: str) -> NoReturn:
     raise invalid_parameter([FieldViolation("body", description)])
@@ -35,6 +56,7 @@ def read_json(request: Request, max_bytes: int) -> Any:
     else:
         # Chunked (the server decoded it and ends the stream) or no length at all (werkzeug reads none).
         data = request.stream.read(max_bytes + 1)
+    request.environ[RAW_BODY] = data
     if len(data) > max_bytes:
         _bad(f"the body is larger than {max_bytes} bytes")
     if not data.strip():

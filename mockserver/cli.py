@@ -21,6 +21,7 @@ from typing import Any, NoReturn
 import yaml
 
 from mockserver.config import MockConfig, default_db_path
+from mockserver.proxies import parse_networks
 from mockserver.runtime import Runtime
 from mockserver.seed import DEFAULT_APP_SECRET, SeedError, credentials, load_seed, with_credentials
 from mockserver.server import (
@@ -33,6 +34,7 @@ from mockserver.server import (
     serve_uvicorn,
     uvicorn_available,
 )
+from mockserver.storage import POSTGRES_SCHEMES
 
 UVICORN = "uvicorn"
 WAITRESS = "waitress"
@@ -136,16 +138,26 @@ def _check_db(db: Path) -> None:
 
 def _seed_database(config: MockConfig, shared: bool) -> None:
     """Creates and seeds the database once, here, before any worker starts (and starts fresh: no clock
-    offset, faults or journal from a previous run)."""
+    offset, faults or journal from a previous run). A PostgreSQL database is shared by every host
+    serving it: a host starting never forgets what the others agree on."""
     try:
-        if config.db_path != ":memory:":
+        if config.db_path != ":memory:" and not _is_url(config.db_path):
             Path(config.db_path).parent.mkdir(parents=True, exist_ok=True)
         runtime = Runtime.start(config)
     except (OSError, sqlite3.Error) as exc:
         raise UsageError(f"--db {config.db_path}: {exc}") from None
-    if shared:
+    if shared and runtime.store.path is not None:
         runtime.forget_shared_state()
     runtime.close()
+
+
+def _is_url(db: str | Path) -> bool:
+    return isinstance(db, str) and db.startswith(POSTGRES_SCHEMES)
+
+
+def _database(text: str) -> str | Path:
+    """A PostgreSQL URL as given (a Path would fold its "//"), anything else a SQLite file."""
+    return text if text.startswith(POSTGRES_SCHEMES) else Path(text)
 
 
 def _server(args: argparse.Namespace) -> str:
@@ -178,8 +190,11 @@ def _build(args: argparse.Namespace) -> tuple[MockConfig, dict[str, Any], str, i
     seed = _load_seed(args.seed)
     if args.app_id is not None:
         seed = with_credentials(seed, args.app_id, args.app_secret)
-    _check_db(args.db)
-    db_path: str | Path = args.db if str(args.db) == ":memory:" else args.db.resolve()
+    if isinstance(args.db, Path):
+        _check_db(args.db)
+    db_path: str | Path = (
+        args.db if str(args.db) == ":memory:" or isinstance(args.db, str) else args.db.resolve()
+    )
     config = MockConfig(
         db_path=db_path,
         seed=seed,
@@ -187,6 +202,8 @@ def _build(args: argparse.Namespace) -> tuple[MockConfig, dict[str, Any], str, i
         rate_limit_scale=args.rate_limit_scale,
         admin_token=args.admin_token,
         shared_state=workers > 1,
+        redis_url=args.redis,
+        **_sandbox_options(args),
     )
     return config, seed, server, workers if server == UVICORN else 1, port
 
@@ -249,7 +266,11 @@ def _announce(
     args: argparse.Namespace, port: int, config: MockConfig, seed: dict[str, Any], how: str
 ) -> None:
     url = usable_url(args.host, port)
-    db = config.db_path if config.db_path == ":memory:" else Path(config.db_path).resolve()
+    db = (
+        config.db_path
+        if config.db_path == ":memory:" or _is_url(config.db_path)
+        else Path(config.db_path).resolve()
+    )
     lines = [f"Feishu Hire mock serving on {url}  ({how})"]
     lines.append(f"  base URL: {url}")
     if args.host in ("0.0.0.0", "::", ""):
@@ -289,7 +310,19 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--port", type=_port, default=8080, help="0 to 65535 (default: %(default)s; 0 picks a free one)"
     )
-    p.add_argument("--db", type=Path, default=default_db_path(), help="SQLite file (default: %(default)s)")
+    p.add_argument(
+        "--db",
+        type=_database,
+        default=default_db_path(),
+        help="SQLite file, or a PostgreSQL URL postgresql://USER@HOST:PORT/DBNAME that several hosts"
+        " share (default: %(default)s)",
+    )
+    p.add_argument(
+        "--redis",
+        default=None,
+        metavar="URL",
+        help="keep the rate-limit windows in this Redis (redis://HOST:PORT/N), shared by every host",
+    )
     p.add_argument("--seed", type=Path, default=None, help="seed file, JSON or YAML (default: built-in)")
     p.add_argument("--app-id", default=None, help="replace the first app's id (with --app-secret)")
     p.add_argument("--app-secret", default=None, help="replace the first app's secret (with --app-id)")
@@ -325,7 +358,41 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         help="seconds a client may take to send its headers, and again its body, before it is cut off"
         " (default: %(default)g)",
     )
+    _add_sandbox_options(p)
     p.set_defaults(func=_serve)
+
+
+# -- hosted sandboxes (mockserver.access, mockserver.proxies): the console helper's options
+
+
+def _add_sandbox_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--hosted",
+        action="store_true",
+        help="a sandbox served to others (behind a reverse proxy): trust no loopback caller; the control"
+        " plane and the console /mock-ui/ need the admin token, a tenant's token or an app's credentials",
+    )
+    p.add_argument(
+        "--trusted-proxy",
+        action="append",
+        default=[],
+        type=_proxy,
+        metavar="ADDR",
+        help="a reverse proxy (address or network, repeatable) whose X-Forwarded-For/-Proto/-Host are"
+        " believed; nobody else's are",
+    )
+
+
+def _proxy(text: str) -> str:
+    try:
+        parse_networks([text])
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+    return text
+
+
+def _sandbox_options(args: argparse.Namespace) -> dict[str, Any]:
+    return {"hosted": args.hosted, "trusted_proxies": tuple(args.trusted_proxy)}
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

@@ -26,14 +26,20 @@ class Clock:
         """The same clock with its offset kept in `state` (several processes, one clock)."""
         return Clock(self.start, state)
 
-    def now(self) -> float:
-        """Seconds since the epoch, as the mock sees it."""
+    def now(self, tenant_key: str | None = None) -> float:
+        """Seconds since the epoch, as the mock sees it (as the tenant sees it, when one is named: a
+        tenant's clock runs ahead of the server's by what it has advanced its own)."""
         base = self.start if self.start is not None else time.time()
-        return base + self._state.clock_offset()
+        return base + self._state.clock_offset(tenant_key)
 
-    def advance(self, seconds: float) -> float:
-        """Moves the clock forward (never back: tokens and windows only age) and answers the new now."""
+    def advance(self, seconds: float, tenant_key: str | None = None) -> float:
+        """Moves the clock forward (never back: tokens and windows only age), the server's or only the
+        tenant's, and answers the new now (the tenant's, when one is named)."""
         if seconds < 0:
             raise ValueError("the clock only moves forward")
-        self._state.advance_clock(seconds)
-        return self.now()
+        self._state.advance_clock(seconds, tenant_key)
+        return self.now(tenant_key)
+
+    def forget(self, tenant_key: str) -> None:
+        """The tenant's clock runs with the server's again."""
+        self._state.forget_tenant(tenant_key)

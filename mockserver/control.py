@@ -1,55 +1,58 @@
 """The control plane under /mock-api/ (moto's /moto-api/, WireMock's /__admin), and `MockControl`,
 a small handle that drives it over any httpx client.
 
-Off loopback every control call needs `Authorization: Bearer <admin_token>`; without an admin token
-configured, the control plane answers loopback only.
+Each call acts for a scope (`mockserver.access`): the admin, from loopback on a server that is not
+hosted or with `Authorization: Bearer <admin_token>`, or one tenant, with that tenant's access token,
+on the routes marked `tenant_route` only.
 """
 
 from __future__ import annotations
 
-import ipaddress
-import secrets
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from types import TracebackType
-from typing import Any
+from typing import Any, TypeVar
 
 import httpx
-from flask import Blueprint, Response, jsonify, request
+from flask import Blueprint, Response, g, jsonify, request
 
+from mockserver import tenants
+from mockserver.access import AccessDenied, Scope, control_scope
 from mockserver.errors import control_error
 from mockserver.faults import FaultSpecError
+from mockserver.journal import JournalFilter, JournalFilterError, filter_from_args
 from mockserver.runtime import runtime
 from mockserver.seed import SeedError, load_seed
-from mockserver.storage import apply_seed, dump
+from mockserver.storage import apply_seed
 
 PREFIX = "/mock-api/"
 blueprint = Blueprint("mock_api", __name__, url_prefix=PREFIX.rstrip("/"))
+View = TypeVar("View", bound=Callable[..., Response])
 
 
-def _is_loopback(address: str | None) -> bool:
-    if not address:
-        return False
-    try:
-        ip = ipaddress.ip_address(address.split("%")[0])
-    except ValueError:
-        return False
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
-        return ip.ipv4_mapped.is_loopback
-    return ip.is_loopback
+# Routes a tenant's token may call (scoped to its tenant); every other route is the admin's.
+TENANT_ROUTES: set[str] = set()
+
+
+def tenant_route(view: View) -> View:
+    """Marks a control-plane route a tenant may call; it reads `scope()` and acts inside it."""
+    TENANT_ROUTES.add(f"{blueprint.name}.{view.__name__}")
+    return view
+
+
+def scope() -> Scope:
+    """The scope of the control-plane call being handled (set by the guard)."""
+    found: Scope = g.scope
+    return found
 
 
 @blueprint.before_request
 def _guard() -> Response | None:
-    if _is_loopback(request.remote_addr):
-        return None
-    token = runtime().config.admin_token
-    if token is None:
-        return control_error(
-            "the control plane answers loopback only (start the server with an admin token)", 403
-        )
-    given = request.headers.get("Authorization", "")
-    if not secrets.compare_digest(given.encode(), f"Bearer {token}".encode()):
-        return control_error("the control plane needs Authorization: Bearer <admin token>", 401)
+    try:
+        g.scope = control_scope(runtime(), request.headers.get("Authorization"), request.remote_addr)
+    except AccessDenied as exc:
+        return control_error(exc.message, exc.status)
+    if not g.scope.admin and request.endpoint not in TENANT_ROUTES:
+        return control_error("this control-plane call is the admin's, not a tenant's", 403)
     return None
 
 
@@ -60,9 +63,18 @@ def _json_object() -> dict[str, Any] | Response:
     return body
 
 
+@blueprint.get("/scope")
+@tenant_route
+def scope_probe() -> Response:
+    """Who the caller is to the control plane, in Feishu's envelope (the contract suite asks first)."""
+    return _envelope(scope().to_json())
+
+
 @blueprint.post("/reset")
+@tenant_route
 def reset() -> Response:
-    runtime().reset()
+    """The admin's: every tenant back to the seed or its creation; a tenant's: its own slice."""
+    tenants.reset(runtime(), scope())
     return jsonify(ok=True)
 
 
@@ -81,60 +93,130 @@ def seed() -> Response:
 
 
 @blueprint.get("/state")
+@tenant_route
 def state() -> Response:
-    rt = runtime()
-    with rt.store.transaction(write=False) as queries:
-        stored = dump(queries)
-    return jsonify(
-        now=rt.clock.now(),
-        rate_limits={"enabled": rt.limiter.enabled, "scale": rt.limiter.scale},
-        faults=rt.faults.list(),
-        **stored,
-    )
+    return jsonify(tenants.state(runtime(), scope()))
+
+
+# The journal's pages: `limit` entries at most (default `REQUESTS_PAGE`).
+REQUESTS_PAGE = 100
+REQUESTS_PAGE_MAX = 1000
+
+
+def _journal_filter() -> JournalFilter | Response:
+    try:
+        return filter_from_args(request.args)
+    except JournalFilterError as exc:
+        return control_error(str(exc), 400)
 
 
 @blueprint.get("/requests")
+@tenant_route
 def requests() -> Response:
-    return jsonify(requests=runtime().journal.entries())
+    """The journal, newest first: `?operation=&status=&code=&app_id=&tenant_key=&since=&until=` filter,
+    `limit` (<= 1000) and `before` (an entry's id) page."""
+    wanted = _journal_filter()
+    if isinstance(wanted, Response):
+        return wanted
+    text = request.args.get("limit", str(REQUESTS_PAGE))
+    if not text.isdigit() or not 1 <= int(text) <= REQUESTS_PAGE_MAX:
+        return control_error(f"limit must be an integer from 1 to {REQUESTS_PAGE_MAX}", 400)
+    return jsonify(requests=tenants.journal(runtime(), scope(), wanted, int(text)))
+
+
+@blueprint.get("/requests/count")
+@tenant_route
+def count_requests() -> Response:
+    """How many calls match the filters (WireMock's `verify`): `{"count": N}`."""
+    wanted = _journal_filter()
+    if isinstance(wanted, Response):
+        return wanted
+    return jsonify(count=tenants.journal_count(runtime(), scope(), wanted))
+
+
+@blueprint.get("/requests/<int:entry_id>")
+@tenant_route
+def request_entry(entry_id: int) -> Response:
+    entry = tenants.journal_entry(runtime(), scope(), entry_id)
+    if entry is None:
+        return control_error(f"no call {entry_id} in the journal", 404)
+    return jsonify(entry)
 
 
 @blueprint.post("/faults")
+@tenant_route
 def add_fault() -> Response:
     body = _json_object()
     if isinstance(body, Response):
         return body
     try:
-        fault = runtime().faults.add(body)
+        fault = tenants.add_fault(runtime(), scope(), body)
     except FaultSpecError as exc:
         return control_error(str(exc), 400)
-    return jsonify(fault=fault.__dict__)
+    return jsonify(fault=fault)
 
 
 @blueprint.get("/faults")
+@tenant_route
 def list_faults() -> Response:
-    return jsonify(faults=runtime().faults.list())
+    return jsonify(faults=tenants.faults(runtime(), scope()))
 
 
 @blueprint.delete("/faults")
+@tenant_route
 def clear_faults() -> Response:
-    runtime().faults.clear()
+    tenants.clear_faults(runtime(), scope())
     return jsonify(ok=True)
 
 
 @blueprint.post("/clock/advance")
+@tenant_route
 def advance_clock() -> Response:
+    """The admin's moves every clock; a tenant's, its own only (its tokens' lifetimes, its windows)."""
     body = _json_object()
     if isinstance(body, Response):
         return body
     seconds = body.get("seconds")
-    if isinstance(seconds, bool) or not isinstance(seconds, int | float) or seconds < 0:
+    if isinstance(seconds, bool) or not isinstance(seconds, int | float) or not 0 <= seconds < float("inf"):
         return control_error("seconds must be a number >= 0", 400)
-    return jsonify(now=runtime().clock.advance(float(seconds)))
+    return jsonify(now=tenants.advance_clock(runtime(), scope(), float(seconds)))
 
 
 @blueprint.get("/clock")
+@tenant_route
 def clock() -> Response:
-    return jsonify(now=runtime().clock.now())
+    return jsonify(now=tenants.now(runtime(), scope()))
+
+
+def _envelope(data: Any) -> Response:
+    """Answers of the routes added with the scope probe: Feishu's envelope."""
+    return jsonify(code=0, msg="success", data=data)
+
+
+@blueprint.post("/tenants")
+def create_tenant() -> Response:
+    """A partner tenant from one tenant of a seed; answers its key and its apps' credentials."""
+    body = _json_object()
+    if isinstance(body, Response):
+        return body
+    try:
+        return _envelope(tenants.create_tenant(runtime(), body))
+    except tenants.TenantError as exc:
+        return control_error(str(exc), exc.status)
+
+
+@blueprint.get("/tenants")
+def list_tenants() -> Response:
+    return _envelope({"tenants": tenants.list_tenants(runtime())})
+
+
+@blueprint.delete("/tenants/<tenant_key>")
+def delete_tenant(tenant_key: str) -> Response:
+    try:
+        tenants.delete_tenant(runtime(), tenant_key)
+    except tenants.TenantError as exc:
+        return control_error(str(exc), exc.status)
+    return _envelope({"tenant_key": tenant_key})
 
 
 class MockControlError(RuntimeError):
@@ -144,7 +226,10 @@ class MockControlError(RuntimeError):
 
 
 class MockControl:
-    """Drives a mock's /mock-api/ over `client` (whose base_url is the mock's), in-process or over HTTP."""
+    """Drives a mock's /mock-api/ over `client` (whose base_url is the mock's), in-process or over HTTP.
+
+    `admin_token` is sent as `Authorization: Bearer ...`: the admin token, or a tenant access token
+    (then every call acts on that tenant only)."""
 
     def __init__(self, client: httpx.Client, admin_token: str | None = None) -> None:
         self.client = client
@@ -158,8 +243,14 @@ class MockControl:
         control._owns_client = True
         return control
 
-    def _call(self, method: str, path: str, json: Mapping[str, Any] | None = None) -> dict[str, Any]:
-        response = self.client.request(method, PREFIX + path, json=json, headers=self._headers)
+    def _call(
+        self,
+        method: str,
+        path: str,
+        json: Mapping[str, Any] | None = None,
+        params: Mapping[str, Any] | None = None,
+    ) -> dict[str, Any]:
+        response = self.client.request(method, PREFIX + path, json=json, params=params, headers=self._headers)
         if response.status_code >= 400:
             raise MockControlError(response.status_code, response.text)
         answer: dict[str, Any] = response.json()
@@ -177,10 +268,42 @@ class MockControl:
     def state(self) -> dict[str, Any]:
         return self._call("GET", "state")
 
-    def requests(self) -> list[dict[str, Any]]:
-        """The journal: method, path, status, code, log_id, time, operation, app_id; oldest first."""
-        entries: list[dict[str, Any]] = self._call("GET", "requests")["requests"]
-        return entries
+    def requests(self, **filters: str | int | float | None) -> list[dict[str, Any]]:
+        """The journal's entries matching `filters` (operation, status, code, app_id, tenant_key, since,
+        until), oldest first: each with its request and answer (`mockserver.journal.JournalEntry`)."""
+        wanted = {name: value for name, value in filters.items() if value is not None}
+        entries: list[dict[str, Any]] = []
+        while True:
+            page: list[dict[str, Any]] = self._call(
+                "GET", "requests", params={**wanted, "limit": REQUESTS_PAGE_MAX}
+            )["requests"]
+            entries += page
+            if len(page) < REQUESTS_PAGE_MAX:
+                return entries[::-1]
+            wanted["before"] = page[-1]["id"]
+
+    def count_requests(self, **filters: str | int | float | None) -> int:
+        """How many calls match `filters` (as `requests`): WireMock's `verify`."""
+        wanted = {name: value for name, value in filters.items() if value is not None}
+        count: int = self._call("GET", "requests/count", params=wanted)["count"]
+        return count
+
+    def scope(self) -> dict[str, Any]:
+        """`{"scope": "admin"}` or `{"scope": "tenant", "tenant_key": ...}`: who this handle acts for."""
+        found: dict[str, Any] = self._call("GET", "scope")["data"]
+        return found
+
+    def create_tenant(self, tenant: Mapping[str, Any]) -> dict[str, Any]:
+        """A partner tenant from one tenant of a seed; answers its key and its `apps` credentials."""
+        created: dict[str, Any] = self._call("POST", "tenants", tenant)["data"]
+        return created
+
+    def tenants(self) -> list[dict[str, Any]]:
+        found: list[dict[str, Any]] = self._call("GET", "tenants")["data"]["tenants"]
+        return found
+
+    def delete_tenant(self, tenant_key: str) -> None:
+        self._call("DELETE", f"tenants/{tenant_key}")
 
     def inject_fault(
         self,

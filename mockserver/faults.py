@@ -29,8 +29,12 @@ class Fault:
     code: int | None
     remaining: int
     latency_ms: int
+    # A tenant's fault acts on that tenant's calls only; None (the admin's) on everyone's.
+    tenant_key: str | None = None
 
-    def matches(self, operation_id: str, resource_ids: Iterable[str]) -> bool:
+    def matches(self, operation_id: str, resource_ids: Iterable[str], tenant_key: str | None = None) -> bool:
+        if self.tenant_key is not None and self.tenant_key != tenant_key:
+            return False
         if self.operation is not None and self.operation != operation_id:
             return False
         return self.resource is None or self.resource in resource_ids
@@ -59,8 +63,9 @@ class Faults:
         self._limiter = limiter
         self._table: SharedState = state or LocalState()
 
-    def add(self, spec: Mapping[str, Any]) -> Fault:
-        """Adds a fault from the control plane's JSON: operation and/or resource, code, count, latency_ms."""
+    def add(self, spec: Mapping[str, Any], tenant_key: str | None = None) -> Fault:
+        """Adds a fault from the control plane's JSON: operation and/or resource, code, count, latency_ms;
+        with `tenant_key`, one that acts on that tenant's calls only."""
         unknown = set(spec) - {"operation", "resource", "code", "count", "latency_ms"}
         if unknown:
             raise FaultSpecError(f"unknown fault fields: {sorted(unknown)}")
@@ -84,12 +89,16 @@ class Faults:
             "code": code,
             "remaining": _int(spec, "count", 1, 1),
             "latency_ms": latency_ms,
+            "tenant_key": tenant_key,
         }
         return Fault(id=self._table.insert_fault(fields), **fields)
 
-    def take(self, operation: Operation, resource_ids: Iterable[str]) -> Injected:
-        """What the first fault matching this call injects (using it up by one), or `NOTHING`."""
-        fault = self._take(operation.operation_id, resource_ids)
+    def take(
+        self, operation: Operation, resource_ids: Iterable[str], tenant_key: str | None = None
+    ) -> Injected:
+        """What the first fault matching this call (of `tenant_key`, when the caller is known) injects,
+        using it up by one, or `NOTHING`."""
+        fault = self._take(operation.operation_id, resource_ids, tenant_key)
         if fault is None:
             return NOTHING
         return Injected(
@@ -102,7 +111,7 @@ class Faults:
             return rate_limited(windows[0].limit if windows else 1, 1)
         return FeishuAPIError(code)
 
-    def _take(self, operation_id: str, resource_ids: Iterable[str]) -> Fault | None:
+    def _take(self, operation_id: str, resource_ids: Iterable[str], tenant_key: str | None) -> Fault | None:
         """The first fault matching this call, used up by one (oldest first), or None.
 
         Reading the faults takes no lock (the usual answer is "none"); using one is a conditional
@@ -113,7 +122,9 @@ class Faults:
             rows = self._table.faults()
             if not rows:
                 return None
-            fault = next((f for f in (Fault(**row) for row in rows) if f.matches(operation_id, ids)), None)
+            fault = next(
+                (f for f in (Fault(**row) for row in rows) if f.matches(operation_id, ids, tenant_key)), None
+            )
             if fault is None or self._table.use_fault(fault.id):
                 return fault
 
@@ -123,5 +134,6 @@ class Faults:
     def list(self) -> list[dict[str, Any]]:
         return [asdict(f) for f in self.list_faults()]
 
-    def clear(self) -> None:
-        self._table.clear_faults()
+    def clear(self, tenant_key: str | None = None) -> None:
+        """Every fault (None), or one tenant's."""
+        self._table.clear_faults(tenant_key)

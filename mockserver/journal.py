@@ -1,23 +1,44 @@
-"""Log ids and the request journal (`GET /mock-api/requests`)."""
+"""Log ids and the request journal: every call to the Feishu surface with its request and its answer.
+
+An entry keeps the request (method, path, query, the headers that matter, the body) and the answer
+(status, code, body, `X-Tt-Logid`, the rate-limit headers) and the time taken, with secrets redacted
+(`REDACTED_FIELDS` in JSON bodies, the bearer token): what a partner needs to debug a 1002002 without
+asking the host for logs. Entries live in the store's `journal` table, so every process and host of one
+server writes and reads one journal, and the filters hit its indexes.
+
+Retention is bounded: the newest `RETENTION` entries are kept (older ones are pruned as new ones come),
+and a body is kept up to `BODY_LIMIT` bytes (the rest cut, marked `truncated`).
+"""
 
 from __future__ import annotations
 
-import contextlib
 import json
-import os
-import threading
+import re
 import time
-from collections import deque
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
-from dataclasses import dataclass
-from pathlib import Path
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, fields, replace
 from typing import Any, Protocol
 
 from mockserver.ids import rng
-from mockserver.storage.files import FileLock, Generation
+from mockserver.storage import Store
 
-MAX_ENTRIES = 10_000
+# The newest entries kept; checked every `PRUNE_EVERY` entries a process writes.
+RETENTION = 100_000
+PRUNE_EVERY = 1_000
+# Bytes of a request or answer body kept in an entry.
+BODY_LIMIT = 64 * 1024
+# JSON fields whose values never reach the journal, at any depth.
+REDACTED_FIELDS = frozenset(
+    {"app_secret", "tenant_access_token", "app_access_token", "user_access_token", "refresh_token"}
+)
+REDACTED = "***"
+# Request headers kept (Authorization redacted to its token's first characters).
+REQUEST_HEADERS = ("Content-Type", "Content-Length", "Authorization", "User-Agent", "Accept")
+RESPONSE_HEADERS = ("Content-Type", "X-Tt-Logid", "x-ogw-ratelimit-limit", "x-ogw-ratelimit-reset")
+# `"app_secret": "..."`, `app_secret=...`: the same fields in a body that is not JSON.
+_SECRET_IN_TEXT = re.compile(
+    "(?P<name>" + "|".join(sorted(REDACTED_FIELDS)) + r""")(?P<sep>["']?\s*[:=]\s*["']?)[^"'&,}\s]*"""
+)
 
 
 def new_log_id(now: float) -> str:
@@ -25,160 +46,181 @@ def new_log_id(now: float) -> str:
     return time.strftime("%Y%m%d%H%M%S", time.localtime(now)) + f"{rng.getrandbits(80):020X}"
 
 
+def storable(value: Any) -> Any:
+    """`value` with every str made one UTF-8 can hold: a lone surrogate (a JSON escape such as
+    "\\ud800" parses to one) becomes its escape as text, so the store and the pages take it."""
+    if isinstance(value, str):
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            return value.encode("utf-8", "backslashreplace").decode("utf-8")
+        return value
+    if isinstance(value, dict):
+        return {storable(k): storable(v) for k, v in value.items()}
+    return value
+
+
+def _redact_value(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: REDACTED if k in REDACTED_FIELDS else _redact_value(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_redact_value(v) for v in value]
+    return value
+
+
+def redact_body(raw: bytes | None) -> str | None:
+    """The body as text for the journal: secrets replaced by `***`, cut at `BODY_LIMIT` bytes."""
+    if raw is None:
+        return None
+    text = raw[:BODY_LIMIT].decode("utf-8", errors="replace")
+    if any(name in text for name in REDACTED_FIELDS):
+        try:
+            text = json.dumps(_redact_value(json.loads(text)), ensure_ascii=False)
+        except ValueError:  # not JSON (or cut short): the same fields, by pattern
+            text = _SECRET_IN_TEXT.sub(lambda m: f"{m['name']}{m['sep']}{REDACTED}", text)
+    if len(raw) > BODY_LIMIT:
+        text += f"\n… truncated ({len(raw)} bytes in all)"
+    return text
+
+
+def redact_authorization(value: str) -> str:
+    """`Bearer t-abcd***`: enough of the token to tell two apart, never enough to use it."""
+    scheme, _, token = value.partition(" ")
+    if not token:
+        return REDACTED
+    return f"{scheme} {token[:6]}{REDACTED}"
+
+
+class HeaderSource(Protocol):
+    def get(self, name: str) -> str | None: ...
+
+
+def kept_headers(headers: HeaderSource, names: tuple[str, ...]) -> dict[str, str]:
+    kept = {}
+    for name in names:
+        value = headers.get(name)
+        if value is not None:
+            kept[name] = redact_authorization(value) if name == "Authorization" else value
+    return kept
+
+
 @dataclass(frozen=True)
 class JournalEntry:
+    """One call: who, what, the answer and the time taken (bodies redacted by `redact_body`)."""
+
+    tenant_key: str | None
+    app_id: str | None
+    operation: str | None
     method: str
     path: str
+    query: str
     status: int
     code: int | None
     log_id: str
     time: float
-    operation: str | None
-    app_id: str | None
+    duration_ms: float
+    request_headers: dict[str, str]
+    request_body: str | None
+    response_headers: dict[str, str]
+    response_body: str | None
 
 
-class JournalTable(Protocol):
-    """Where the journal lives: in the process (`LocalJournal`) or in a file beside the database that
-    every process appends to (`FileJournal`, shared state)."""
+@dataclass(frozen=True)
+class JournalFilter:
+    """Which entries: every field that is not None must match; `since`/`until` bound `time` (epoch
+    seconds, inclusive); `before_id` pages back from an entry (newest first)."""
 
-    def record(self, entry: Mapping[str, Any], keep: int) -> None: ...
+    tenant_key: str | None = None
+    operation: str | None = None
+    status: int | None = None
+    code: int | None = None
+    app_id: str | None = None
+    since: float | None = None
+    until: float | None = None
+    before_id: int | None = None
 
-    def journal(self, keep: int) -> list[dict[str, Any]]: ...
+    def within(self, tenant_key: str | None) -> JournalFilter:
+        """The filter pinned to `tenant_key` (a tenant's view); the admin's (None) keeps its own."""
+        return self if tenant_key is None else replace(self, tenant_key=tenant_key)
 
-    def clear_journal(self) -> None: ...
+    @property
+    def filters_anything(self) -> bool:
+        return any(getattr(self, f.name) is not None for f in fields(self) if f.name != "before_id")
 
-    def close(self) -> None: ...
+    def to_params(self) -> dict[str, Any]:
+        return asdict(self)
 
 
-class LocalJournal:
-    def __init__(self) -> None:
-        self._entries: deque[dict[str, Any]] = deque(maxlen=MAX_ENTRIES)
-        self._lock = threading.Lock()
+class JournalFilterError(ValueError):
+    """A filter parameter that is not what it should be (a status that is not a number, ...)."""
 
-    def record(self, entry: Mapping[str, Any], keep: int) -> None:
-        with self._lock:
-            self._entries.append(dict(entry))
 
-    def journal(self, keep: int) -> list[dict[str, Any]]:
-        with self._lock:
-            return list(self._entries)[-keep:]
-
-    def clear_journal(self) -> None:
-        with self._lock:
-            self._entries.clear()
-
-    def close(self) -> None:
-        pass
+def filter_from_args(args: Mapping[str, str]) -> JournalFilter:
+    """`GET /mock-api/requests?operation=&status=&code=&app_id=&tenant_key=&since=&until=&before=`."""
+    ints: dict[str, int | None] = {}
+    for name in ("status", "code", "before"):
+        text = args.get(name)
+        if text is None or text == "":
+            ints[name] = None
+            continue
+        if not text.lstrip("-").isdigit():
+            raise JournalFilterError(f"{name} must be an integer")
+        ints[name] = int(text)
+    times: dict[str, float | None] = {}
+    for name in ("since", "until"):
+        text = args.get(name)
+        try:
+            times[name] = float(text) if text else None
+        except ValueError as exc:
+            raise JournalFilterError(f"{name} must be epoch seconds") from exc
+        value = times[name]
+        if value is not None and not -1e12 < value < 1e12:
+            raise JournalFilterError(f"{name} must be epoch seconds")
+    return JournalFilter(
+        tenant_key=args.get("tenant_key") or None,
+        operation=args.get("operation") or None,
+        status=ints["status"],
+        code=ints["code"],
+        app_id=args.get("app_id") or None,
+        since=times["since"],
+        until=times["until"],
+        before_id=ints["before"],
+    )
 
 
 class Journal:
-    """The last `MAX_ENTRIES` requests to the Feishu surface (not the control plane), oldest first."""
+    """The journal in the store: `record` on every call, the rest for the control plane and console."""
 
-    def __init__(self, table: JournalTable | None = None) -> None:
-        self._table: JournalTable = table or LocalJournal()
+    def __init__(self, store: Store, retention: int = RETENTION) -> None:
+        self.store = store
+        self.retention = retention
+        self._recorded = 0
 
     def record(self, entry: JournalEntry) -> None:
-        self._table.record(vars(entry), MAX_ENTRIES)
+        with self.store.statement() as queries:
+            queries.insert_journal_entry({name: storable(value) for name, value in asdict(entry).items()})
+        self._recorded += 1
+        if self._recorded % PRUNE_EVERY == 0:
+            self.prune()
 
-    def entries(self) -> list[dict[str, Any]]:
-        return self._table.journal(MAX_ENTRIES)
+    def prune(self) -> None:
+        """Only the newest `retention` entries stay (`record` calls it every `PRUNE_EVERY` entries)."""
+        with self.store.statement() as queries:
+            queries.prune_journal(self.retention)
 
-    def clear(self) -> None:
-        self._table.clear_journal()
+    def entries(self, wanted: JournalFilter, limit: int, bodies: bool = True) -> list[dict[str, Any]]:
+        """The newest `limit` entries matching `wanted`, newest first (without headers and bodies when
+        `bodies` is False)."""
+        return self.store.read().journal_entries(wanted.to_params(), limit, bodies)
 
-    def close(self) -> None:
-        self._table.close()
+    def entry(self, entry_id: int, tenant_key: str | None) -> dict[str, Any] | None:
+        """One entry, when it is the tenant's (any entry for None, the admin)."""
+        return self.store.read().journal_entry(entry_id, tenant_key)
 
+    def count(self, wanted: JournalFilter) -> int:
+        return self.store.read().count_journal_entries(wanted.to_params())
 
-class FileJournal:
-    """The journal of several processes serving one database (shared state): a file of JSON lines,
-    `<db>.requests`, that every process appends to.
-
-    An entry is one `write(2)` on an O_APPEND descriptor, which the kernel keeps whole and in order
-    among all writers: no lock and one system call per request, done before the answer is sent. When
-    the file holds `keep` entries it becomes `<db>.requests.1` (the one before is dropped), so the two
-    hold the last `keep` at least. Rotation and clearing take an exclusive `flock` and bump a
-    `Generation`, on which writers reopen the file; readers take the lock shared.
-    """
-
-    # How often (in a process's own appends) it looks whether the file is due to rotate.
-    CHECK_EVERY = 500
-    # Below this size the file cannot hold `keep` entries yet (no entry is shorter), so nobody counts.
-    MIN_ENTRY_BYTES = 100
-
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        self.older = Path(f"{path}.1")
-        self._generation = Generation(Path(f"{path}.generation"))
-        self._lock = FileLock(Path(f"{path}.lock"))
-        self._thread_lock = threading.Lock()  # this process's descriptor
-        self._fd: int | None = None
-        self._fd_generation = -1
-        self._appends = 0
-
-    @contextmanager
-    def _locked(self, exclusive: bool) -> Iterator[None]:
-        self._lock.acquire(shared=not exclusive)
-        try:
-            yield
-        finally:
-            self._lock.release()
-
-    def _descriptor(self) -> int:
-        generation = self._generation.value()
-        if self._fd is None or self._fd_generation != generation:
-            with self._thread_lock:
-                if self._fd is not None:
-                    os.close(self._fd)
-                self._fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
-                self._fd_generation = generation
-        return self._fd
-
-    def record(self, entry: Mapping[str, Any], keep: int) -> None:
-        # ASCII (escapes for the rest): any str, even a lone surrogate, makes a line that reads back.
-        line = json.dumps(entry, separators=(",", ":")) + "\n"
-        os.write(self._descriptor(), line.encode("ascii"))
-        self._appends += 1
-        if self._appends % self.CHECK_EVERY == 0:
-            self._rotate_if_full(keep)
-
-    def _rotate_if_full(self, keep: int) -> None:
-        if os.fstat(self._descriptor()).st_size < keep * self.MIN_ENTRY_BYTES:
-            return
-        with self._locked(exclusive=True):
-            # Another process may have rotated already: count the file as it is now.
-            if len(self._read(self.path)) < keep:
-                return
-            os.replace(self.path, self.older)
-            self._generation.bump()
-
-    def journal(self, keep: int) -> list[dict[str, Any]]:
-        with self._locked(exclusive=False):
-            lines = self._read(self.older) + self._read(self.path)
-        entries = []
-        for line in lines[-keep:]:
-            with contextlib.suppress(ValueError):  # a line cut short by a power loss, not by a kill
-                entries.append(json.loads(line))
-        return entries
-
-    @staticmethod
-    def _read(path: Path) -> list[bytes]:
-        try:
-            return path.read_bytes().splitlines()
-        except FileNotFoundError:
-            return []
-
-    def clear_journal(self) -> None:
-        with self._locked(exclusive=True):
-            self.older.unlink(missing_ok=True)
-            with contextlib.suppress(FileNotFoundError):
-                os.truncate(self.path, 0)
-            self._generation.bump()
-
-    def close(self) -> None:
-        with self._thread_lock:
-            if self._fd is not None:
-                os.close(self._fd)
-                self._fd = None
-        self._lock.close()
-        self._generation.close()
+    def clear(self, tenant_key: str | None = None) -> None:
+        """Every entry (None), or one tenant's."""
+        with self.store.transaction() as queries:
+            queries.clear_journal(tenant_key)

@@ -1,30 +1,35 @@
 """The state of one mock server beside its database: config, seed, clock, limits, faults and journal.
 
-Single-process servers keep the clock's offset, the faults, the journal and the rate-limit windows in
-memory (fast, and correct for one process). With `MockConfig.shared_state` they live in the database
-instead (`storage.shared_state.StoredState`, `ratelimit.database`), the journal in a file beside it
-(`journal.FileJournal`), so several worker processes on one database behave as one server.
+Single-process servers keep the clock's offset, the faults and the rate-limit windows in memory (fast,
+and correct for one process). With `MockConfig.shared_state` they live in the database instead
+(`storage.shared_state.StoredState`, `ratelimit.database`), so several worker processes on one database
+behave as one server; on a database server (PostgreSQL) they always do, so several hosts behave as one
+server. `MockConfig.redis_url` puts the rate-limit windows in Redis. The journal is always in the
+database (`journal.Journal`): its filters need the indexes, and every process and host of one server
+writes one journal.
 """
 
 from __future__ import annotations
 
 import threading
 from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from flask import current_app
 
 from mockserver.clock import Clock
 from mockserver.config import MockConfig
 from mockserver.faults import Faults
-from mockserver.journal import FileJournal, Journal
-from mockserver.ratelimit import RateLimiter
+from mockserver.journal import Journal
+from mockserver.ratelimit import RateLimiter, Windows
 from mockserver.ratelimit.database import DatabaseWindows
 from mockserver.ratelimit.memory import MemoryWindows
 from mockserver.seed import load_seed
 from mockserver.storage import Store, apply_seed, open_store
 from mockserver.storage.shared_state import SharedState, StoredState
+
+if TYPE_CHECKING:
+    from mockserver.storage.postgres import PostgresStore
 
 EXTENSION = "feishu_mock"
 
@@ -52,21 +57,22 @@ class Runtime:
         # Rows a previous run acknowledged are kept; only what is missing comes from the seed.
         with store.transaction() as queries:
             apply_seed(queries, seed, replace=False)
-        if not config.shared_state:
+        # A database server (no file) is shared by hosts: its state always is.
+        if not config.shared_state and store.path is not None:
+            windows = MemoryWindows() if config.redis_url is None else _windows(config, store)
             limiter = RateLimiter(
-                config.clock, MemoryWindows(), enabled=config.rate_limits, scale=config.rate_limit_scale
+                config.clock, windows, enabled=config.rate_limits, scale=config.rate_limit_scale
             )
-            return cls(config, seed, store, config.clock, limiter, Faults(limiter), Journal())
-        if store.private or store.path is None:
+            return cls(config, seed, store, config.clock, limiter, Faults(limiter), Journal(store))
+        if store.private:
             store.close()
             raise ValueError("shared_state needs a database file other processes can open, not :memory:")
         shared = StoredState(store)
         clock = config.clock.sharing(shared)
         limiter = RateLimiter(
-            clock, DatabaseWindows(store), enabled=config.rate_limits, scale=config.rate_limit_scale
+            clock, _windows(config, store), enabled=config.rate_limits, scale=config.rate_limit_scale
         )
-        journal = Journal(FileJournal(Path(f"{store.path}.requests")))
-        return cls(config, seed, store, clock, limiter, Faults(limiter, shared), journal, shared)
+        return cls(config, seed, store, clock, limiter, Faults(limiter, shared), Journal(store), shared)
 
     def reset(self) -> None:
         """Back to the seed: data, tokens, counters, faults and journal (the clock keeps its time)."""
@@ -80,6 +86,8 @@ class Runtime:
         rate windows, faults, journal or clock offset. Cheaper than a new app and database (the pytest
         plugin's fresh state per test)."""
         self.store.reset(self.seed)
+        with self.store.transaction() as queries:
+            queries.clear_tenant_records()
         self.limiter.reset()
         self.journal.clear()
         if self.shared is not None:
@@ -124,8 +132,21 @@ class Runtime:
             self.closing = True
             self._settled.wait_for(lambda: self._inflight == 0, timeout=wait_s)
             self.closed = True
-        self.journal.close()
         self.store.close()
+
+
+# PostgreSQL's modules are imported only for a PostgreSQL store: a SQLite server never loads psycopg.
+def _windows(config: MockConfig, store: Store) -> Windows:
+    """Where processes sharing `store` count rate-limit windows: Redis when configured, else the database."""
+    if config.redis_url is not None:
+        from mockserver.ratelimit.redis import RedisWindows
+
+        return RedisWindows(config.redis_url)
+    if store.path is None:
+        from mockserver.ratelimit.postgres import PostgresWindows
+
+        return PostgresWindows(cast("PostgresStore", store))
+    return DatabaseWindows(store)
 
 
 def runtime() -> Runtime:

@@ -3,6 +3,7 @@ read straight from SQLite (the store's schema), so a drill checks the file, not 
 
 from __future__ import annotations
 
+import argparse
 import contextlib
 import shlex
 import sqlite3
@@ -13,9 +14,12 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import psycopg
 
-from benchmarks import servers
+from benchmarks import engines, servers
+from benchmarks.hosts import launched
 from mockserver.seed import DEFAULT_APP_ID, DEFAULT_APP_SECRET, WEBSITE_ID
+from mockserver.storage import POSTGRES_SCHEMES
 
 TOKEN_PATH = "/open-apis/auth/v3/tenant_access_token/internal"
 SITE_USERS = f"/open-apis/hire/v1/websites/{WEBSITE_ID}/site_users"
@@ -29,17 +33,46 @@ def reproduce(module: str, argv: list[str] | None = None) -> str:
 
 @contextlib.contextmanager
 def mock_servers(
-    db: Path, count: int, *extra: str, logs: Path | None = None
+    db: Path | str, count: int, *extra: str, logs: Path | None = None
 ) -> Iterator[list[servers.Server]]:
-    """`count` `feishu-hire serve` processes on the one database `db`, each on a free port."""
-    with contextlib.ExitStack() as stack:
-        started = []
-        for i in range(count):
-            port = servers.free_port()
-            log = None if logs is None else logs / f"mock-{i}.log"
-            argv = servers.mock_argv(port, db, *extra)
-            started.append(stack.enter_context(servers.running(f"mock-{i}", argv, port, log)))
+    """`count` `feishu-hire serve` processes on the one database `db` (a SQLite file or a PostgreSQL URL),
+    each on a free port, started at once."""
+    with launched("mock", count, lambda port: servers.mock_argv(port, db, *extra), logs) as started:
         yield started
+
+
+ENGINES = ("sqlite", "postgres")
+
+
+def add_engine_arguments(parser: argparse.ArgumentParser) -> None:
+    """`--engine` (where the servers keep their state) for a drill's command line."""
+    parser.add_argument(
+        "--engine",
+        choices=ENGINES,
+        default="sqlite",
+        help="sqlite: servers on one SQLite file; postgres: hosts on one PostgreSQL database and one Redis"
+        " (FEISHU_TEST_POSTGRES_URL / FEISHU_TEST_REDIS_URL, or throwaway ones from scripts/services)",
+    )
+
+
+@contextlib.contextmanager
+def sandbox(
+    engine: str, tmp: Path, count: int, *extra: str, logs: Path | None = None
+) -> Iterator[tuple[list[servers.Server], Path | str]]:
+    """`count` servers of one sandbox (`feishu-hire serve EXTRA`) and their database: on a SQLite file in
+    `tmp`, or hosts on a fresh PostgreSQL database with windows in Redis."""
+    if engine == "sqlite":
+        db = tmp / "mock.db"
+        with mock_servers(db, count, *extra, logs=logs) as started:
+            yield started, db
+        return
+    with (
+        engines.engines() as shared,
+        engines.fresh_database(shared.postgres_url) as database,
+        engines.fresh_redis(shared.redis_url) as redis_url,
+        mock_servers(database, count, *extra, "--redis", redis_url, logs=logs) as started,
+    ):
+        yield started, database
 
 
 def token(base_url: str, app_id: str = DEFAULT_APP_ID, app_secret: str = DEFAULT_APP_SECRET) -> str:
@@ -77,18 +110,46 @@ def create_site_user(client: httpx.Client, headers: Mapping[str, str], body: Map
     )
 
 
-def read_db(db: Path, query: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
-    """A query on the database file itself, on a connection of its own (read-only)."""
+def is_postgres(db: Path | str) -> bool:
+    return str(db).startswith(POSTGRES_SCHEMES)
+
+
+def read_db(db: Path | str, query: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+    """A query (`?` parameters) on the database itself, on a connection of its own: the SQLite file
+    (read-only), or the PostgreSQL database of a URL."""
+    if is_postgres(db):
+        with psycopg.connect(str(db)) as pg:
+            return [
+                tuple(row)
+                for row in pg.execute(query.replace("%", "%%").replace("?", "%s"), params).fetchall()
+            ]
     with contextlib.closing(sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=30)) as conn:
         return conn.execute(query, params).fetchall()
 
 
-def integrity_check(db: Path) -> str:
-    """`PRAGMA integrity_check`'s verdict: "ok" or the problems it lists."""
-    return "; ".join(str(row[0]) for row in read_db(db, "PRAGMA integrity_check"))
+def integrity_check(db: Path | str) -> str:
+    """ "ok" or the problems found: SQLite's `PRAGMA integrity_check`; on PostgreSQL, amcheck's
+    `bt_index_check` of every B-tree index of the mock's tables, heap included (each index matches
+    the rows of its table)."""
+    if not is_postgres(db):
+        return "; ".join(str(row[0]) for row in read_db(db, "PRAGMA integrity_check"))
+    with psycopg.connect(str(db), autocommit=True) as pg:
+        pg.execute("CREATE EXTENSION IF NOT EXISTS amcheck")
+        indexes = pg.execute(
+            "SELECT c.oid::regclass::text FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid"
+            " JOIN pg_am a ON a.oid = c.relam WHERE a.amname = 'btree'"
+            " AND c.relnamespace = 'public'::regnamespace"
+        ).fetchall()
+        problems = []
+        for (index,) in indexes:
+            try:
+                pg.execute("SELECT bt_index_check(%s::regclass, true)", (index,))
+            except psycopg.Error as exc:
+                problems.append(f"{index}: {exc}")
+        return "; ".join(problems) or "ok"
 
 
-def stored_site_users(db: Path) -> dict[str, list[str]]:
+def stored_site_users(db: Path | str) -> dict[str, list[str]]:
     """external_id -> the user_ids stored for it on the default website (one each, if all is well)."""
     found: dict[str, list[str]] = {}
     rows = read_db(
@@ -101,11 +162,11 @@ def stored_site_users(db: Path) -> dict[str, list[str]]:
     return found
 
 
-def duplicate_user_ids(db: Path) -> int:
+def duplicate_user_ids(db: Path | str) -> int:
     rows = read_db(
         db,
         "SELECT count(*) FROM (SELECT record_id FROM records WHERE kind = 'site_user'"
-        " GROUP BY record_id HAVING count(*) > 1)",
+        " GROUP BY record_id HAVING count(*) > 1) AS twice",
     )
     count: int = rows[0][0]
     return count

@@ -3,9 +3,12 @@ JSON, non-object and non-UTF-8 bodies, bodies over 1 MiB, bad and missing header
 and malformed HTTP on a raw socket. Zero 5xx, zero tracebacks in any body, and the server still answers.
 
     .venv/bin/python -m benchmarks.drills.fuzz [--requests 10000] [--seed 0] [--threads 8] [--workers 1]
+        [--servers 1] [--engine sqlite|postgres]
 
 Rate limits are off (so every request reaches validation). The probes are drawn from `--seed`, so a run
-repeats; so are the schemathesis cases (hypothesis runs with the same seed).
+repeats; so are the schemathesis cases (hypothesis runs with the same seed). With `--servers N` the
+probes are shared round-robin by N servers of one sandbox (`--engine postgres`: hosts on one PostgreSQL
+database and one Redis).
 """
 
 from __future__ import annotations
@@ -33,7 +36,15 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import seed as hypothesis_seed
 from schemathesis.generation import GenerationMode
 
-from benchmarks.drills.common import SITE_USERS, TOKEN_PATH, bearer, mock_servers, reproduce, token
+from benchmarks.drills.common import (
+    SITE_USERS,
+    TOKEN_PATH,
+    add_engine_arguments,
+    bearer,
+    reproduce,
+    sandbox,
+    token,
+)
 from feishu_hire_kit.spec import load_spec
 from mockserver.seed import JOB_ID, TALENT_ID, WEBSITE_ID
 
@@ -514,17 +525,22 @@ def still_answers(base_url: str) -> bool:
         return created.json()["code"] == 0 and client.get("/mock-api/state").status_code == 200
 
 
-def fuzz(base_url: str, probes: Sequence[Probe], threads: int) -> Report:
+def fuzz(base_urls: Sequence[str], probes: Sequence[Probe], threads: int) -> Report:
+    """The probes sent from `threads` threads, round-robin over the servers of one sandbox."""
     report = Report()
-    sender = Sender(base_url, token(base_url))
+    value = token(base_urls[0])  # the servers share their database: valid on each
+    senders = [Sender(url, value) for url in base_urls]
     began = time.perf_counter()
     try:
         with ThreadPoolExecutor(max_workers=threads) as pool:
-            report.outcomes = list(pool.map(sender.send, probes))
+            report.outcomes = list(
+                pool.map(lambda i: senders[i % len(senders)].send(probes[i]), range(len(probes)))
+            )
     finally:
-        sender.close()
+        for sender in senders:
+            sender.close()
     report.seconds = time.perf_counter() - began
-    report.still_answers = still_answers(base_url)
+    report.still_answers = all(still_answers(url) for url in base_urls)
     return report
 
 
@@ -534,14 +550,27 @@ def probes_for(total: int, seed: int) -> list[Probe]:
     return cases + handmade_probes(total - len(cases), seed)
 
 
-def run(total: int, seed: int, threads: int, logs: Path, workers: int = 1) -> tuple[Report, int]:
-    """Fuzzes a fresh `feishu-hire serve`; answers the report and the unexpected errors in the server's log
-    (each logged with its traceback, which never goes into an answer)."""
+def run(
+    total: int,
+    seed: int,
+    threads: int,
+    logs: Path,
+    workers: int = 1,
+    *,
+    engine: str = "sqlite",
+    servers: int = 1,
+) -> tuple[Report, int]:
+    """Fuzzes `servers` fresh `feishu-hire serve` of one sandbox (`engine`: see `common.sandbox`); answers
+    the report and the unexpected errors in the servers' logs (each logged with its traceback, which
+    never goes into an answer)."""
     probes = probes_for(total, seed)
     serve = ("--no-rate-limits", "--workers", str(workers))
-    with mock_servers(logs / "mock.db", 1, *serve, logs=logs) as (server,):
-        report = fuzz(server.base_url, probes, threads)
-    logged = (logs / "mock-0.log").read_text(errors="replace").count("unexpected error answering")
+    with sandbox(engine, logs, servers, *serve, logs=logs) as (started, _):
+        report = fuzz([s.base_url for s in started], probes, threads)
+    logged = sum(
+        (logs / f"mock-{i}.log").read_text(errors="replace").count("unexpected error answering")
+        for i in range(servers)
+    )
     return report, logged
 
 
@@ -553,15 +582,26 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--threads", type=int, default=8)
     parser.add_argument("--workers", type=int, default=1, help="`feishu-hire serve --workers`")
+    parser.add_argument("--servers", type=int, default=1, help="servers of one sandbox, probes shared")
+    add_engine_arguments(parser)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="drill-fuzz-") as tmp:
-        report, logged = run(args.requests, args.seed, args.threads, Path(tmp), args.workers)
+        report, logged = run(
+            args.requests,
+            args.seed,
+            args.threads,
+            Path(tmp),
+            args.workers,
+            engine=args.engine,
+            servers=args.servers,
+        )
     statuses: dict[str, Counter[str]] = {}
     for o in report.outcomes:
         statuses.setdefault(o.family, Counter())["none" if o.status is None else f"{o.status // 100}xx"] += 1
     sent = len(report.outcomes)
     serve = f"feishu-hire serve --no-rate-limits --workers {args.workers}"
-    print(f"{sent} requests against `{serve}` in {report.seconds:.1f} s")
+    where = f"{args.servers} x `{serve}` on {args.engine}"
+    print(f"{sent} requests against {where} in {report.seconds:.1f} s")
     print(f"{'family':<32}{'sent':>7}{'2xx':>7}{'4xx':>7}{'5xx':>6}{'none':>6}")
     for family, counts in sorted(statuses.items()):
         line = "".join(f"{counts[k]:>{w}}" for k, w in (("2xx", 7), ("4xx", 7), ("5xx", 6), ("none", 6)))

@@ -57,10 +57,19 @@ class Round:
 
 
 MOST_PER_THREAD = 100_000  # a bound, in case the kill never lands
+# How long a round waits, past its kill_after, for its min_acknowledged creates (a bound on a slow machine).
+MOST_WAIT_FOR_ACKNOWLEDGED = 30.0
 
 
-def load_until_killed(base_url: str, headers: dict[str, str], prefix: str, threads: int) -> list[Answer]:
-    """Each thread creates `{prefix}-{thread}-{n}` until the server stops answering."""
+def load_until_killed(
+    base_url: str,
+    headers: dict[str, str],
+    prefix: str,
+    threads: int,
+    acknowledged: threading.Semaphore | None = None,
+) -> list[Answer]:
+    """Each thread creates `{prefix}-{thread}-{n}` until the server stops answering; each answer of
+    code 0 releases `acknowledged` once."""
 
     def worker(t: int) -> list[Answer]:
         answers = []
@@ -68,6 +77,8 @@ def load_until_killed(base_url: str, headers: dict[str, str], prefix: str, threa
             for n in range(MOST_PER_THREAD):
                 answer = create_site_user(client, headers, {"external_id": f"{prefix}-{t}-{n}", "name": "k"})
                 answers.append(answer)
+                if answer.code == 0 and acknowledged is not None:
+                    acknowledged.release()
                 if answer.code is None:
                     break
         return answers
@@ -77,15 +88,30 @@ def load_until_killed(base_url: str, headers: dict[str, str], prefix: str, threa
 
 
 def kill_round(
-    db: Path, index: int, threads: int, kill_after: float, *, logs: Path | None = None, workers: int = 1
+    db: Path,
+    index: int,
+    threads: int,
+    kill_after: float,
+    *,
+    logs: Path | None = None,
+    workers: int = 1,
+    min_acknowledged: int = 0,
 ) -> Round:
+    """One round: load, kill -9 after `kill_after` seconds and once `min_acknowledged` creates have been
+    answered (waiting at most MOST_WAIT_FOR_ACKNOWLEDGED more seconds for those), restart, compare."""
     result = Round()
     serve = ("--no-rate-limits", "--workers", str(workers))
     with mock_servers(db, 1, *serve, logs=logs) as (server,):
         headers = bearer(token(server.base_url))
 
+        answered = threading.Semaphore(0)
+
         def killer() -> None:
             time.sleep(kill_after)
+            deadline = time.monotonic() + MOST_WAIT_FOR_ACKNOWLEDGED
+            for _ in range(min_acknowledged):
+                if not answered.acquire(timeout=max(0.0, deadline - time.monotonic())):
+                    break
             # The main process only, not its group: with workers, the load ends only if they stop
             # serving on their own when their master dies.
             server.process.send_signal(signal.SIGKILL)
@@ -94,7 +120,7 @@ def kill_round(
         began = time.perf_counter()
         timer = threading.Thread(target=killer)
         timer.start()
-        answers = load_until_killed(server.base_url, headers, f"r{index}", threads)
+        answers = load_until_killed(server.base_url, headers, f"r{index}", threads, answered)
         timer.join()
         result.killed_at_s = time.perf_counter() - began
         assert server.process.returncode == -signal.SIGKILL, server.process.returncode

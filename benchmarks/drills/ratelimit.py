@@ -3,7 +3,8 @@ exceed the limit and fall short of it by at most one. site_users (10/s) and exte
 1000/min; 50 × 10 s stays under the minute's cap) are hammered at the same time, each at several times its
 limit, by paced threads.
 
-    .venv/bin/python -m benchmarks.drills.ratelimit [--seconds 10]
+    .venv/bin/python -m benchmarks.drills.ratelimit [--seconds 10] [--servers 1] [--workers 1]
+        [--engine sqlite|postgres]
 
 The windows are the mock's: fixed, 1 s long, each starting at the first call it admits (the `limits`
 library's fixed window on the mock's clock). They are rebuilt from the journal (`GET /mock-api/requests`),
@@ -27,7 +28,7 @@ from typing import Any
 
 import httpx
 
-from benchmarks.drills.common import SITE_USERS, bearer, mock_servers, reproduce, token
+from benchmarks.drills.common import SITE_USERS, add_engine_arguments, bearer, reproduce, sandbox, token
 from mockserver.control import MockControl
 from mockserver.seed import TALENT_ID
 
@@ -85,15 +86,20 @@ def windows(admitted: list[float], burst_end: float) -> list[list[float]]:
     return found[:-1] if found and found[-1][0] + WINDOW_S > burst_end else found
 
 
-def burst(base_url: str, seconds: float, targets: tuple[Target, ...] = TARGETS) -> list[Windows]:
-    """Every target's threads call it for `seconds`; the journal tells what was admitted when."""
-    headers = bearer(token(base_url))
+def burst(
+    base_urls: str | Sequence[str], seconds: float, targets: tuple[Target, ...] = TARGETS
+) -> list[Windows]:
+    """Every target's threads call it for `seconds`, round-robin over the servers of one sandbox; the
+    journal (any server's lists every server's calls) tells what was admitted when."""
+    urls = [base_urls] if isinstance(base_urls, str) else list(base_urls)
+    headers = bearer(token(urls[0]))
     sent: dict[str, float] = {}  # log id -> send time
     lock = threading.Lock()
     deadline = time.time() + seconds
 
-    def worker(target: Target) -> None:
-        with httpx.Client(base_url=base_url, timeout=30) as client:
+    def worker(job: tuple[int, Target]) -> None:
+        index, target = job
+        with httpx.Client(base_url=urls[index % len(urls)], timeout=30) as client:
             n = 0
             while time.time() < deadline:
                 began = time.time()
@@ -103,10 +109,10 @@ def burst(base_url: str, seconds: float, targets: tuple[Target, ...] = TARGETS) 
                 n += 1
                 time.sleep(target.pause_s)
 
-    jobs = [t for t in targets for _ in range(t.threads)]
+    jobs = list(enumerate(t for t in targets for _ in range(t.threads)))
     with ThreadPoolExecutor(max_workers=len(jobs)) as pool:
         list(pool.map(worker, jobs))
-    with MockControl.connect(base_url) as control:
+    with MockControl.connect(urls[-1]) as control:
         journal = control.requests()
     return [_windows(target, journal, sent) for target in targets]
 
@@ -151,12 +157,16 @@ def main() -> None:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--seconds", type=float, default=10)
+    parser.add_argument("--servers", type=int, default=1, help="servers of one sandbox, calls shared")
+    parser.add_argument("--workers", type=int, default=1, help="`feishu-hire serve --workers` per server")
+    add_engine_arguments(parser)
     args = parser.parse_args()
     with (
         tempfile.TemporaryDirectory(prefix="drill-rate-") as tmp,
-        mock_servers(Path(tmp) / "mock.db", 1) as (server,),
+        sandbox(args.engine, Path(tmp), args.servers, "--workers", str(args.workers)) as (started, _),
     ):
-        results = burst(server.base_url, args.seconds)
+        results = burst([s.base_url for s in started], args.seconds)
+    print(f"{args.servers} x `feishu-hire serve --workers {args.workers}` on {args.engine}")
     print(report(results, args.seconds))
     print(f"reproduce: {reproduce('benchmarks.drills.ratelimit')}")
     raise SystemExit(0 if all(r.accurate for r in results) else 1)

@@ -2,12 +2,13 @@
 database.
 
     .venv/bin/python -m benchmarks.drills.uniqueness [--processes 3] [--concurrency 64] [--rounds 10]
-        [--workers 1]
+        [--workers 1] [--engine sqlite|postgres]
 
 Each round, `concurrency` threads wait on a barrier and then create the same external_id at once, spread
 over the processes (`processes` servers of `workers` worker processes each), each with a different name.
 Every answer must be code 0 with one and the same user, that user's stored fields are the first writer's
-(repeats answer it unchanged), and the database file holds one row for the external_id.
+(repeats answer it unchanged), and the database holds one row for the external_id. `--engine postgres`
+runs the servers as hosts of one PostgreSQL database and one Redis.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import json
 import tempfile
 import threading
 import time
+from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,12 +27,13 @@ import httpx
 
 from benchmarks.drills.common import (
     Answer,
+    add_engine_arguments,
     bearer,
     create_site_user,
     integrity_check,
-    mock_servers,
     read_db,
     reproduce,
+    sandbox,
     token,
 )
 
@@ -58,9 +61,13 @@ class Round:
         return {(a.user_id, a.name) for a in self.answers} == {self.rows[0]}
 
 
-def race(base_urls: list[str], db: Path, external_id: str, concurrency: int) -> Round:
-    """`concurrency` creates of `external_id` at once, round-robin over `base_urls`."""
-    headers = bearer(token(base_urls[0]))  # tokens live in the shared database: valid on every process
+def race(
+    base_urls: list[str], db: Path | str, external_id: str, concurrency: int, tokens: Sequence[str] = ()
+) -> Round:
+    """`concurrency` creates of `external_id` at once, round-robin over `base_urls`, with the default
+    app's token or round-robin over `tokens` (apps of one tenant, so limits per app can stay on)."""
+    # Tokens live in the shared database: valid on every process.
+    headers = [bearer(t) for t in tokens] or [bearer(token(base_urls[0]))]
     limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
     clients = [httpx.Client(base_url=url, timeout=60, limits=limits) for url in base_urls]
     barrier = threading.Barrier(concurrency)
@@ -68,7 +75,7 @@ def race(base_urls: list[str], db: Path, external_id: str, concurrency: int) -> 
     def one(i: int) -> Answer:
         body = {"external_id": external_id, "name": f"writer-{i}"}
         barrier.wait(timeout=60)
-        return create_site_user(clients[i % len(clients)], headers, body)
+        return create_site_user(clients[i % len(clients)], headers[i % len(headers)], body)
 
     try:
         with ThreadPoolExecutor(max_workers=concurrency) as pool:
@@ -92,18 +99,18 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=64)
     parser.add_argument("--rounds", type=int, default=10)
     parser.add_argument("--workers", type=int, default=1, help="`feishu-hire serve --workers` per server")
+    add_engine_arguments(parser)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="drill-unique-") as tmp:
-        db = Path(tmp) / "mock.db"
         serve = ("--no-rate-limits", "--workers", str(args.workers))
-        with mock_servers(db, args.processes, *serve) as started:
+        with sandbox(args.engine, Path(tmp), args.processes, *serve) as (started, db):
             urls = [s.base_url for s in started]
             began = time.perf_counter()
             rounds = [race(urls, db, f"race-{r}", args.concurrency) for r in range(args.rounds)]
             elapsed = time.perf_counter() - began
-        verdict = integrity_check(db)
+            verdict = integrity_check(db)
     servers = f"{args.processes} servers x {args.workers} workers"
-    print(f"{args.concurrency} concurrent creates of one external_id over {servers}, one db")
+    print(f"{args.concurrency} concurrent creates of one external_id over {servers}, one {args.engine} db")
     print(f"{'external_id':<12}{'answers':>8}{'code 0':>8}{'user_ids':>9}{'rows':>6}  stored name")
     for r in rounds:
         ok = sum(a.code == 0 for a in r.answers)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -24,10 +24,17 @@ class Invocation:
     latency_s: float = 0.0
     # The app the journal names: the caller's, or the one a behaviour learns (the token endpoint's body).
     app_id: str | None = None
+    # The tenant the journal files the call under: the caller's, or the one a behaviour learns (the
+    # token endpoint's app, once its credentials hold).
+    journal_tenant: str | None = None
+    # A tenant's clock (`Clock.now(tenant_key)`), for a behaviour that learns its tenant on the way.
+    tenant_now: Callable[[str], float] | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
         if self.app_id is None and self.caller is not None:
             self.app_id = self.caller.app_id
+        if self.journal_tenant is None and self.caller is not None:
+            self.journal_tenant = self.caller.tenant_key
 
     @property
     def tenant_key(self) -> str:

@@ -22,16 +22,20 @@ def tenant_access_token_internal(store: Store, invocation: Invocation) -> dict[s
     app_secret: str = invocation.body["app_secret"]
     invocation.app_id = app_id
     invocation.work()
-    now = invocation.now
+    server_now = invocation.now
     with store.transaction() as queries:
         app = queries.app(app_id)
         # Compared as bytes: compare_digest refuses str with non-ASCII characters.
         if app is None or not secrets.compare_digest(app["app_secret"].encode(), app_secret.encode()):
             raise FeishuAPIError(INVALID_CREDENTIALS)
+        invocation.journal_tenant = tenant_key = app["tenant_key"]
+        # Lifetimes run on the app's tenant's clock (a tenant may have moved its own ahead).
+        now = server_now if invocation.tenant_now is None else invocation.tenant_now(tenant_key)
         current = queries.freshest_token(app_id)
         if current is not None and current["expires_at"] - now > REUSE_WHILE_LEFT:
             return {"tenant_access_token": current["token"], "expire": int(current["expires_at"] - now)}
-        queries.prune_tokens(expired_before=now - KEEP_EXPIRED)
+        # On the server's clock, which no tenant's is behind: no tenant loses a token it may still use.
+        queries.prune_tokens(expired_before=server_now - KEEP_EXPIRED)
         token = "t-" + secrets.token_hex(20)
         queries.insert_token(token, app, issued_at=now, expires_at=now + TOKEN_LIFETIME)
     return {"tenant_access_token": token, "expire": TOKEN_LIFETIME}

@@ -52,9 +52,19 @@ class Windows(Protocol):
         none and answers the full one. Exact across every process that counts in the same place."""
         ...
 
-    def clear(self) -> None:
-        """Every window gone."""
+    def clear(self, apps: Sequence[str] | None = None) -> None:
+        """Every window gone (None), or only the windows of these apps."""
         ...
+
+
+def caller_key(app_id: str, operation_id: str) -> str:
+    """Whose calls a window counts: one app's calls to one operation."""
+    return f"{app_id}/{operation_id}"
+
+
+def app_prefix(app_id: str) -> str:
+    """What the keys of every window of the app start with."""
+    return f"{app_id}/"
 
 
 def rate_limited(limit: int, reset_seconds: int) -> FeishuAPIError:
@@ -82,16 +92,19 @@ class RateLimiter:
             self._windows_of[operation.operation_id] = found
         return found
 
-    def hit(self, app_id: str, operation: Operation) -> None:
-        """Counts one call of `app_id` to `operation`, or raises 99991400 (a refused call is not counted)."""
+    def hit(self, app_id: str, operation: Operation, now: float | None = None) -> None:
+        """Counts one call of `app_id` to `operation` at `now` (default: the clock's; a tenant's calls
+        count on its own clock), or raises 99991400 (a refused call is not counted)."""
         if not self.enabled:
             return
         windows = self.windows_of(operation)
         if not windows:
             return
-        refusal = self.windows.hit(f"{app_id}/{operation.operation_id}", windows, self.clock.now())
+        at = self.clock.now() if now is None else now
+        refusal = self.windows.hit(caller_key(app_id, operation.operation_id), windows, at)
         if refusal is not None:
             raise rate_limited(refusal.limit, refusal.reset_seconds)
 
-    def reset(self) -> None:
-        self.windows.clear()
+    def reset(self, apps: Sequence[str] | None = None) -> None:
+        """Every window gone (None), or only the windows of these apps."""
+        self.windows.clear(apps)

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from mockserver.ratelimit import Refusal, Window
+from mockserver.ratelimit import Refusal, Window, app_prefix
 from mockserver.storage import Store
 
 
@@ -24,6 +24,6 @@ class DatabaseWindows:
                 queries.rate_incr(window.key(caller), now, window.seconds, 1)
             return None
 
-    def clear(self) -> None:
+    def clear(self, apps: Sequence[str] | None = None) -> None:
         with self.store.transaction() as queries:
-            queries.rate_clear()
+            queries.rate_clear(None if apps is None else [app_prefix(app_id) for app_id in apps])

@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Sequence
 
-from mockserver.ratelimit import Refusal, Window
+from mockserver.ratelimit import Refusal, Window, app_prefix
 
 
 class MemoryWindows:
@@ -28,6 +28,11 @@ class MemoryWindows:
                 self._windows[key] = (count, expires_at)
             return None
 
-    def clear(self) -> None:
+    def clear(self, apps: Sequence[str] | None = None) -> None:
         with self._lock:
-            self._windows.clear()
+            if apps is None:
+                self._windows.clear()
+                return
+            prefixes = tuple(app_prefix(app_id) for app_id in apps)
+            for key in [k for k in self._windows if k.startswith(prefixes)]:
+                del self._windows[key]

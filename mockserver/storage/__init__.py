@@ -76,7 +76,9 @@ class Store(Protocol):
 def open_store(url_or_path: str | Path) -> Store:
     """The store at `url_or_path`: a file path or ":memory:" is SQLite, `postgresql://...` PostgreSQL."""
     if str(url_or_path).startswith(POSTGRES_SCHEMES):
-        raise ValueError(f"no PostgreSQL engine in this build: {url_or_path}")
+        from mockserver.storage.postgres import PostgresStore
+
+        return PostgresStore(str(url_or_path))
     from mockserver.storage.sqlite import SQLiteStore
 
     return SQLiteStore(url_or_path)

@@ -18,6 +18,10 @@ from typing import Any, Protocol
 from mockserver.storage.schema import (
     DATA_TABLES,
     FAULT_COLUMNS,
+    JOURNAL_COLUMNS,
+    JOURNAL_EQUAL_FILTERS,
+    JOURNAL_JSON_COLUMNS,
+    JOURNAL_SUMMARY_COLUMNS,
     SERVER_STATE_TABLES,
     USER_ID_COLUMNS,
 )
@@ -286,9 +290,9 @@ class Queries:
 
     def insert_fault(self, fault: Mapping[str, Any]) -> int:
         row = self.conn.execute(
-            "INSERT INTO faults (operation, resource, code, remaining, latency_ms)"
-            " VALUES (:operation, :resource, :code, :remaining, :latency_ms) RETURNING id",
-            {name: fault[name] for name in FAULT_COLUMNS if name != "id"},
+            "INSERT INTO faults (operation, resource, code, remaining, latency_ms, tenant_key)"
+            " VALUES (:operation, :resource, :code, :remaining, :latency_ms, :tenant_key) RETURNING id",
+            {name: fault.get(name) for name in FAULT_COLUMNS if name != "id"},
         ).fetchone()
         return int(dict(row)["id"])
 
@@ -304,8 +308,30 @@ class Queries:
         self.conn.execute("DELETE FROM faults WHERE id = :id AND remaining <= 0", {"id": fault_id})
         return cursor.rowcount == 1
 
-    def clear_faults(self) -> None:
-        self.conn.execute("DELETE FROM faults")
+    def clear_faults(self, tenant_key: str | None = None) -> None:
+        """Every fault (None), or one tenant's."""
+        if tenant_key is None:
+            self.conn.execute("DELETE FROM faults")
+        else:
+            self.conn.execute("DELETE FROM faults WHERE tenant_key = :tenant_key", {"tenant_key": tenant_key})
+
+    def tenant_clock_offsets(self) -> dict[str, float]:
+        rows = self.conn.execute("SELECT tenant_key, seconds FROM tenant_clocks").fetchall()
+        return {dict(row)["tenant_key"]: float(dict(row)["seconds"]) for row in rows}
+
+    def advance_tenant_clock(self, tenant_key: str, seconds: float) -> float:
+        row = self.conn.execute(
+            "INSERT INTO tenant_clocks (tenant_key, seconds) VALUES (:tenant_key, :seconds)"
+            " ON CONFLICT (tenant_key) DO UPDATE SET seconds = tenant_clocks.seconds + excluded.seconds"
+            " RETURNING seconds",
+            {"tenant_key": tenant_key, "seconds": seconds},
+        ).fetchone()
+        return float(dict(row)["seconds"])
+
+    def forget_tenant_clock(self, tenant_key: str) -> None:
+        self.conn.execute(
+            "DELETE FROM tenant_clocks WHERE tenant_key = :tenant_key", {"tenant_key": tenant_key}
+        )
 
     def rate_window(self, key: str, now: float) -> tuple[int, float] | None:
         """(count, expires_at) of the key's live window, or None."""
@@ -332,8 +358,16 @@ class Queries:
         ).fetchone()
         return int(dict(row)["count"])
 
-    def rate_clear(self) -> None:
-        self.conn.execute("DELETE FROM rate_counters")
+    def rate_clear(self, prefixes: Sequence[str] | None = None) -> None:
+        """Every window (None), or those whose key starts with one of `prefixes`."""
+        if prefixes is None:
+            self.conn.execute("DELETE FROM rate_counters")
+            return
+        for prefix in prefixes:
+            self.conn.execute(
+                "DELETE FROM rate_counters WHERE substr(key, 1, :n) = :prefix",
+                {"n": len(prefix), "prefix": prefix},
+            )
 
     def forget_server_state(self) -> None:
         """A fresh server: clock offset and faults gone (the data stays)."""
@@ -345,3 +379,144 @@ class Queries:
         for table in DATA_TABLES:
             self.conn.execute(f"DELETE FROM {table}")
         self.forgot_tokens = True
+
+    # -- tenants (mockserver.tenants)
+    def tenant_exists(self, tenant_key: str) -> bool:
+        """Whether the tenant has an app, or was made through the control plane."""
+        found = self.conn.execute(
+            "SELECT 1 AS found FROM apps WHERE tenant_key = :tenant_key"
+            " UNION ALL SELECT 1 AS found FROM tenants WHERE tenant_key = :tenant_key",
+            {"tenant_key": tenant_key},
+        ).fetchone()
+        return found is not None
+
+    def apps_by_tenant(self) -> dict[str, list[str]]:
+        """{tenant_key: its app ids}, for every tenant that has an app."""
+        found: dict[str, list[str]] = {}
+        for row in self.conn.execute(
+            "SELECT tenant_key, app_id FROM apps ORDER BY tenant_key, app_id"
+        ).fetchall():
+            app = dict(row)
+            found.setdefault(app["tenant_key"], []).append(app["app_id"])
+        return found
+
+    def insert_tenant(self, tenant_key: str, seed: Mapping[str, Any], created_at: float) -> None:
+        self.conn.execute(
+            "INSERT INTO tenants (tenant_key, seed, created_at) VALUES (:tenant_key, :seed, :created_at)",
+            {
+                "tenant_key": tenant_key,
+                "seed": json.dumps(seed, ensure_ascii=False),
+                "created_at": created_at,
+            },
+        )
+
+    def _tenant(self, row: Any) -> dict[str, Any]:
+        tenant = dict(row)
+        tenant["seed"] = json.loads(tenant["seed"])
+        return tenant
+
+    def tenant_record(self, tenant_key: str) -> dict[str, Any] | None:
+        """The tenant's record (`seed`, `created_at`), if it was made through the control plane."""
+        row = self.conn.execute(
+            "SELECT * FROM tenants WHERE tenant_key = :tenant_key", {"tenant_key": tenant_key}
+        ).fetchone()
+        return None if row is None else self._tenant(row)
+
+    def tenant_records(self) -> list[dict[str, Any]]:
+        rows = self.conn.execute("SELECT * FROM tenants ORDER BY tenant_key").fetchall()
+        return [self._tenant(row) for row in rows]
+
+    def clear_tenant_records(self) -> None:
+        self.conn.execute("DELETE FROM tenants")
+
+    def delete_tenant_record(self, tenant_key: str) -> None:
+        self.conn.execute("DELETE FROM tenants WHERE tenant_key = :tenant_key", {"tenant_key": tenant_key})
+
+    def wipe_tenant(self, tenant_key: str) -> None:
+        """Every row of the tenant's data gone: apps, tokens, users, websites, site users, talents, jobs."""
+        for table in DATA_TABLES:
+            self.conn.execute(
+                f"DELETE FROM {table} WHERE tenant_key = :tenant_key", {"tenant_key": tenant_key}
+            )
+        self.forgot_tokens = True
+
+    # -- the request journal (mockserver.journal)
+    def insert_journal_entry(self, entry: Mapping[str, Any]) -> int:
+        columns = [c for c in JOURNAL_COLUMNS if c != "id"]
+        values = {c: json.dumps(entry[c]) if c in JOURNAL_JSON_COLUMNS else entry[c] for c in columns}
+        row = self.conn.execute(
+            f"INSERT INTO journal ({', '.join(columns)}) VALUES ({', '.join(':' + c for c in columns)})"
+            " RETURNING id",
+            values,
+        ).fetchone()
+        return int(dict(row)["id"])
+
+    @staticmethod
+    def _journal_where(wanted: Mapping[str, Any]) -> tuple[str, dict[str, Any]]:
+        clauses = [f"{name} = :{name}" for name in JOURNAL_EQUAL_FILTERS if wanted.get(name) is not None]
+        params = {name: wanted[name] for name in JOURNAL_EQUAL_FILTERS if wanted.get(name) is not None}
+        for name, clause in (
+            ("since", "time >= :since"),
+            ("until", "time <= :until"),
+            ("before_id", "id < :before_id"),
+        ):
+            if wanted.get(name) is not None:
+                clauses.append(clause)
+                params[name] = wanted[name]
+        return (" WHERE " + " AND ".join(clauses) if clauses else ""), params
+
+    @staticmethod
+    def _journal_entry(row: Any) -> dict[str, Any]:
+        entry = dict(row)
+        for column in JOURNAL_JSON_COLUMNS:
+            if column in entry:
+                entry[column] = json.loads(entry[column])
+        return entry
+
+    @classmethod
+    def journal_select(
+        cls, wanted: Mapping[str, Any], limit: int, bodies: bool = True
+    ) -> tuple[str, dict[str, Any]]:
+        """The statement `journal_entries` runs, and its parameters."""
+        where, params = cls._journal_where(wanted)
+        columns = JOURNAL_COLUMNS if bodies else JOURNAL_SUMMARY_COLUMNS
+        sql = f"SELECT {', '.join(columns)} FROM journal{where} ORDER BY id DESC LIMIT :limit"
+        return sql, {**params, "limit": limit}
+
+    def journal_entries(
+        self, wanted: Mapping[str, Any], limit: int, bodies: bool = True
+    ) -> list[dict[str, Any]]:
+        """The newest `limit` entries matching `wanted` (JournalFilter's fields), newest first; without
+        bodies and headers when `bodies` is False (a list of many)."""
+        rows = self.conn.execute(*self.journal_select(wanted, limit, bodies)).fetchall()
+        return [self._journal_entry(row) for row in rows]
+
+    def journal_entry(self, entry_id: int, tenant_key: str | None = None) -> dict[str, Any] | None:
+        """One entry; with `tenant_key`, only if it is that tenant's."""
+        mine = "" if tenant_key is None else " AND tenant_key = :tenant_key"
+        row = self.conn.execute(
+            f"SELECT {', '.join(JOURNAL_COLUMNS)} FROM journal WHERE id = :id{mine}",
+            {"id": entry_id, "tenant_key": tenant_key},
+        ).fetchone()
+        return None if row is None else self._journal_entry(row)
+
+    def count_journal_entries(self, wanted: Mapping[str, Any]) -> int:
+        where, params = self._journal_where(wanted)
+        return int(
+            dict(self.conn.execute(f"SELECT COUNT(*) AS n FROM journal{where}", params).fetchone())["n"]
+        )
+
+    def prune_journal(self, keep: int) -> None:
+        """Only the newest `keep` entries stay."""
+        self.conn.execute(
+            "DELETE FROM journal WHERE id <= (SELECT MAX(id) FROM journal) - :keep", {"keep": keep}
+        )
+
+    def clear_journal(self, tenant_key: str | None = None) -> None:
+        """Every entry (None), or one tenant's."""
+        if tenant_key is None:
+            self.conn.execute("DELETE FROM journal")
+        else:
+            self.conn.execute(
+                "DELETE FROM journal WHERE tenant_key = :tenant_key", {"tenant_key": tenant_key}
+            )

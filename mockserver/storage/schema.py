@@ -65,24 +65,92 @@ TABLES: dict[str, str] = {
     "clock": """
         id          INTEGER PRIMARY KEY CHECK (id = 1),
         seconds     DOUBLE PRECISION NOT NULL""",
+    # A fault of one tenant (`tenant_key`) acts on its calls only; NULL, the admin's, on everyone's.
     "faults": """
         id          {serial},
         operation   TEXT,
         resource    TEXT,
         code        INTEGER,
         remaining   INTEGER NOT NULL,
-        latency_ms  INTEGER NOT NULL""",
+        latency_ms  INTEGER NOT NULL,
+        tenant_key  TEXT""",
+    # A tenant's own clock offset, on top of the server's (mockserver.tenants).
+    "tenant_clocks": """
+        tenant_key  TEXT PRIMARY KEY,
+        seconds     DOUBLE PRECISION NOT NULL""",
+    # Tenants made through `POST /mock-api/tenants`: what each was created with (a seed tenant, as JSON),
+    # which a tenant's reset goes back to.
+    "tenants": """
+        tenant_key  TEXT PRIMARY KEY,
+        seed        TEXT NOT NULL,
+        created_at  DOUBLE PRECISION NOT NULL""",
+    # The request journal (mockserver.journal): every call with its bodies, secrets redacted, headers
+    # as JSON objects. Newest first is `ORDER BY id DESC`; each filter has an index ending in id.
+    "journal": """
+        id                {serial},
+        tenant_key        TEXT,
+        app_id            TEXT,
+        operation         TEXT,
+        method            TEXT NOT NULL,
+        path              TEXT NOT NULL,
+        query             TEXT NOT NULL,
+        status            INTEGER NOT NULL,
+        code              INTEGER,
+        log_id            TEXT NOT NULL,
+        time              DOUBLE PRECISION NOT NULL,
+        duration_ms       DOUBLE PRECISION NOT NULL,
+        request_headers   TEXT NOT NULL,
+        request_body      TEXT,
+        response_headers  TEXT NOT NULL,
+        response_body     TEXT""",
     "rate_counters": """
         key         TEXT PRIMARY KEY,
         count       INTEGER NOT NULL,
         expires_at  DOUBLE PRECISION NOT NULL""",
 }
-INDEXES = ("CREATE INDEX IF NOT EXISTS tokens_by_app ON tokens (app_id, expires_at)",)
+INDEXES = (
+    "CREATE INDEX IF NOT EXISTS tokens_by_app ON tokens (app_id, expires_at)",
+    "CREATE INDEX IF NOT EXISTS journal_by_tenant ON journal (tenant_key, id)",
+    "CREATE INDEX IF NOT EXISTS journal_by_operation ON journal (operation, id)",
+    "CREATE INDEX IF NOT EXISTS journal_by_app ON journal (app_id, id)",
+    "CREATE INDEX IF NOT EXISTS journal_by_status ON journal (status, id)",
+    "CREATE INDEX IF NOT EXISTS journal_by_code ON journal (code, id)",
+    "CREATE INDEX IF NOT EXISTS journal_by_time ON journal (time)",
+)
+# Columns added to a table after databases holding it were made: an engine adds each one missing.
+ADDED_COLUMNS: tuple[tuple[str, str, str], ...] = (("faults", "tenant_key", "TEXT"),)
 
 # What a seed fills (and a reset empties); the server's own state (`StoredState`); the rate-limit windows.
 DATA_TABLES = ("apps", "tokens", "users", "resources", "records")
-SERVER_STATE_TABLES = ("clock", "faults")
-FAULT_COLUMNS = ("id", "operation", "resource", "code", "remaining", "latency_ms")
+SERVER_STATE_TABLES = ("clock", "faults", "tenant_clocks")
+FAULT_COLUMNS = ("id", "operation", "resource", "code", "remaining", "latency_ms", "tenant_key")
+JOURNAL_COLUMNS = (
+    "id",
+    "tenant_key",
+    "app_id",
+    "operation",
+    "method",
+    "path",
+    "query",
+    "status",
+    "code",
+    "log_id",
+    "time",
+    "duration_ms",
+    "request_headers",
+    "request_body",
+    "response_headers",
+    "response_body",
+)
+JOURNAL_JSON_COLUMNS = ("request_headers", "response_headers")
+# What a list of many entries leaves out (the console's journal shows these only for the entry opened).
+JOURNAL_SUMMARY_COLUMNS = tuple(
+    c
+    for c in JOURNAL_COLUMNS
+    if c not in ("request_headers", "request_body", "response_headers", "response_body")
+)
+# The journal's filters that a column must equal (the others bound `time`, or end a page at an id).
+JOURNAL_EQUAL_FILTERS = ("tenant_key", "operation", "status", "code", "app_id")
 # Each seeded table's unique keys: a seed row that clashes with a stored one on any of them replaces it.
 UNIQUE_KEYS: dict[str, tuple[tuple[str, ...], ...]] = {
     "apps": (("app_id",),),

@@ -50,11 +50,13 @@ def _put(queries: Queries, table: str, row: Mapping[str, Any], replace: bool) ->
     queries.conn.execute(f"INSERT INTO {table} ({columns}) VALUES ({values}) ON CONFLICT DO NOTHING", row)
 
 
-def dump(queries: Queries) -> dict[str, Any]:
+def dump(queries: Queries, tenant_key: str | None = None) -> dict[str, Any]:
     """Everything stored, per tenant, in a seed's shape (people of resources by tenant user_id), with
-    the records of idempotent creates beside it (`site_users`)."""
+    the records of idempotent creates beside it (`site_users`); only `tenant_key`'s when one is named."""
     resources, records = resource_kinds(), record_kinds()
     tenants: dict[str, dict[str, Any]] = {}
+    where = "" if tenant_key is None else " WHERE tenant_key = :tenant_key"
+    only = {"tenant_key": tenant_key}
 
     def tenant(key: str) -> dict[str, Any]:
         lists = [
@@ -65,13 +67,15 @@ def dump(queries: Queries) -> dict[str, Any]:
         ]
         return tenants.setdefault(key, {name: [] for name in lists})
 
-    for row in queries.conn.execute("SELECT app_id, tenant_key FROM apps ORDER BY app_id").fetchall():
+    for row in queries.conn.execute(
+        f"SELECT app_id, tenant_key FROM apps{where} ORDER BY app_id", only
+    ).fetchall():
         app = dict(row)
         tenant(app["tenant_key"])["apps"].append(app["app_id"])
-    for row in queries.conn.execute("SELECT * FROM users ORDER BY user_id").fetchall():
+    for row in queries.conn.execute(f"SELECT * FROM users{where} ORDER BY user_id", only).fetchall():
         user = dict(row)
         tenant(user.pop("tenant_key"))["users"].append(user)
-    rows = queries.conn.execute("SELECT * FROM resources ORDER BY kind, resource_id").fetchall()
+    rows = queries.conn.execute(f"SELECT * FROM resources{where} ORDER BY kind, resource_id", only).fetchall()
     for row in map(dict, rows):
         kind = resources.get(row["kind"])
         if kind is not None:  # a kind the spec no longer has is kept, not shown
@@ -82,7 +86,9 @@ def dump(queries: Queries) -> dict[str, Any]:
                 "in_flight_until": row["in_flight_until"],
             }
             tenant(row["tenant_key"])[kind.plural].append(item)
-    rows = queries.conn.execute("SELECT * FROM records ORDER BY kind, created_at, record_id").fetchall()
+    rows = queries.conn.execute(
+        f"SELECT * FROM records{where} ORDER BY kind, created_at, record_id", only
+    ).fetchall()
     for row in map(dict, rows):
         record, parent = records.get(row["kind"]), resources.get(row["parent_kind"])
         if record is not None and parent is not None:
@@ -94,7 +100,7 @@ def dump(queries: Queries) -> dict[str, Any]:
             tenant(row["tenant_key"])[record.plural].append(item)
     for plural in [*(k.plural for k in resources.values()), *(k.plural for k in records.values())]:
         _same_fields([item for t in tenants.values() for item in t[plural]])
-    tokens = dict(queries.conn.execute("SELECT COUNT(*) AS n FROM tokens").fetchone())["n"]
+    tokens = dict(queries.conn.execute(f"SELECT COUNT(*) AS n FROM tokens{where}", only).fetchone())["n"]
     return {"tenants": tenants, "tokens": tokens}
 
 

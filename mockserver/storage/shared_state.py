@@ -33,11 +33,16 @@ class ChangeCounter(Protocol):
 
 
 class SharedState(Protocol):
-    """The clock's offset and the injected faults, as one server sees them."""
+    """The clock's offset and the injected faults, as one server sees them. A tenant (`tenant_key`) has
+    an offset of its own on top of the server's, and faults of its own (a fault's `tenant_key`)."""
 
-    def clock_offset(self) -> float: ...
+    def clock_offset(self, tenant_key: str | None = None) -> float:
+        """The server's offset, plus the tenant's own when one is named."""
+        ...
 
-    def advance_clock(self, seconds: float) -> float: ...
+    def advance_clock(self, seconds: float, tenant_key: str | None = None) -> float:
+        """Moves the server's offset, or only the tenant's; answers the offset `clock_offset` then gives."""
+        ...
 
     def insert_fault(self, fault: Mapping[str, Any]) -> int: ...
 
@@ -47,7 +52,13 @@ class SharedState(Protocol):
         """Uses one of the fault's remaining answers (dropping it at zero); False if none was left."""
         ...
 
-    def clear_faults(self) -> None: ...
+    def clear_faults(self, tenant_key: str | None = None) -> None:
+        """Every fault (None), or one tenant's."""
+        ...
+
+    def forget_tenant(self, tenant_key: str) -> None:
+        """The tenant's own clock offset and faults gone."""
+        ...
 
     def forget(self) -> None:
         """What a fresh server starts with: no clock offset, no faults."""
@@ -59,17 +70,23 @@ class LocalState:
 
     def __init__(self) -> None:
         self._offset = 0.0
+        self._tenant_offsets: dict[str, float] = {}
         self._faults: dict[int, dict[str, Any]] = {}
         self._ids = itertools.count(1)
         self._lock = threading.Lock()
 
-    def clock_offset(self) -> float:
-        return self._offset
-
-    def advance_clock(self, seconds: float) -> float:
-        with self._lock:
-            self._offset += seconds
+    def clock_offset(self, tenant_key: str | None = None) -> float:
+        if tenant_key is None:
             return self._offset
+        return self._offset + self._tenant_offsets.get(tenant_key, 0.0)
+
+    def advance_clock(self, seconds: float, tenant_key: str | None = None) -> float:
+        with self._lock:
+            if tenant_key is None:
+                self._offset += seconds
+            else:
+                self._tenant_offsets[tenant_key] = self._tenant_offsets.get(tenant_key, 0.0) + seconds
+        return self.clock_offset(tenant_key)
 
     def insert_fault(self, fault: Mapping[str, Any]) -> int:
         with self._lock:
@@ -91,13 +108,22 @@ class LocalState:
                 del self._faults[fault_id]
             return True
 
-    def clear_faults(self) -> None:
+    def clear_faults(self, tenant_key: str | None = None) -> None:
         with self._lock:
-            self._faults.clear()
+            if tenant_key is None:
+                self._faults.clear()
+            else:
+                self._faults = {i: f for i, f in self._faults.items() if f.get("tenant_key") != tenant_key}
+
+    def forget_tenant(self, tenant_key: str) -> None:
+        self.clear_faults(tenant_key)
+        with self._lock:
+            self._tenant_offsets.pop(tenant_key, None)
 
     def forget(self) -> None:
         with self._lock:
             self._offset = 0.0
+            self._tenant_offsets.clear()
             self._faults.clear()
 
 
@@ -105,6 +131,7 @@ class LocalState:
 class _Snapshot:
     generation: int
     clock_offset: float
+    tenant_offsets: dict[str, float]
     faults: list[dict[str, Any]]
 
 
@@ -125,7 +152,9 @@ class StoredState:
         snapshot = self._snapshot
         if snapshot is None or snapshot.generation != generation:
             with self.store.transaction(write=False) as queries:
-                snapshot = _Snapshot(generation, queries.clock_offset(), queries.faults())
+                snapshot = _Snapshot(
+                    generation, queries.clock_offset(), queries.tenant_clock_offsets(), queries.faults()
+                )
             self._snapshot = snapshot
         return snapshot
 
@@ -135,12 +164,17 @@ class StoredState:
         with self.store.transaction(then=self._generation.bump) as queries:
             yield queries
 
-    def clock_offset(self) -> float:
-        return self._state().clock_offset
+    def clock_offset(self, tenant_key: str | None = None) -> float:
+        state = self._state()
+        if tenant_key is None:
+            return state.clock_offset
+        return state.clock_offset + state.tenant_offsets.get(tenant_key, 0.0)
 
-    def advance_clock(self, seconds: float) -> float:
+    def advance_clock(self, seconds: float, tenant_key: str | None = None) -> float:
         with self._changing() as queries:
-            return queries.advance_clock(seconds)
+            if tenant_key is None:
+                return queries.advance_clock(seconds)
+            return queries.clock_offset() + queries.advance_tenant_clock(tenant_key, seconds)
 
     def insert_fault(self, fault: Mapping[str, Any]) -> int:
         with self._changing() as queries:
@@ -153,9 +187,14 @@ class StoredState:
         with self._changing() as queries:
             return queries.use_fault(fault_id)
 
-    def clear_faults(self) -> None:
+    def clear_faults(self, tenant_key: str | None = None) -> None:
         with self._changing() as queries:
-            queries.clear_faults()
+            queries.clear_faults(tenant_key)
+
+    def forget_tenant(self, tenant_key: str) -> None:
+        with self._changing() as queries:
+            queries.clear_faults(tenant_key)
+            queries.forget_tenant_clock(tenant_key)
 
     def forget(self) -> None:
         with self._changing() as queries:

@@ -18,7 +18,7 @@ from typing import Any
 
 from mockserver.storage.files import FileLock, Generation
 from mockserver.storage.queries import Queries
-from mockserver.storage.schema import ddl
+from mockserver.storage.schema import ADDED_COLUMNS, ddl
 from mockserver.storage.seeding import apply_seed
 from mockserver.storage.shared_state import TokenCache
 
@@ -87,6 +87,10 @@ class SQLiteStore:
         with self.transaction() as queries:
             for statement in ddl("sqlite"):
                 queries.conn.execute(statement)
+            for table, column, kind in ADDED_COLUMNS:
+                present = {row["name"] for row in conn.execute(f"PRAGMA table_info({table})").fetchall()}
+                if column not in present:
+                    conn.execute(f"ALTER TABLE {table} ADD COLUMN {column} {kind}")
         self._checkpointer = Checkpointer(self.path, self._write_lock)
 
     @property

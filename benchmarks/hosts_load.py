@@ -1,0 +1,179 @@
+"""Throughput and latency of a sandbox on 1, 2 and 3 hosts sharing PostgreSQL and Redis, beside the
+SQLite server and Prism, all in one run, at the same concurrency.
+
+    .venv/bin/python -m benchmarks.hosts_load [--seconds 5] [--rounds 3] [--concurrency 8] [--hosts 1 2 3]
+        [--workers 2]
+
+Every request is a real create: POST site_users with a unique external_id (auth, the rate limit, the
+injected-fault check, validation from the spec, an insert). Rate limits stay on, scaled so that none
+refuses (each call is still counted: in Redis on the PostgreSQL hosts, in the SQLite database on the
+SQLite server). The hosts are `feishu-hire serve --workers W --db postgresql://... --redis redis://...`;
+the SQLite server is `feishu-hire serve --workers W --db FILE`; Prism is `prism mock spec/hire.yaml`.
+For N hosts, N wrk processes run at once, one per host, sharing the connections (8 = 3 + 3 + 2): req/s
+is their sum, and p50 and p99 the highest of theirs (an upper bound of the whole's: no more than 1 % of
+all requests can be slower than every host's own 99th percentile). The N-host runs use the first N
+hosts of one fleet. Each configuration gets a 1 s warm-up first, not reported; then `--rounds` rounds
+run every configuration in turn (interleaved, so a machine whose load drifts weighs on all alike), and
+each row is the run of median req/s. PostgreSQL and Redis are the environment's (`FEISHU_TEST_POSTGRES_URL`,
+`FEISHU_TEST_REDIS_URL`) or throwaway ones from `scripts/services`, on the same machine.
+"""
+
+from __future__ import annotations
+
+import argparse
+import tempfile
+import time
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import ExitStack
+from dataclasses import dataclass
+from pathlib import Path
+
+from benchmarks import engines, servers, wrk
+from benchmarks.drills.common import read_db, reproduce
+from benchmarks.hosts import hosts
+from benchmarks.load import fetch_token
+from mockserver.seed import WEBSITE_ID
+
+# Limits scaled so that none refuses at these rates, while every call is still counted.
+RATE_LIMIT_SCALE = "100000"
+
+
+@dataclass(frozen=True)
+class Row:
+    name: str
+    requests: int
+    requests_per_s: float
+    p50_ms: float
+    p99_ms: float
+    failures: int  # non-2xx answers and socket errors
+
+
+def split(connections: int, parts: int) -> list[int]:
+    """`connections` shared by `parts` as evenly as can be (8 over 3: 3, 3, 2)."""
+    return [connections // parts + (i < connections % parts) for i in range(parts)]
+
+
+def load(name: str, urls: list[str], *, connections: int, seconds: float, token: str, prefix: str) -> Row:
+    """One wrk per URL at once, the connections shared among them."""
+    shares = split(connections, len(urls))
+    with ThreadPoolExecutor(max_workers=len(urls)) as pool:
+        results = list(
+            pool.map(
+                lambda i: wrk.run(
+                    urls[i],
+                    connections=shares[i],
+                    seconds=seconds,
+                    token=token,
+                    website_id=WEBSITE_ID,
+                    prefix=f"{prefix}-{i}",
+                ),
+                range(len(urls)),
+            )
+        )
+    return Row(
+        name,
+        sum(r.requests for r in results),
+        sum(r.requests_per_s for r in results),
+        max(r.p50_ms for r in results),
+        max(r.p99_ms for r in results),
+        sum(r.non_2xx + r.socket_errors for r in results),
+    )
+
+
+def median_row(name: str, runs: list[Row]) -> Row:
+    """The run of median req/s (its own latencies with it), the failures of all runs."""
+    middle = sorted(runs, key=lambda r: r.requests_per_s)[len(runs) // 2]
+    return Row(
+        name,
+        sum(r.requests for r in runs),
+        middle.requests_per_s,
+        middle.p50_ms,
+        middle.p99_ms,
+        sum(r.failures for r in runs),
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--seconds", type=float, default=5, help="length of each run")
+    parser.add_argument("--rounds", type=int, default=3, help="runs of each configuration, interleaved")
+    parser.add_argument("--concurrency", type=int, default=8)
+    parser.add_argument("--hosts", type=int, nargs="+", default=[1, 2, 3])
+    parser.add_argument("--workers", type=int, default=2, help="`feishu-hire serve --workers` per server")
+    args = parser.parse_args()
+    extra = ("--rate-limit-scale", RATE_LIMIT_SCALE)
+    runs: dict[str, list[Row]] = {}
+
+    with ExitStack() as stack:
+        tmp = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="bench-hosts-")))
+        prism_port, sqlite_port = servers.free_port(), servers.free_port()
+        prism = stack.enter_context(servers.running("prism", servers.prism_argv(prism_port), prism_port))
+        argv = servers.mock_argv(sqlite_port, tmp / "mock.db", "--workers", str(args.workers), *extra)
+        sqlite = stack.enter_context(servers.running("sqlite", argv, sqlite_port, tmp / "sqlite.log"))
+        shared = stack.enter_context(engines.engines())
+        database = stack.enter_context(engines.fresh_database(shared.postgres_url))
+        redis_url = stack.enter_context(engines.fresh_redis(shared.redis_url))
+        fleet = stack.enter_context(
+            hosts(database, redis_url, count=max(args.hosts), workers=args.workers, extra=extra, logs=tmp)
+        )
+        pg_token = fetch_token(fleet[0].base_url)
+        # (name, urls, token): the first N hosts of one fleet serve the N-host runs.
+        configurations = [
+            ("prism", [prism.base_url], "prism-accepts-any-token"),
+            ("sqlite, 1 server", [sqlite.base_url], fetch_token(sqlite.base_url)),
+        ] + [
+            (f"postgres+redis, {n} host{'s' * (n > 1)}", [s.base_url for s in fleet[:n]], pg_token)
+            for n in args.hosts
+        ]
+        for name, urls, token in configurations:  # a warm-up each, not reported
+            load(
+                name,
+                urls,
+                connections=args.concurrency,
+                seconds=1,
+                token=token,
+                prefix=f"warm-{time.time_ns()}",
+            )
+        before = read_db(database, "SELECT count(*) FROM records WHERE kind = 'site_user'")[0][0]
+        for _ in range(args.rounds):
+            for name, urls, token in configurations:
+                prefix = f"run-{time.time_ns()}"
+                row = load(
+                    name, urls, connections=args.concurrency, seconds=args.seconds, token=token, prefix=prefix
+                )
+                runs.setdefault(name, []).append(row)
+        stored = read_db(database, "SELECT count(*) FROM records WHERE kind = 'site_user'")[0][0] - before
+    rows = [median_row(name, found) for name, found in runs.items()]
+
+    when = time.strftime("%Y-%m-%d %H:%M")
+    print(
+        f"\nPOST site_users, c={args.concurrency}, {args.rounds} rounds of {args.seconds:g} s runs"
+        f" (configurations interleaved), wrk on 127.0.0.1 ({when})"
+    )
+    print(
+        f"servers: --workers {args.workers} each; PostgreSQL, Redis, wrk and the servers share this machine"
+    )
+    print(f"{'server':<26}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}{'vs prism':>10}{'p99 vs prism':>14}")
+    prism_row = rows[0]
+    for r in rows:
+        ratio = r.requests_per_s / prism_row.requests_per_s
+        print(
+            f"{r.name:<26}{r.requests_per_s:>9.0f}{r.p50_ms:>9.2f}{r.p99_ms:>9.2f}"
+            f"{ratio:>9.2f}x{r.p99_ms / prism_row.p99_ms:>13.2f}x"
+        )
+    for r in rows:
+        if r.failures:
+            print(f"!! {r.name}: {r.failures} non-2xx answers or socket errors")
+    answered = sum(r.requests for r in rows if r.name.startswith("postgres"))
+    print(
+        f"\npostgres hosts: {answered} creates answered, {stored} site users stored"
+        " (a create cut off by the end of a run may be stored)"
+    )
+    print("(each row: the run of median req/s; p50 and p99 of several hosts: the highest of the hosts' own)")
+    print(f"reproduce: {reproduce('benchmarks.hosts_load')}")
+
+
+if __name__ == "__main__":
+    main()

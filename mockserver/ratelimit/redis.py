@@ -1,0 +1,95 @@
+"""Rate-limit windows in Redis, shared by every process of every host pointed at it (`serve --redis URL`).
+
+One Lua script (`redis.lua`) tests and hits every window of a call in one atomic step, with the mock's
+clock as an argument: the counts are exact however many hosts call at once, and the windows follow the
+mock's clock, so advancing it on any host rolls them on every host. A refused call is counted in no
+window. (The stock `limits` strategies read Redis's own time and count refused calls.)
+
+When Redis cannot be asked the call fails with 1002001 (fail closed): the sandbox never admits a call its
+limits would refuse, and answers again by itself once Redis is back.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+import redis
+
+from mockserver.errors import SYSTEM_ERROR, FeishuAPIError
+from mockserver.ratelimit import Refusal, Window, app_prefix
+
+SCRIPT = Path(__file__).with_name("redis.lua").read_text(encoding="utf-8")
+# Every key of one sandbox starts with this, so several sandboxes can share one Redis database.
+DEFAULT_PREFIX = "feishu-mock:"
+# Redis drops a window idle this long (real seconds): a bound on memory, far beyond any window.
+KEEP_IDLE_SECONDS = 86_400
+# A host waits this long for Redis before answering 1002001, instead of hanging its callers.
+CONNECT_TIMEOUT_SECONDS = 1.0
+COMMAND_TIMEOUT_SECONDS = 2.0
+
+
+class RedisUnavailable(FeishuAPIError):
+    """1002001: Redis could not be asked (down, unreachable, or too slow to answer)."""
+
+    def __init__(self, cause: redis.RedisError) -> None:
+        super().__init__(SYSTEM_ERROR, f"system error: rate-limit store unavailable ({type(cause).__name__})")
+
+
+class RedisWindows:
+    """Fixed windows in Redis (a `ratelimit.Windows`). Safe to share between threads; a process that
+    forks gets connections of its own (redis-py checks the pid), though workers build theirs after it."""
+
+    def __init__(self, url: str, prefix: str = DEFAULT_PREFIX) -> None:
+        self.prefix = prefix
+        self._client = redis.Redis.from_url(
+            url, socket_connect_timeout=CONNECT_TIMEOUT_SECONDS, socket_timeout=COMMAND_TIMEOUT_SECONDS
+        )
+        self._script = self._client.register_script(SCRIPT)
+
+    def key(self, caller: str, window: Window) -> str:
+        # The braces make every window of `caller` one hash tag: one slot, so the script also runs on a
+        # Redis Cluster.
+        return f"{self.prefix}{{{caller}}}/{window.limit}/{window.seconds}"
+
+    def hit(self, caller: str, windows: Sequence[Window], now: float) -> Refusal | None:
+        args: list[float | int] = [now, KEEP_IDLE_SECONDS]  # floats go as repr(): exact
+        for window in windows:
+            args += [window.limit, window.seconds]
+        try:
+            answer = self._script(keys=[self.key(caller, window) for window in windows], args=args)
+        except redis.RedisError as exc:
+            raise RedisUnavailable(exc) from exc
+        if answer == 0:
+            return None
+        index, expires_at = answer
+        return Refusal.of(windows[int(index) - 1], float(expires_at), now)
+
+    def window(self, caller: str, window: Window, now: float) -> tuple[int, float] | None:
+        """(count, expires_at) of the live window of `caller`, or None."""
+        try:
+            count, expires_at = self._client.hmget(self.key(caller, window), ["count", "expires_at"])
+        except redis.RedisError as exc:
+            raise RedisUnavailable(exc) from exc
+        if count is None or expires_at is None or float(expires_at) <= now:
+            return None
+        return int(count), float(expires_at)
+
+    def clear(self, apps: Sequence[str] | None = None) -> None:
+        """Drops every window of this sandbox (its prefix), or only those of `apps`."""
+        starts = [self.prefix] if apps is None else [f"{self.prefix}{{{app_prefix(app)}" for app in apps]
+        try:
+            for start in starts:
+                keys = list(self._client.scan_iter(match=f"{escape_glob(start)}*", count=1000))
+                for first in range(0, len(keys), 1000):
+                    self._client.unlink(*keys[first : first + 1000])
+        except redis.RedisError as exc:
+            raise RedisUnavailable(exc) from exc
+
+    def close(self) -> None:
+        self._client.close()
+
+
+def escape_glob(text: str) -> str:
+    """`text` matched literally by Redis's glob patterns (SCAN MATCH)."""
+    return "".join(f"\\{c}" if c in "*?[]\\" else c for c in text)

@@ -1,0 +1,340 @@
+"""The shared engine: the mock's tables in PostgreSQL, so several hosts pointed at one database act as one
+Feishu (`feishu-hire serve --db postgresql://USER@HOST:PORT/DBNAME`).
+
+psycopg 3 with one `psycopg_pool` pool per process, made when the store is (a uWSGI worker builds its
+app after the fork, so no connection crosses it); each thread keeps the connection it took from it until
+that connection fails. The queries are `queries.Queries`, the same as
+SQLite's: their `:name` parameters are translated to psycopg's once per statement text. Connections
+run in autocommit, so a one-statement read or write is one round trip; `transaction()` wraps its block
+in BEGIN ... COMMIT. Races are decided as on SQLite, by the database: the primary key for idempotency
+(INSERT ... ON CONFLICT DO NOTHING waits for a concurrent insert of the same key, then does nothing), a
+conditional UPDATE for the job marker (READ COMMITTED re-checks its WHERE on the row another
+transaction just wrote).
+
+What each process caches (token rows, the clock offset and the faults) is stamped by a generation kept in
+the database (`PostgresGeneration`), read once per request: a change committed on any host is seen by
+every request that starts after it.
+
+When PostgreSQL cannot be reached (down, restarting, too slow to hand a connection) a call fails with
+1002001 within `CONNECT_TIMEOUT_SECONDS`, at once for a short pause after another call found it so;
+nothing is half-written (a transaction rolls back). Broken connections are dropped when returned, and a
+failed connection attempt is not retried with growing pauses but by the next call, so service resumes
+with the first call after PostgreSQL is back.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+import time
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import flask
+import psycopg
+import psycopg_pool
+from psycopg.rows import dict_row
+
+from mockserver.errors import SYSTEM_ERROR, FeishuAPIError
+from mockserver.storage.queries import Queries
+from mockserver.storage.schema import ddl
+from mockserver.storage.seeding import apply_seed
+from mockserver.storage.shared_state import TokenCache
+
+# A call waits this long for a connection (PostgreSQL down, or every connection busy) before 1002001.
+CONNECT_TIMEOUT_SECONDS = 0.5
+# A store waits this long for its first connection: a host does not start without its database.
+STARTUP_WAIT_SECONDS = 10.0
+# After a call found PostgreSQL unavailable, the process's calls fail at once for this long; the first
+# call after it tries again.
+PAUSE_AFTER_FAILURE_SECONDS = 0.2
+# Connections per process: one per thread that uses the store (a uWSGI worker has one, waitress 8).
+POOL_MAX_SIZE = 16
+# Taken while creating the tables, so hosts starting at once do not race on the catalog.
+SCHEMA_LOCK = 0x66656973  # "feis"
+# The generation every process stamps its caches with; the PostgreSQL counterpart of SQLite's
+# memory-mapped file (`files.Generation`), which only reaches the processes of one host.
+GENERATION_DDL = (
+    "CREATE TABLE IF NOT EXISTS generation (id INTEGER PRIMARY KEY CHECK (id = 1), value BIGINT NOT NULL)",
+    "INSERT INTO generation (id, value) VALUES (1, 0) ON CONFLICT (id) DO NOTHING",
+)
+BUMP = "UPDATE generation SET value = value + 1 WHERE id = 1"
+# Errors that mean "PostgreSQL could not be asked", as opposed to a query's own failure.
+UNAVAILABLE = (psycopg.OperationalError, psycopg.InterfaceError, psycopg_pool.PoolTimeout)
+
+_NAMED = re.compile(r"(?<![:\w]):([A-Za-z_]\w*)")
+
+
+@lru_cache(maxsize=1024)
+def translate(sql: str) -> str:
+    """`:name` parameters as psycopg's `%(name)s` (a literal `%` doubled; `::type` casts left alone)."""
+    return _NAMED.sub(r"%(\1)s", sql.replace("%", "%%"))
+
+
+class PostgresUnavailable(FeishuAPIError):
+    """1002001: PostgreSQL could not be asked (down, restarting, or out of connections)."""
+
+    def __init__(self, cause: Exception) -> None:
+        super().__init__(SYSTEM_ERROR, f"system error: database unavailable ({type(cause).__name__})")
+
+
+@dataclass
+class _Rows:
+    """A statement's result, read in full before its connection goes back to the pool."""
+
+    rowcount: int
+    rows: list[dict[str, Any]]
+
+    def fetchone(self) -> dict[str, Any] | None:
+        return self.rows[0] if self.rows else None
+
+    def fetchall(self) -> list[dict[str, Any]]:
+        return self.rows
+
+
+# PostgreSQL's text cannot hold NUL, which SQLite's can and a request may carry (an external_id, a name):
+# a text holding NUL or MARK is stored as MARK + itself with each MARK and NUL escaped, and read back as
+# it was. Every other text is stored as it is. The encoding is one-to-one, so equality in SQL still holds.
+NUL, MARK = "\x00", "\ue000"  # MARK: a private-use character
+_ESCAPES = {MARK: MARK + "\ue001", NUL: MARK + "\ue002"}
+_ESCAPED = re.compile(f"{MARK}([\ue001\ue002])")
+
+
+def to_text(value: str) -> str:
+    """`value` as PostgreSQL can store it."""
+    if NUL not in value and MARK not in value:
+        return value
+    return MARK + value.replace(MARK, _ESCAPES[MARK]).replace(NUL, _ESCAPES[NUL])
+
+
+def from_text(stored: str) -> str:
+    """The value `to_text` stored as `stored`."""
+    if not stored.startswith(MARK):
+        return stored
+    return _ESCAPED.sub(lambda m: MARK if m.group(1) == "\ue001" else NUL, stored[1:])
+
+
+def _run(conn: psycopg.Connection[dict[str, Any]], sql: str, parameters: Mapping[str, Any]) -> _Rows:
+    values = {k: to_text(v) if isinstance(v, str) else v for k, v in parameters.items()}
+    cursor = conn.execute(translate(sql), values or None)
+    rows = cursor.fetchall() if cursor.description is not None else []
+    for row in rows:
+        for column, value in row.items():
+            if isinstance(value, str) and value.startswith(MARK):
+                row[column] = from_text(value)
+    return _Rows(cursor.rowcount, rows)
+
+
+class _Bound:
+    """`queries.Connection` over one psycopg connection (a transaction's, or a statement block's)."""
+
+    def __init__(self, conn: psycopg.Connection[dict[str, Any]]) -> None:
+        self.conn = conn
+
+    def execute(self, sql: str, parameters: Mapping[str, Any] | None = None, /) -> _Rows:
+        return _run(self.conn, sql, parameters or {})
+
+
+class _Pooled:
+    """`queries.Connection` for reads outside a transaction: each statement on the thread's connection."""
+
+    def __init__(self, store: PostgresStore) -> None:
+        self.store = store
+
+    def execute(self, sql: str, parameters: Mapping[str, Any] | None = None, /) -> _Rows:
+        conn = self.store._own()
+        try:
+            return _run(conn, sql, parameters or {})
+        except UNAVAILABLE as exc:
+            raise self.store._failed(exc, conn) from exc
+
+
+class PostgresGeneration:
+    """The store's `ChangeCounter`: a row every host reads. Within a request it is read once (the first
+    time the request asks) and kept on Flask's `g`, so a request sees one consistent generation and
+    costs one round trip for it; outside a request every read asks the database."""
+
+    KEY = "_feishu_postgres_generation"
+
+    def __init__(self, store: PostgresStore) -> None:
+        self._store = store
+
+    def value(self) -> int:
+        if flask.has_app_context():
+            cached: int | None = flask.g.get(self.KEY)
+            if cached is not None:
+                return cached
+        row = self._store.read().conn.execute("SELECT value FROM generation WHERE id = 1").fetchone()
+        value = int(row["value"])
+        if flask.has_app_context():
+            setattr(flask.g, self.KEY, value)
+        return value
+
+    def bump(self) -> None:
+        self._store.read().conn.execute(BUMP)
+        self.forget()
+
+    def forget(self) -> None:
+        """This request has changed what the generation stamps: its next read asks the database."""
+        if flask.has_app_context():
+            flask.g.pop(self.KEY, None)
+
+
+class PostgresStore:
+    """The mock's tables in one PostgreSQL database (a `Store`)."""
+
+    def __init__(self, url: str, max_size: int = POOL_MAX_SIZE) -> None:
+        self.url = url
+        self._local = threading.local()
+        self._lock = threading.Lock()
+        self._kept: set[psycopg.Connection[dict[str, Any]]] = set()  # every thread's own connection
+        self._unavailable_until = 0.0
+        self._unavailable_because: Exception = ConnectionError("not asked yet")
+        self._pool: psycopg_pool.ConnectionPool[psycopg.Connection[dict[str, Any]]] = (
+            psycopg_pool.ConnectionPool(
+                url,
+                min_size=1,
+                max_size=max_size,
+                kwargs={"autocommit": True, "row_factory": dict_row},
+                connection_class=psycopg.Connection[dict[str, Any]],
+                timeout=CONNECT_TIMEOUT_SECONDS,
+                # A failed connection attempt is not retried in the background with growing pauses (the
+                # pool's default, which left hosts idle for seconds after PostgreSQL was back): the
+                # next call that needs a connection tries again, so service resumes with the first.
+                reconnect_timeout=0,
+                name="feishu-mock",
+                open=False,
+            )
+        )
+        try:
+            self._pool.open(wait=True, timeout=STARTUP_WAIT_SECONDS)
+        except psycopg_pool.PoolTimeout as exc:
+            self._pool.close()
+            raise ConnectionError(f"PostgreSQL at {url} did not answer: {exc}") from exc
+        self.generation = PostgresGeneration(self)
+        self._tokens = TokenCache(self.generation)
+        with self.transaction() as queries:
+            self.create(queries, (*ddl("postgresql"), *GENERATION_DDL))
+
+    @property
+    def path(self) -> Path | None:
+        return None
+
+    @property
+    def private(self) -> bool:
+        return False
+
+    def _own(self) -> psycopg.Connection[dict[str, Any]]:
+        """The connection this thread keeps, taken from the pool the first time (one pool checkout per
+        statement cost more than the statement). Once PostgreSQL could not be asked, calls of the next
+        `PAUSE_AFTER_FAILURE_SECONDS` fail at once instead of each waiting for a connection."""
+        conn: psycopg.Connection[dict[str, Any]] | None = getattr(self._local, "own", None)
+        if conn is not None:
+            return conn
+        if time.monotonic() < self._unavailable_until:
+            raise PostgresUnavailable(self._unavailable_because)
+        try:
+            conn = self._pool.getconn()
+        except UNAVAILABLE as exc:
+            raise self._failed(exc, None) from exc
+        self._local.own = conn
+        with self._lock:
+            self._kept.add(conn)
+        return conn
+
+    def _failed(self, exc: Exception, conn: psycopg.Connection[dict[str, Any]] | None) -> PostgresUnavailable:
+        """Notes that PostgreSQL could not be asked; the thread's connection goes back to the pool (which
+        drops it if it is broken) and the thread takes another next time. Answers the error to raise."""
+        self._unavailable_because = exc
+        self._unavailable_until = time.monotonic() + PAUSE_AFTER_FAILURE_SECONDS
+        if conn is not None:
+            self._local.own = None
+            with self._lock:
+                self._kept.discard(conn)
+            self._pool.putconn(conn)
+        return PostgresUnavailable(exc)
+
+    @contextmanager
+    def _pooled(self) -> Iterator[psycopg.Connection[dict[str, Any]]]:
+        """The thread's connection for the block."""
+        conn = self._own()
+        try:
+            yield conn
+        except UNAVAILABLE as exc:
+            raise self._failed(exc, conn) from exc
+
+    @contextmanager
+    def transaction(self, write: bool = True, then: Callable[[], None] | None = None) -> Iterator[Queries]:
+        """One transaction (BEGIN ... COMMIT on the thread's connection); `then` runs after the commit.
+        Inside a transaction of the same thread it joins that one."""
+        open_queries: Queries | None = getattr(self._local, "queries", None)
+        if open_queries is not None:
+            if then is not None:
+                raise RuntimeError("`then` needs a transaction of its own")
+            yield open_queries
+            return
+        # The shared state's "move the generation after the commit" is done inside the transaction
+        # instead: a host killed between the two cannot leave the change unannounced.
+        bump_inside = then is not None and then == self.generation.bump
+        bumped = False
+        with self._pooled() as conn, conn.transaction():
+            queries = self._local.queries = Queries(_Bound(conn))
+            self._local.conn = conn
+            try:
+                yield queries
+                if queries.forgot_tokens or bump_inside:
+                    conn.execute(BUMP)
+                    bumped = True
+            finally:
+                del self._local.queries, self._local.conn
+        if bumped:
+            self.generation.forget()
+        if then is not None and not bump_inside:
+            then()
+
+    @contextmanager
+    def statement(self) -> Iterator[Queries]:
+        """Statements committed one by one (autocommit) on the thread's connection, or in its open
+        transaction."""
+        open_queries: Queries | None = getattr(self._local, "queries", None)
+        if open_queries is not None:
+            yield open_queries
+            return
+        with self._pooled() as conn:
+            queries = Queries(_Bound(conn))
+            try:
+                yield queries
+            finally:
+                if queries.forgot_tokens:
+                    self.generation.bump()
+
+    def read(self) -> Queries:
+        """Reads outside a transaction: each statement on the thread's connection, a snapshot of its own."""
+        open_queries: Queries | None = getattr(self._local, "queries", None)
+        return open_queries if open_queries is not None else Queries(_Pooled(self))
+
+    def create(self, queries: Queries, statements: Iterable[str]) -> None:
+        """Runs `statements` (CREATE ... IF NOT EXISTS) in the transaction of `queries`, one host at a
+        time: hosts starting at once would otherwise race on PostgreSQL's catalog."""
+        queries.conn.execute("SELECT pg_advisory_xact_lock(:key)", {"key": SCHEMA_LOCK})
+        for statement in statements:
+            queries.conn.execute(statement)
+
+    def token(self, token: str) -> Mapping[str, Any] | None:
+        return self._tokens.get(token, lambda: self.read().token(token))
+
+    def reset(self, seed: Mapping[str, Any]) -> None:
+        with self.transaction() as queries:
+            queries.wipe()
+            apply_seed(queries, seed, replace=False)  # nothing left to replace
+
+    def close(self) -> None:
+        with self._lock:
+            kept, self._kept = self._kept, set()
+        for conn in kept:
+            conn.close()
+        self._pool.close()

@@ -1,0 +1,72 @@
+"""Faults of the engines and the hosts under load (a smaller run of benchmarks/drills/outage.py): two hosts
+of `--workers 2` on a PostgreSQL and a Redis of this module's own, which it stops and starts.
+
+- PostgreSQL stopped under load: calls answer 500/1002001 while it is down, nothing acknowledged is
+  lost or half-written, and every host answers again by itself once it is back.
+- Redis stopped under load: the documented choice, fail closed: 500/1002001 while it is down (no call is
+  admitted unlimited), and service resumes by itself.
+- kill -9 of one host mid-load: the other goes on answering, no acknowledged write is lost.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from benchmarks.drills.outage import Verdict, engine_down, kill_one_host, outage_fleet
+from benchmarks.engines import Engine, Engines
+from benchmarks.servers import Server
+
+pytestmark = pytest.mark.slow
+
+HOSTS = 2
+WORKERS = 2
+THREADS = 8
+DOWN_SECONDS = 3.0
+
+Fleet = tuple[list[Server], str, Engines]
+
+
+@pytest.fixture(scope="module")
+def fleet(outage_engines: Engines) -> Iterator[Fleet]:
+    with outage_fleet(HOSTS, WORKERS, own=outage_engines) as started:
+        yield started
+
+
+@pytest.fixture(autouse=True)
+def engines_up_again(outage_engines: Engines) -> Iterator[None]:
+    """Whatever a test did, both engines are up for the next."""
+    yield
+    outage_engines.start("postgres")
+    outage_engines.start("redis")
+
+
+def _check(verdict: Verdict) -> None:
+    assert verdict.ok, verdict.line()
+    assert verdict.counts["acknowledged"] > 0, verdict.line()
+
+
+@pytest.mark.parametrize(
+    "engine",
+    [
+        pytest.param("postgres", id="postgresql-down-is-1002001-then-resumes-by-itself"),
+        pytest.param("redis", id="redis-down-fails-closed-with-1002001-then-resumes-by-itself"),
+    ],
+)
+def test_an_engine_down_under_load(fleet: Fleet, engine: Engine) -> None:
+    servers, database, own = fleet
+    urls = [s.base_url for s in servers]
+    verdict = engine_down(
+        urls, database=database, own=own, engine=engine, threads=THREADS, before=1.0, down=DOWN_SECONDS
+    )
+    _check(verdict)
+    assert verdict.counts["sent while down"] > 0
+
+
+def test_kill_9_of_one_host_mid_load_loses_no_acknowledged_write(fleet: Fleet) -> None:
+    servers, database, _ = fleet
+    verdict = kill_one_host(servers, database, threads=THREADS, before=1.0, after=2.0)
+    _check(verdict)
+    assert verdict.counts["answered by the others after the kill"] > 0
+    assert servers[0].process.returncode is not None  # the killed host is gone, workers and all

@@ -1,0 +1,238 @@
+"""The PostgreSQL engine (`mockserver.storage.postgres`) on a real PostgreSQL: the same queries answer as
+on SQLite, races are decided by the database across stores (as across hosts), what one store changes
+every other sees at once, and an unreachable PostgreSQL is 1002001, never a half-written change."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import TypeVar
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from benchmarks.engines import Engines, fresh_database
+from mockserver.cli import _database
+from mockserver.errors import SYSTEM_ERROR
+from mockserver.ratelimit import Refusal, Window
+from mockserver.ratelimit.postgres import PostgresWindows
+from mockserver.seed import DEFAULT_APP_ID, JOB_ID, WEBSITE_ID, load_seed
+from mockserver.storage import open_store
+from mockserver.storage.postgres import (
+    MARK,
+    PostgresStore,
+    PostgresUnavailable,
+    from_text,
+    to_text,
+    translate,
+)
+from mockserver.storage.queries import NewRecord
+from mockserver.storage.seeding import apply_seed, dump
+from mockserver.storage.shared_state import StoredState
+from mockserver.storage.sqlite import SQLiteStore
+
+TENANT = "sandbox"
+
+
+def site_user(external_id: str, user_id: str, name: str | None = None) -> NewRecord:
+    """A site user of the default website, as the create stores it."""
+    fields = {"external_id": external_id, "user_id": user_id, "name": name}
+    return NewRecord(TENANT, "site_user", "website", WEBSITE_ID, external_id, user_id, fields, time.time())
+
+
+def stored_site_user(store: PostgresStore, external_id: str) -> dict[str, object] | None:
+    return store.read().record("site_user", TENANT, WEBSITE_ID, external_id)
+
+
+@pytest.fixture
+def store(postgres_url: str) -> Iterator[PostgresStore]:
+    opened = open_store(postgres_url)
+    assert isinstance(opened, PostgresStore)
+    with opened.transaction() as queries:
+        apply_seed(queries, load_seed(None), replace=False)
+    yield opened
+    opened.close()
+
+
+def test_a_url_opens_postgresql_and_a_path_stays_sqlite(tmp_path: Path, postgres_url: str) -> None:
+    assert _database(postgres_url) == postgres_url  # the CLI keeps the URL whole (a Path folds "//")
+    assert _database("var/mock.db") == Path("var/mock.db")
+    sqlite = open_store(tmp_path / "mock.db")
+    try:
+        assert isinstance(sqlite, SQLiteStore)
+    finally:
+        sqlite.close()
+
+
+def test_named_parameters_become_psycopgs_and_nothing_else_changes() -> None:
+    assert translate("SELECT :a, :b_2 WHERE x = :a") == "SELECT %(a)s, %(b_2)s WHERE x = %(a)s"
+    assert translate("SELECT x::text, '%' FROM t") == "SELECT x::text, '%%' FROM t"
+
+
+@given(st.text(alphabet=st.sampled_from(["a", "\x00", MARK, "\ue001", "\ue002", "é"])) | st.text())
+def test_any_text_is_stored_without_nul_and_reads_back_as_it_was(value: str) -> None:
+    stored = to_text(value)
+    assert "\x00" not in stored
+    assert from_text(stored) == value
+    assert (stored == value) == ("\x00" not in value and MARK not in value)  # others are stored as they are
+
+
+def test_text_with_nul_round_trips_and_matches_as_on_sqlite(store: PostgresStore) -> None:
+    with store.statement() as queries:
+        assert queries.insert_record_if_absent(site_user("e\x00\ue000", "u-nul", "\x8d\x00"))
+        assert not queries.insert_record_if_absent(site_user("e\x00\ue000", "u-other"))
+    row = stored_site_user(store, "e\x00\ue000")
+    assert row is not None
+    assert (row["external_id"], row["user_id"], row["name"]) == ("e\x00\ue000", "u-nul", "\x8d\x00")
+    assert stored_site_user(store, "e") is None
+    assert store.read().app("cli_sandbox\x00") is None  # a lookup with NUL finds nothing, as on SQLite
+
+
+def test_the_seed_reads_back_the_same_as_on_sqlite(store: PostgresStore, tmp_path: Path) -> None:
+    sqlite = SQLiteStore(tmp_path / "mock.db")
+    try:
+        with sqlite.transaction() as queries:
+            apply_seed(queries, load_seed(None), replace=False)
+        assert dump(store.read()) == dump(sqlite.read())
+        store.reset(load_seed(None))
+        sqlite.reset(load_seed(None))
+        assert dump(store.read()) == dump(sqlite.read())
+    finally:
+        sqlite.close()
+
+
+@pytest.fixture
+def stores(postgres_url: str, store: PostgresStore) -> Iterator[list[PostgresStore]]:
+    """4 more stores on the seeded database: as 4 processes, on one host or several."""
+    opened = [PostgresStore(postgres_url) for _ in range(4)]
+    yield opened
+    for s in opened:
+        s.close()
+
+
+R = TypeVar("R")
+
+
+def at_once(threads: int, call: Callable[[int], R]) -> list[R]:
+    """`call(i)` from `threads` threads let go together."""
+    barrier = threading.Barrier(threads)
+
+    def one(i: int) -> R:
+        barrier.wait(timeout=30)
+        return call(i)
+
+    with ThreadPoolExecutor(threads) as pool:
+        return list(pool.map(one, range(threads)))
+
+
+def test_one_site_user_per_external_id_whichever_store_races(
+    stores: list[PostgresStore], store: PostgresStore
+) -> None:
+    def create(i: int) -> bool:
+        with stores[i % 4].statement() as queries:
+            return queries.insert_record_if_absent(site_user("race", f"u{i}", f"n{i}"))
+
+    inserted = at_once(32, create)
+    assert inserted.count(True) == 1
+    row = stored_site_user(store, "race")
+    assert row is not None
+    assert row["user_id"] == f"u{inserted.index(True)}"
+
+
+def test_one_claim_of_a_job_wins_across_stores(stores: list[PostgresStore], store: PostgresStore) -> None:
+    def claim(i: int) -> bool:
+        with stores[i % 4].transaction() as queries:
+            return queries.claim("job", TENANT, JOB_ID, f"m{i}", now=time.time(), lease_seconds=30)
+
+    claimed = at_once(16, claim)
+    assert claimed.count(True) == 1
+    held = store.read().conn.execute(
+        "SELECT in_flight FROM resources WHERE kind = 'job' AND resource_id = :id", {"id": JOB_ID}
+    )
+    assert held.fetchall() == [{"in_flight": f"m{claimed.index(True)}"}]
+
+
+def test_windows_in_postgresql_are_exact_across_stores(stores: list[PostgresStore]) -> None:
+    windows = [PostgresWindows(s) for s in stores]
+    now = 1_700_000_000.0
+    limits = [Window(30, 1), Window(45, 60)]
+
+    def admitted(i: int) -> int:
+        return sum(windows[i % 4].hit("app/op", limits, now) is None for _ in range(5))
+
+    assert sum(at_once(16, admitted)) == 30  # 16 threads, 5 calls each: 80 calls in one window of 30
+    # The second's window rolled, the minute's did not: 15 more reach its 45.
+    later = [windows[n % 4].hit("app/op", limits, now + 1) for n in range(20)]
+    assert later.count(None) == 15
+    assert later[-1] == Refusal(45, 59)
+
+
+def test_what_one_store_changes_another_sees_at_once(postgres_url: str, store: PostgresStore) -> None:
+    other = PostgresStore(postgres_url)
+    try:
+        mine, theirs = StoredState(store), StoredState(other)
+        assert theirs.clock_offset() == 0  # read, and cached behind the generation
+        mine.advance_clock(90)
+        fault = mine.insert_fault(
+            {"operation": None, "resource": "x", "code": 1002001, "remaining": 1, "latency_ms": 0}
+        )
+        assert theirs.clock_offset() == 90
+        assert [f["id"] for f in theirs.faults()] == [fault]
+        assert theirs.use_fault(fault)
+        assert mine.faults() == []
+        # A token one store has cached is gone for it once another deletes it (a reset).
+        app = store.read().app(DEFAULT_APP_ID)
+        assert app is not None
+        with store.statement() as queries:
+            queries.insert_token("t-1", app, time.time(), time.time() + 7200)
+        assert other.token("t-1") is not None
+        store.reset(load_seed(None))
+        assert other.token("t-1") is None
+    finally:
+        other.close()
+
+
+def test_a_failed_transaction_leaves_nothing_behind(store: PostgresStore) -> None:
+    talent = "7043758982146345223"
+
+    def fails_after_two_writes() -> None:
+        with store.transaction() as queries:
+            assert queries.insert_record_if_absent(site_user("half", "u-half"))
+            assert queries.update_resource("talent", TENANT, talent, {"external_create_time": "1"})
+            raise RuntimeError("the call failed after its first writes")
+
+    with pytest.raises(RuntimeError):
+        fails_after_two_writes()
+    assert stored_site_user(store, "half") is None
+    assert (store.read().resource("talent", TENANT, talent) or {}).get("external_create_time") is None
+
+
+def test_postgresql_down_is_1002001_at_once_and_the_store_recovers_by_itself(own_engines: Engines) -> None:
+    with fresh_database(own_engines.postgres_url) as url:
+        store = PostgresStore(url)
+        try:
+            assert store.read().app(DEFAULT_APP_ID) is None  # answers (no seed here)
+            own_engines.stop("postgres")
+            for _ in range(3):
+                began = time.monotonic()
+                with pytest.raises(PostgresUnavailable) as caught:
+                    store.read().app(DEFAULT_APP_ID)
+                assert caught.value.code == SYSTEM_ERROR
+                assert time.monotonic() - began < 2
+            with pytest.raises(PostgresUnavailable), store.transaction() as queries:
+                queries.advance_clock(1)
+            own_engines.start("postgres")
+            deadline = time.monotonic() + 10
+            while True:  # the first calls may still find the pause after a failure
+                try:
+                    assert store.read().clock_offset() == 0  # the failed transaction wrote nothing
+                    break
+                except PostgresUnavailable:
+                    assert time.monotonic() < deadline, "the store never answered again"
+                    time.sleep(0.05)
+        finally:
+            store.close()

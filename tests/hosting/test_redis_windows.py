@@ -1,0 +1,88 @@
+"""Rate-limit windows in Redis (`mockserver.ratelimit.redis`) on a real redis-server: exact counts from
+many clients at once, windows on the mock's clock, a refused call uses no window, Redis down is 1002001."""
+
+from __future__ import annotations
+
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+
+from benchmarks.engines import Engines
+from mockserver.errors import SYSTEM_ERROR
+from mockserver.ratelimit import Refusal, Window
+from mockserver.ratelimit.redis import RedisUnavailable, RedisWindows
+
+NOW = 1_700_000_000.25
+PER_SECOND = Window(50, 1)
+PER_MINUTE = Window(1000, 60)
+
+
+@pytest.fixture
+def windows(redis_url: str) -> RedisWindows:
+    return RedisWindows(redis_url)
+
+
+def admitted(windows: RedisWindows, name: str, limits: list[Window], now: float, calls: int) -> int:
+    return sum(windows.hit(name, limits, now) is None for _ in range(calls))
+
+
+def test_a_window_admits_its_amount_and_refuses_the_rest_until_the_clock_rolls_it(
+    windows: RedisWindows,
+) -> None:
+    assert admitted(windows, "app/op", [Window(10, 1)], NOW, 15) == 10
+    assert windows.hit("app/op", [Window(10, 1)], NOW + 0.99) == Refusal(10, 1)
+    # Exactly: the window began at its first call; refused calls are not counted.
+    assert windows.window("app/op", Window(10, 1), NOW) == (10, NOW + 1)
+    # The mock's clock, not Redis's, rolls the window.
+    assert admitted(windows, "app/op", [Window(10, 1)], NOW + 1, 15) == 10
+
+
+def test_any_one_limit_trips_and_a_refused_call_counts_in_no_window(windows: RedisWindows) -> None:
+    limits = [PER_SECOND, PER_MINUTE]
+    for second in range(20):
+        assert admitted(windows, "app/op", limits, NOW + second, 60) == 50
+    assert windows.hit("app/op", limits, NOW + 20) == Refusal(1000, 40)  # the minute began 20 s ago
+    # The per-second window of second 20 was never opened by the refused call.
+    assert windows.window("app/op", PER_SECOND, NOW + 20) is None
+    assert admitted(windows, "app/op", limits, NOW + 60, 60) == 50
+
+
+def test_callers_count_apart_and_clear_drops_only_this_prefix(redis_url: str) -> None:
+    one, other = RedisWindows(redis_url), RedisWindows(redis_url, prefix="other-sandbox:")
+    assert admitted(one, "app-a/op", [Window(3, 1)], NOW, 5) == 3
+    assert admitted(one, "app-b/op", [Window(3, 1)], NOW, 5) == 3
+    assert admitted(other, "app-a/op", [Window(3, 1)], NOW, 5) == 3
+    one.clear()
+    assert one.window("app-b/op", Window(3, 1), NOW) is None
+    assert admitted(one, "app-a/op", [Window(3, 1)], NOW, 5) == 3
+    assert admitted(other, "app-a/op", [Window(3, 1)], NOW, 5) == 0
+
+
+def test_counts_are_exact_with_many_clients_at_once(redis_url: str) -> None:
+    # 16 clients (each its own connection pool, as hosts are) race 40 calls each at one window of 100.
+    clients = [RedisWindows(redis_url) for _ in range(16)]
+    barrier = threading.Barrier(len(clients))
+
+    def race(client: RedisWindows) -> int:
+        barrier.wait(timeout=30)
+        return admitted(client, "app/op", [Window(100, 1), Window(150, 60)], NOW, 40)
+
+    with ThreadPoolExecutor(len(clients)) as pool:
+        assert sum(pool.map(race, clients)) == 100
+    assert clients[0].window("app/op", Window(150, 60), NOW) == (100, NOW + 60)
+
+
+def test_redis_down_is_1002001_at_once_and_service_resumes_by_itself(own_engines: Engines) -> None:
+    windows = RedisWindows(own_engines.redis_url)
+    assert windows.hit("app/op", [Window(1, 1)], NOW) is None
+    own_engines.stop("redis")
+    began = time.monotonic()
+    with pytest.raises(RedisUnavailable) as caught:
+        windows.hit("app/op", [Window(1, 1)], NOW)
+    assert caught.value.code == SYSTEM_ERROR
+    assert time.monotonic() - began < 3  # fails fast, not after a long TCP timeout
+    own_engines.start("redis")  # nothing was saved: the restarted Redis starts with no windows
+    assert windows.hit("app/op", [Window(1, 1)], NOW) is None
+    assert windows.hit("app/op", [Window(1, 1)], NOW) is not None
