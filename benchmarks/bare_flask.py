@@ -1,8 +1,8 @@
 """The ceiling: a bare Flask handler on the same WSGI server as the mock, answering a fixed site user
 (and a fixed tenant token, so SDKs that fetch one can be pointed at it too).
 
-No auth, no validation, no storage: what is left is Flask + the server (waitress, or granian's workers
-importing `rsgi_app`, the handler behind the mock's own RSGI adapter) + the socket.
+No auth, no validation, no storage: what is left is Flask + the server (waitress, or uvicorn's workers
+importing `asgi_app`, the handler behind the mock's own ASGI adapter) + the socket.
 """
 
 from __future__ import annotations
@@ -12,9 +12,9 @@ import argparse
 from flask import Flask, Response, request
 from waitress import serve
 
+from mockserver.asgi import ASGIApp
 from mockserver.config import MAX_BODY_BYTES
-from mockserver.rsgi import RSGIApp
-from mockserver.server import CLIENT_TIMEOUT, serve_granian
+from mockserver.server import CLIENT_TIMEOUT, serve_uvicorn
 
 BODY = (
     b'{"code":0,"msg":"ok","data":{"site_user":{"user_id":"6960663240925956620",'
@@ -40,18 +40,18 @@ def create_app() -> Flask:
 
 
 app = create_app()
-# What each granian worker imports (benchmarks.servers.bare_flask_argv on granian).
-rsgi_app = RSGIApp(app, MAX_BODY_BYTES, CLIENT_TIMEOUT)
+# What each uvicorn worker imports (benchmarks.servers.bare_flask_argv on uvicorn).
+asgi_app = ASGIApp(app, MAX_BODY_BYTES, CLIENT_TIMEOUT)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--threads", type=int, default=8)
-    parser.add_argument("--workers", type=int, default=0, help="granian worker processes (0: waitress)")
+    parser.add_argument("--workers", type=int, default=0, help="uvicorn worker processes (0: waitress)")
     args = parser.parse_args()
     if args.workers:
-        serve_granian("127.0.0.1", args.port, args.workers, app="benchmarks.bare_flask:rsgi_app")
+        serve_uvicorn("127.0.0.1", args.port, args.workers, app="benchmarks.bare_flask:asgi_app")
         return
     serve(app, host="127.0.0.1", port=args.port, threads=args.threads, _quiet=True)
 

@@ -6,7 +6,7 @@ With no arguments it compares `feishu-hire serve` as a newcomer starts it (no fl
 concurrency 1, 8 and 32. Every request is a real create (auth, validation from the spec, a unique
 external_id stored in SQLite) with rate limits switched off. Prism (`prism mock spec/hire.yaml`)
 validates and answers the spec's example; the bare Flask handler behind the same server is the ceiling
-(granian with the same workers, or waitress for `--mock-args "--server waitress"`). The three run in
+(uvicorn with the same workers, or waitress for `--mock-args "--server waitress"`). The three run in
 turn at each concurrency, in one run, so the ratios compare like with like on a noisy machine.
 """
 

@@ -17,7 +17,7 @@ from pathlib import Path
 import httpx
 
 from mockserver.cli import default_workers
-from mockserver.server import WAITRESS_THREADS, granian_available
+from mockserver.server import WAITRESS_THREADS, uvicorn_available
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
@@ -40,7 +40,7 @@ class Server:
     process: subprocess.Popen[bytes]
 
     def kill(self, sig: int = signal.SIGTERM) -> None:
-        """Signals the whole process group (granian and Prism fork workers)."""
+        """Signals the whole process group (uvicorn and Prism fork workers)."""
         with contextlib.suppress(ProcessLookupError):
             os.killpg(self.process.pid, sig)
         with contextlib.suppress(subprocess.TimeoutExpired):
@@ -83,21 +83,21 @@ def prism_argv(port: int) -> list[str]:
 
 
 def bare_flask_argv(port: int, threads: int, workers: int = 0) -> list[str]:
-    """The bare handler on the server the mock runs on: granian with `workers` processes, as
-    `feishu-hire serve` runs it (mockserver.server.serve_granian), or waitress with `threads` (0 workers)."""
+    """The bare handler on the server the mock runs on: uvicorn with `workers` processes, as
+    `feishu-hire serve` runs it (mockserver.server.serve_uvicorn), or waitress with `threads` (0 workers)."""
     argv = [str(BIN / "python"), "-m", "benchmarks.bare_flask", "--port", str(port)]
     return [*argv, "--threads", str(threads), "--workers", str(workers)]
 
 
 def bare_flask_argv_like(mock_args: str, port: int) -> list[str]:
-    """The ceiling on the server the mock runs on with `mock_args` (`feishu-hire serve` flags): granian
+    """The ceiling on the server the mock runs on with `mock_args` (`feishu-hire serve` flags): uvicorn
     with the mock's workers (by default the cores), or waitress with its threads for `--server waitress`
-    and where granian is not installed."""
+    and where uvicorn is not installed."""
     serve = argparse.ArgumentParser(add_help=False)
     serve.add_argument("--server", default=None)
     serve.add_argument("--workers", type=int, default=None)
     serve.add_argument("--threads", type=int, default=None)
     known, _ = serve.parse_known_args(mock_args.split())
-    if known.server == "waitress" or not granian_available():
+    if known.server == "waitress" or not uvicorn_available():
         return bare_flask_argv(port, known.threads or WAITRESS_THREADS)
     return bare_flask_argv(port, 0, known.workers or default_workers())

@@ -1,4 +1,4 @@
-"""`feishu-hire serve` (and `python -m mockserver`): the mock on granian with one worker process per core,
+"""`feishu-hire serve` (and `python -m mockserver`): the mock on uvicorn with one worker process per core,
 or on waitress in one process, with an embedded default database and seed.
 
 Every option is checked, the port tried and the database file looked at before anything is created; a
@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import importlib
 import ipaddress
 import json
 import os
@@ -32,13 +31,12 @@ from mockserver.server import (
     WaitressServer,
     base_url,
     config_to_json,
-    granian_available,
-    serve_granian,
+    serve_uvicorn,
+    uvicorn_available,
 )
 from mockserver.storage import POSTGRES_SCHEMES
-from mockserver.validation import request_rules
 
-GRANIAN = "granian"
+UVICORN = "uvicorn"
 WAITRESS = "waitress"
 SQLITE_MAGIC = b"SQLite format 3\x00"
 
@@ -165,12 +163,12 @@ def _database(text: str) -> str | Path:
 def _server(args: argparse.Namespace) -> str:
     if args.server == WAITRESS:
         return WAITRESS
-    if granian_available():
-        return GRANIAN
-    if args.server == GRANIAN:
-        raise UsageError("--server granian: granian is not installed here (pip install granian)")
+    if uvicorn_available():
+        return UVICORN
+    if args.server == UVICORN:
+        raise UsageError("--server uvicorn: uvicorn is not installed here (pip install uvicorn uvloop)")
     print(
-        "feishu-hire serve: granian (the fast server) is not installed on this machine; serving on"
+        "feishu-hire serve: uvicorn (the fast server) is not installed on this machine; serving on"
         " waitress, one process, a fraction of the speed",
         file=sys.stderr,
     )
@@ -181,11 +179,11 @@ def _build(args: argparse.Namespace) -> tuple[MockConfig, dict[str, Any], str, i
     if (args.app_id is None) != (args.app_secret is None):
         raise UsageError("--app-id and --app-secret go together")
     server = _server(args)
-    workers = args.workers or (default_workers() if server == GRANIAN else 1)
+    workers = args.workers or (default_workers() if server == UVICORN else 1)
     if server == WAITRESS and workers > 1:
-        raise UsageError("--workers: waitress serves in one process; several need granian (--server granian)")
-    if args.threads is not None and server == GRANIAN:
-        raise UsageError("--threads: granian runs one request at a time per worker; use --workers")
+        raise UsageError("--workers: waitress serves in one process; several need uvicorn (--server uvicorn)")
+    if args.threads is not None and server == UVICORN:
+        raise UsageError("--threads: uvicorn runs one request at a time per worker; use --workers")
     if workers > 1 and str(args.db) == ":memory:":
         raise UsageError("--workers > 1 needs a database file (--db), not :memory:")
     port = _check_port(args.host, args.port)
@@ -207,7 +205,7 @@ def _build(args: argparse.Namespace) -> tuple[MockConfig, dict[str, Any], str, i
         redis_url=args.redis,
         **_sandbox_options(args),
     )
-    return config, seed, server, workers if server == GRANIAN else 1, port
+    return config, seed, server, workers if server == UVICORN else 1, port
 
 
 def _serve(args: argparse.Namespace) -> int:
@@ -231,15 +229,11 @@ def _serve(args: argparse.Namespace) -> int:
         if config.db_path != ":memory:":
             _seed_database(config, shared=workers > 1)
         env = {CONFIG_ENV: config_to_json(config)}
-        # Import the app and compile the spec once, here: the workers are forked from this process and
-        # find both done.
-        importlib.import_module("mockserver.app")
-        request_rules()
     except UsageError as exc:
         print(f"feishu-hire serve: {exc}", file=sys.stderr)
         return 2
-    how = f"granian, {workers} worker process{'es' if workers > 1 else ''}"
-    serve_granian(
+    how = f"uvicorn, {workers} worker process{'es' if workers > 1 else ''}"
+    serve_uvicorn(
         args.host,
         port,
         workers,
@@ -339,16 +333,16 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--admin-token", default=None, help="token for /mock-api/ calls from off loopback")
     p.add_argument(
         "--server",
-        choices=[GRANIAN, WAITRESS],
+        choices=[UVICORN, WAITRESS],
         default=None,
-        help="granian (default where installed: Rust HTTP, one process per core) or waitress (pure"
-        " Python, one process, threads; the fallback)",
+        help="uvicorn (default where installed: h11 and uvloop, one process per core) or waitress"
+        " (pure Python, one process, threads; the fallback); both keep header names' casing",
     )
     p.add_argument(
         "--workers",
         type=_positive(int),
         default=None,
-        help="granian worker processes sharing the database and the mock's state (clock, faults,"
+        help="uvicorn worker processes sharing the database and the mock's state (clock, faults,"
         f" journal, rate counters); default: the cores (here {default_workers()})",
     )
     p.add_argument(
@@ -404,7 +398,7 @@ def _sandbox_options(args: argparse.Namespace) -> dict[str, Any]:
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser(
         "serve",
-        help="run the Feishu Hire mock server (granian, one process per core; waitress as the fallback)",
+        help="run the Feishu Hire mock server (uvicorn, one process per core; waitress as the fallback)",
         description=__doc__,
     )
     add_arguments(p)

@@ -1,19 +1,21 @@
-"""Serving the mock: on granian, a Rust HTTP server, with one worker process per core
-(`feishu-hire serve`); or on waitress, pure Python, in one process, in the foreground
-(`feishu-hire serve --server waitress`, and wherever granian cannot be imported) or on a background
+"""Serving the mock: on uvicorn (h11 and uvloop), with one worker process per core (`feishu-hire
+serve`); or on waitress, pure Python, in one process, in the foreground
+(`feishu-hire serve --server waitress`, and wherever uvicorn cannot be imported) or on a background
 thread (the pytest plugin's running server).
 
 Slow and broken clients, on either server: a connection that has not sent its whole request line and
 headers `client_timeout` seconds after it opened (or after its previous answer) is closed; so is one
-whose body is not complete that long after its headers (granian answers it 400/1002002 first, waitress
+whose body is not complete that long after its headers (uvicorn answers it 400/1002002 first, waitress
 closes). Until then such a client holds only its connection: both servers take a request in whole before
-the app sees it (see `mockserver.rsgi`)."""
+the app sees it (see `mockserver.asgi`). Both send header names as the app cased them (`X-Tt-Logid`,
+which lark-oapi looks up exactly)."""
 
 from __future__ import annotations
 
 import ctypes
 import dataclasses
 import json
+import multiprocessing
 import os
 import signal
 import socket
@@ -25,8 +27,8 @@ from typing import Any
 
 from waitress.server import create_server
 
+from mockserver.asgi import limit_headers
 from mockserver.config import MockConfig
-from mockserver.rsgi import limit_headers
 from mockserver.seed import load_seed
 
 WSGIApp = Callable[[dict[str, Any], Any], Iterable[bytes]]
@@ -48,8 +50,9 @@ class SwappableApp:
 
 # Seconds a client may take to send its request line and headers, and again its body (see above).
 CLIENT_TIMEOUT = 10.0
-# Above this much of request line and headers a server answers on its own (431, not the envelope);
-# below it, and over `rsgi.MAX_HEADER_BYTES`, the app answers 400/1002002.
+# Above this much of request line and headers a server answers on its own (waitress 431, uvicorn 400;
+# not the envelope);
+# below it, and over `asgi.MAX_HEADER_BYTES`, the app answers 400/1002002.
 SERVER_HEADER_BYTES = 1 << 20
 WAITRESS_THREADS = 8
 # On a stop, the seconds in-flight requests get to be answered before the server closes regardless.
@@ -140,7 +143,7 @@ class WaitressServer:
             self._thread.join(timeout)
 
 
-# `serve` hands its MockConfig to granian's workers in this environment variable, as JSON.
+# `serve` hands its MockConfig to uvicorn's workers in this environment variable, as JSON.
 CONFIG_ENV = "FEISHU_MOCK_CONFIG"
 
 
@@ -160,8 +163,8 @@ def config_from_json(text: str) -> MockConfig:
 
 
 def free_port(host: str) -> int:
-    """A port free on `host` now (granian's workers each bind the port themselves, so port 0 is
-    resolved here, before they start)."""
+    """A port free on `host` now (port 0 is resolved here, before the server starts, so the banner and
+    `on_ready` know it)."""
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     with socket.socket(family, socket.SOCK_STREAM) as sock:
         sock.bind((host, 0))
@@ -169,59 +172,116 @@ def free_port(host: str) -> int:
         return port
 
 
-# The seconds a client may take (`CLIENT_TIMEOUT`), handed to granian's workers.
+# The seconds a client may take (`CLIENT_TIMEOUT`), handed to uvicorn's workers.
 CLIENT_TIMEOUT_ENV = "FEISHU_MOCK_CLIENT_TIMEOUT"
-GRANIAN_APP = "mockserver.granian_app:app"
+UVICORN_APP = "mockserver.uvicorn_app:app"
 
 
-def granian_available() -> bool:
+def uvicorn_available() -> bool:
     try:
-        import granian  # noqa: F401
+        import uvicorn  # noqa: F401
     except ImportError:
         return False
     return True
 
 
-def serve_granian(
+def serve_uvicorn(
     host: str,
     port: int,
     workers: int,
     *,
     client_timeout: float = CLIENT_TIMEOUT,
     env: Mapping[str, str] | None = None,
-    app: str = GRANIAN_APP,
+    app: str = UVICORN_APP,
     on_ready: Callable[[], None] | None = None,
 ) -> None:
-    """Serves `app` ("package.module:app", an RSGI app each worker imports after the fork) on granian with
-    `workers` processes, `env` added to the environment, until SIGTERM or SIGINT (Ctrl-C): then each
-    worker answers what it has in flight and stops; any still running after `STOP_GRACE` are killed.
-    `on_ready` is called (on a thread) once the port takes connections."""
-    from granian.constants import HTTPModes, Interfaces, Loops
-    from granian.http import HTTP1Settings
-    from granian.log import LogLevels
-    from granian.server import Server
+    """Serves `app` ("package.module:app", an ASGI app each worker imports) on uvicorn over h11 (header
+    names go out as the app cased them) with `workers` processes, `env` added to the environment, until
+    SIGTERM or SIGINT (Ctrl-C): then each worker answers what it has in flight, for at most `STOP_GRACE`
+    seconds, and stops. `on_ready` is called (on a thread) once the port takes connections."""
+    import uvicorn
+
+    from mockserver.h11_protocol import H11WithHeaderDeadline
 
     os.environ.update(env or {})
     os.environ[CLIENT_TIMEOUT_ENV] = str(client_timeout)
-    server = Server(
+    config = uvicorn.Config(
         app,
-        address=host,
+        host=host,
         port=port,
-        interface=Interfaces.RSGI,
-        workers=workers,
-        runtime_threads=1,
-        http=HTTPModes.http1,
-        websockets=False,
-        loop=Loops.asyncio,
-        http1_settings=HTTP1Settings(
-            header_read_timeout=int(client_timeout * 1000), max_buffer_size=SERVER_HEADER_BYTES
-        ),
-        log_level=LogLevels.warning,
-        workers_kill_timeout=STOP_GRACE,  # type: ignore[arg-type]  # a float works: it is a join() timeout
+        http=H11WithHeaderDeadline,
+        loop="auto",  # uvloop where installed
+        lifespan="off",
+        log_level="warning",
+        access_log=False,
+        server_header=False,
+        # The deadline for a request's headers, from the connection's opening or its previous answer.
+        timeout_keep_alive=client_timeout,  # type: ignore[arg-type]  # a float works: a call_later delay
+        timeout_graceful_shutdown=STOP_GRACE,  # type: ignore[arg-type]  # likewise, a wait_for timeout
+        h11_max_incomplete_event_size=SERVER_HEADER_BYTES,
     )
-    if on_ready is not None:
-        threading.Thread(target=_when_listening, args=(host, port, on_ready), daemon=True).start()
-    server.serve()
+    sock = config.bind_socket()
+
+    def announce() -> None:
+        if on_ready is not None:
+            threading.Thread(target=_when_listening, args=(host, port, on_ready), daemon=True).start()
+
+    try:
+        if workers == 1:
+            announce()
+            uvicorn.Server(config).run(sockets=[sock])
+        else:
+            _supervise(config, sock, workers, then=announce)
+    finally:
+        sock.close()
+
+
+def _supervise(config: Any, sock: socket.socket, workers: int, then: Callable[[], None]) -> None:
+    """Runs `workers` uvicorn worker processes on `sock` until SIGTERM or SIGINT, replacing any that
+    dies; then stops them (SIGTERM: each answers what it has in flight, for `STOP_GRACE` seconds) and
+    kills any still running a second later. A worker that cannot load the app stops them all. `then` is
+    called once the first workers are forked (so no thread of it is running at a fork). (uvicorn's own
+    supervisor looks at signals twice a second and waits for its workers without end.)"""
+    import uvicorn
+    from uvicorn.config import STARTUP_FAILURE  # a worker's exit code when it could not load the app
+
+    # Forked: each worker imports the app itself (`mockserver.uvicorn_app`), so no connection crosses.
+    context = multiprocessing.get_context("fork")
+    stop = threading.Event()
+
+    def request_stop(signum: int, frame: object) -> None:
+        stop.set()
+
+    signal.signal(signal.SIGTERM, request_stop)
+    signal.signal(signal.SIGINT, request_stop)
+
+    def start() -> Any:
+        process = context.Process(target=uvicorn.Server(config).run, kwargs={"sockets": [sock]})
+        process.start()
+        return process
+
+    failed = False
+    processes = [start() for _ in range(workers)]
+    then()
+    while not stop.wait(0.05):
+        for i, process in enumerate(processes):
+            if not process.is_alive():
+                if process.exitcode == STARTUP_FAILURE:  # the app cannot load: every worker would fail
+                    stop.set()
+                    failed = True
+                else:
+                    processes[i] = start()
+    for process in processes:
+        if process.is_alive():
+            os.kill(process.pid, signal.SIGTERM)
+    deadline = time.monotonic() + STOP_GRACE + 1.0
+    for process in processes:
+        process.join(max(0.0, deadline - time.monotonic()))
+        if process.is_alive():
+            process.kill()
+            process.join()
+    if failed:
+        raise SystemExit("feishu-hire serve: a worker could not load the app (see above)")
 
 
 def _when_listening(host: str, port: int, then: Callable[[], None], seconds: float = 60) -> None:
@@ -242,8 +302,9 @@ PR_SET_PDEATHSIG = 1
 
 def die_with_parent() -> None:
     """A worker process ends when the process that started it dies, even by `kill -9` (Linux: the
-    kernel's parent-death signal), so no worker keeps the port or the database open."""
-    if not sys.platform.startswith("linux"):
+    kernel's parent-death signal), so no worker keeps the port or the database open. Nothing in a
+    process that is no worker (uvicorn with one worker serves in the main process)."""
+    if not sys.platform.startswith("linux") or multiprocessing.parent_process() is None:
         return
     parent = os.getppid()
     libc = ctypes.CDLL(None, use_errno=True)

@@ -6,7 +6,7 @@ every create answered code 0 is stored with the user_id it was answered with, no
 
 Each round starts `feishu-hire serve [--workers N]` on the database the previous round killed, runs
 `threads` threads creating site users with unique external_ids, sends SIGKILL to the server's main
-process (granian's main process, which must take its workers down with it) `kill-after` seconds in,
+process (uvicorn's main process, which must take its workers down with it) `kill-after` seconds in,
 and checks the file and the restarted server. Creates that got no answer are in doubt: stored or not,
 either is correct.
 """

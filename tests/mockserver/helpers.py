@@ -61,7 +61,7 @@ ServeProcess = tuple[subprocess.Popen[str], str]
 
 
 def start_server(command: Sequence[str], db: Path, *args: str) -> ServeProcess:
-    """`command --port 0 --db DB ARGS` in a session of its own (so granian's workers stop with
+    """`command --port 0 --db DB ARGS` in a session of its own (so uvicorn's workers stop with
     their master's group); answers the process and its base URL once the server has printed it."""
     process = subprocess.Popen(
         [*command, "--port", "0", "--db", str(db), *args],

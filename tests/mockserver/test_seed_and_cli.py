@@ -234,7 +234,7 @@ def test_serve_workers_need_a_database_file(capsys: pytest.CaptureFixture[str]) 
 
 
 def test_the_workers_get_the_config_serve_built(tmp_path: Path) -> None:
-    """What `serve` hands to granian's workers (as JSON) is the config it built, seed loaded."""
+    """What `serve` hands to uvicorn's workers (as JSON) is the config it built, seed loaded."""
     from mockserver.clock import Clock
     from mockserver.server import config_from_json, config_to_json
 

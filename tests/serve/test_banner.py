@@ -38,7 +38,7 @@ def test_banner_off_loopback_with_public_credentials_warns(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     config = MockConfig(db_path=tmp_path / "m.db")
-    _announce(_args("--host", "0.0.0.0"), 8080, config, load_seed(), "granian, 2 worker processes")
+    _announce(_args("--host", "0.0.0.0"), 8080, config, load_seed(), "uvicorn, 2 worker processes")
     out, err = capsys.readouterr()
     assert "Feishu Hire mock serving on http://127.0.0.1:8080" in out
     assert "listening on every interface (0.0.0.0), port 8080" in out
@@ -53,7 +53,7 @@ def test_banner_with_own_credentials_and_an_admin_token(
     config = MockConfig(db_path=tmp_path / "m.db", admin_token="t0ken")
     seed = with_credentials(load_seed(), "cli_mine", "my-secret")
     seed["tenants"] = seed["tenants"][:1]
-    _announce(_args("--host", "10.1.2.3", "--admin-token", "t0ken"), 8080, config, seed, "granian")
+    _announce(_args("--host", "10.1.2.3", "--admin-token", "t0ken"), 8080, config, seed, "uvicorn")
     out, err = capsys.readouterr()
     assert "admin token set" in out
     assert "t0ken" not in out  # the token itself is not printed
@@ -80,21 +80,21 @@ def _run(*argv: str) -> str:
 def test_version_and_help_texts() -> None:
     assert _run(str(BIN / "feishu-hire"), "--version").startswith("feishu-hire 0.")
     serve_help = _run(str(BIN / "feishu-hire"), "serve", "--help")
-    assert "granian" in serve_help
+    assert "uvicorn" in serve_help
     assert "waitress" in serve_help
     assert "--host HOST" in serve_help
     assert "address to listen on" in serve_help
     assert "uWSGI" not in serve_help
     top_help = _run(str(BIN / "feishu-hire"), "--help")
-    assert "granian" in top_help
+    assert "uvicorn" in top_help
     module_help = _run(str(BIN / "python"), "-m", "mockserver", "--help")
     assert module_help.startswith("usage: python -m mockserver [-h] [--host HOST]")
 
 
-def test_without_granian_it_falls_back_to_waitress_and_says_so(tmp_path: Path) -> None:
-    blocker = tmp_path / "no_granian"
+def test_without_uvicorn_it_falls_back_to_waitress_and_says_so(tmp_path: Path) -> None:
+    blocker = tmp_path / "no_uvicorn"
     blocker.mkdir()
-    (blocker / "granian.py").write_text("raise ImportError('no wheel for this platform')\n")
+    (blocker / "uvicorn.py").write_text("raise ImportError('no wheel for this platform')\n")
     env = {**os.environ, "PYTHONPATH": str(blocker), "PYTHONUNBUFFERED": "1"}
     process = subprocess.Popen(
         [str(BIN / "feishu-hire"), "serve", "--port", "0", "--db", str(tmp_path / "m.db")],
@@ -113,7 +113,7 @@ def test_without_granian_it_falls_back_to_waitress_and_says_so(tmp_path: Path) -
         assert httpx.get(f"{url}/mock-api/state", timeout=10).status_code == 200
         os.killpg(process.pid, signal.SIGTERM)
         assert process.wait(10) == 0
-        assert "granian (the fast server) is not installed on this machine" in process.stderr.read()
+        assert "uvicorn (the fast server) is not installed on this machine" in process.stderr.read()
     finally:
         with contextlib.suppress(ProcessLookupError):
             os.killpg(process.pid, signal.SIGKILL)

@@ -1,4 +1,4 @@
-"""`feishu-hire serve` as a process, on each server it can run (granian with worker processes, the
+"""`feishu-hire serve` as a process, on each server it can run (uvicorn with worker processes, the
 default; waitress, the fallback): slow and broken clients do not stall the others and are cut off after
 `--client-timeout`; oversized input gets Feishu's envelope; SIGTERM and Ctrl-C stop it within 2 s with
 nothing acknowledged lost and no process left behind. Bounded: a few seconds of traffic each."""
@@ -24,7 +24,7 @@ from benchmarks.drills.slow_clients import p99, run
 from tests.mockserver.helpers import SITE_USERS, bearer, start_server
 
 FEISHU_HIRE = str(Path(sys.executable).with_name("feishu-hire"))
-MODES = {"granian": ("--workers", "2"), "waitress": ("--server", "waitress")}
+MODES = {"uvicorn": ("--workers", "2"), "waitress": ("--server", "waitress")}
 
 
 def _group(pgid: int) -> list[int]:
@@ -64,7 +64,7 @@ def test_slow_and_silent_clients_stall_no_one(tmp_path: Path, mode: str) -> None
     for group in outcome.groups:
         assert None not in group.closed_after, f"{group.kind}: not closed by the server"
         assert all(0.9 < c < 2.5 for c in group.closed_after if c is not None), group.closed_after
-    if mode == "granian":  # waitress closes a late body without an answer
+    if mode == "uvicorn":  # waitress closes a late body without an answer
         mid_body = next(g for g in outcome.groups if g.kind == "mid-body")
         assert all(a.startswith(b"HTTP/1.1 400") and b"1002002" in a for a in mid_body.answers)
 
@@ -89,7 +89,7 @@ def test_oversized_input_gets_the_envelope(tmp_path: Path, mode: str) -> None:
 
 def _stored(db: Path) -> set[str]:
     with contextlib.closing(sqlite3.connect(db)) as conn:
-        return {row[0] for row in conn.execute("SELECT external_id FROM site_users")}
+        return {row[0] for row in conn.execute("SELECT record_key FROM records WHERE kind = 'site_user'")}
 
 
 @pytest.mark.slow
@@ -139,7 +139,7 @@ def test_a_stop_is_quick_and_loses_nothing(tmp_path: Path, mode: str, sig: signa
             s.close()
         assert took < 2, f"stopped after {took:.2f} s"
         assert process.returncode == 0
-        assert len(group) >= (3 if mode == "granian" else 1)
+        assert len(group) >= (3 if mode == "uvicorn" else 1)
         deadline = time.monotonic() + 2
         while _group(process.pid) and time.monotonic() < deadline:
             time.sleep(0.05)

@@ -1,14 +1,14 @@
-"""The mock's WSGI app served over RSGI (granian's interface for Python apps on its Rust HTTP server).
+"""The mock's WSGI app served over ASGI (on uvicorn, `mockserver.server.serve_uvicorn`), the whole request
+taken in before the app runs.
 
-Why not granian's own WSGI interface: there a worker thread runs the app as soon as the headers are in
-and then blocks reading the body, so a client that sends half a body and goes quiet holds a worker.
-Here the whole request is taken in first, on the worker's event loop, where a slow client holds
-nothing but its own coroutine; only a complete request reaches the app, which then runs on the loop's
-thread, one request at a time per worker process (processes, not threads, carry the load: threads in
-one process queue on the GIL).
+Why not run the WSGI app on a thread as soon as the headers are in: it would then block reading the
+body, so a client that sends half a body and goes quiet would hold a thread. Here the whole request is
+taken in first, on the worker's event loop, where a slow client holds nothing but its own coroutine;
+only a complete request reaches the app, which then runs on the loop's thread, one request at a time per
+worker process (processes, not threads, carry the load: threads in one process queue on the GIL).
 
 Limits, each answered with Feishu's envelope (400/1002002) rather than a closed connection:
-- a body not complete `client_timeout` seconds after its headers (the connection is then closed);
+- a body not complete `client_timeout` seconds after its headers (the answer closes the connection);
 - a body over `max_body_bytes` (read to its end and dropped, within the same time, so the client,
   still sending, reads the answer instead of a reset);
 - request headers over `MAX_HEADER_BYTES` (`limit_headers`, on every server).
@@ -20,8 +20,8 @@ import asyncio
 import io
 import sys
 import time
-from collections.abc import Awaitable, Callable, Iterable
-from typing import Any, Protocol
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
+from typing import Any
 
 from mockserver.errors import FeishuAPIError, FieldViolation, error_response, invalid_parameter
 from mockserver.journal import new_log_id
@@ -66,53 +66,56 @@ def limit_headers(app: WSGIApp, max_bytes: int = MAX_HEADER_BYTES) -> WSGIApp:
     return limited
 
 
-class HTTPProtocol(Protocol):
-    """The part of RSGI's HTTP protocol object used here."""
-
-    def __call__(self) -> Awaitable[bytes]: ...
-    def __aiter__(self) -> Any: ...
-    def response_bytes(self, status: int, headers: list[tuple[str, str]], body: bytes) -> None: ...
+Receive = Callable[[], Awaitable[dict[str, Any]]]
+Send = Callable[[dict[str, Any]], Awaitable[None]]
 
 
-class BodyTooSlow(Exception):
-    pass
+async def _chunks(receive: Receive) -> AsyncIterator[bytes]:
+    while True:
+        message = await receive()
+        if message["type"] != "http.request":  # http.disconnect: the client went away
+            return
+        yield message.get("body", b"")
+        if not message.get("more_body", False):
+            return
 
 
-async def _read_body(proto: HTTPProtocol, max_bytes: int) -> bytes:
+async def _read_body(receive: Receive, max_bytes: int) -> bytes:
     """The body, at most `max_bytes` + 1 of it (enough for the app to refuse it as too big); the rest is
     read and dropped, so a client still sending it reads the answer rather than a reset."""
     parts: list[bytes] = []
     size = 0
-    async for chunk in proto:
+    async for chunk in _chunks(receive):
         if size <= max_bytes:
             parts.append(chunk)
         size += len(chunk)
     return b"".join(parts)[: max_bytes + 1]
 
 
-def _environ(scope: Any, body: bytes) -> dict[str, Any]:
-    host, _, port = scope.server.rpartition(":")
-    client_host, _, client_port = scope.client.rpartition(":")
+def _environ(scope: dict[str, Any], body: bytes) -> dict[str, Any]:
+    server = scope.get("server") or ("127.0.0.1", 0)
+    client = scope.get("client") or ("", 0)
     environ: dict[str, Any] = {
-        "REQUEST_METHOD": scope.method,
+        "REQUEST_METHOD": scope["method"],
         "SCRIPT_NAME": "",
-        "PATH_INFO": scope.path.encode("utf-8", "surrogateescape").decode("latin-1"),
-        "QUERY_STRING": scope.query_string,
-        "SERVER_NAME": host.strip("[]"),
-        "SERVER_PORT": port,
-        "SERVER_PROTOCOL": f"HTTP/{'1.1' if scope.http_version == '1.1' else scope.http_version}",
-        "REMOTE_ADDR": client_host.strip("[]"),
-        "REMOTE_PORT": client_port,
+        "PATH_INFO": scope["path"].encode("utf-8", "surrogateescape").decode("latin-1"),
+        "QUERY_STRING": scope["query_string"].decode("latin-1"),
+        "SERVER_NAME": str(server[0]),
+        "SERVER_PORT": str(server[1]),
+        "SERVER_PROTOCOL": f"HTTP/{scope['http_version']}",
+        "REMOTE_ADDR": str(client[0]),
+        "REMOTE_PORT": str(client[1]),
         "wsgi.version": (1, 0),
-        "wsgi.url_scheme": scope.scheme,
+        "wsgi.url_scheme": scope.get("scheme", "http"),
         "wsgi.input": io.BytesIO(body),
         "wsgi.errors": sys.stderr,
         "wsgi.multithread": False,
         "wsgi.multiprocess": True,
         "wsgi.run_once": False,
     }
-    for name, value in scope.headers.items():
-        key = name.upper().replace("-", "_")
+    for raw_name, raw_value in scope["headers"]:
+        key = raw_name.decode("latin-1").upper().replace("-", "_")
+        value = raw_value.decode("latin-1")
         if key == "TRANSFER_ENCODING":
             continue  # the body is whole here; the app gets its length
         if key not in ("CONTENT_TYPE", "CONTENT_LENGTH"):
@@ -124,30 +127,32 @@ def _environ(scope: Any, body: bytes) -> dict[str, Any]:
     return environ
 
 
-class RSGIApp:
-    """`wsgi_app` as an RSGI application (see the module's docstring)."""
+class ASGIApp:
+    """`wsgi_app` as an ASGI application (see the module's docstring). Header names go out in the app's
+    casing (`X-Tt-Logid`): what the server does with them is its part (h11 keeps them)."""
 
     def __init__(self, wsgi_app: WSGIApp, max_body_bytes: int, client_timeout: float) -> None:
         self.wsgi_app = limit_headers(wsgi_app)
         self.max_body_bytes = max_body_bytes
         self.client_timeout = client_timeout
 
-    async def __call__(self, scope: Any, proto: HTTPProtocol) -> None:
-        if scope.proto != "http":
+    async def __call__(self, scope: dict[str, Any], receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
             return
         try:
-            body = await asyncio.wait_for(_read_body(proto, self.max_body_bytes), self.client_timeout)
+            body = await asyncio.wait_for(_read_body(receive, self.max_body_bytes), self.client_timeout)
         except TimeoutError:
             environ = _environ(scope, b"")
             error = refusal(
                 "body", f"the body did not arrive within {self.client_timeout:g} s of the headers"
             )
-            self._run(proto, environ, lambda e, s: answer_refusal(error, e, s))
+            # The rest of the body may still come: the connection is closed after the answer.
+            await self._run(send, environ, lambda e, s: answer_refusal(error, e, s), close=True)
             return
-        self._run(proto, _environ(scope, body), self.wsgi_app)
+        await self._run(send, _environ(scope, body), self.wsgi_app)
 
     @staticmethod
-    def _run(proto: HTTPProtocol, environ: dict[str, Any], app: WSGIApp) -> None:
+    async def _run(send: Send, environ: dict[str, Any], app: WSGIApp, close: bool = False) -> None:
         started: list[Any] = []
 
         def start_response(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> None:
@@ -157,8 +162,12 @@ class RSGIApp:
         try:
             body = b"".join(chunks)
         finally:
-            close = getattr(chunks, "close", None)
-            if close is not None:
-                close()
+            shut = getattr(chunks, "close", None)
+            if shut is not None:
+                shut()
         status, headers = started
-        proto.response_bytes(int(status[:3]), list(headers), body)
+        raw = [(name.encode("latin-1"), value.encode("latin-1")) for name, value in headers]
+        if close:
+            raw.append((b"Connection", b"close"))
+        await send({"type": "http.response.start", "status": int(status[:3]), "headers": raw})
+        await send({"type": "http.response.body", "body": body})

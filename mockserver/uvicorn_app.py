@@ -1,17 +1,17 @@
-"""The app each granian worker process loads (`feishu-hire serve` on granian): `app`, built from the
-config `serve` put in the environment (`server.CONFIG_ENV`), so nothing opened before the fork, a
-SQLite connection least of all, crosses into a worker."""
+"""The app each uvicorn worker process loads (`feishu-hire serve`): `app`, built from the config `serve`
+put in the environment (`server.CONFIG_ENV`), so nothing opened in the serving process, a SQLite
+connection least of all, crosses into a worker."""
 
 from __future__ import annotations
 
 import os
 
 from mockserver.app import create_app
-from mockserver.rsgi import RSGIApp
+from mockserver.asgi import ASGIApp
 from mockserver.server import CLIENT_TIMEOUT_ENV, CONFIG_ENV, config_from_json, die_with_parent
 
 die_with_parent()
-app = RSGIApp(
+app = ASGIApp(
     create_app(config := config_from_json(os.environ[CONFIG_ENV])),
     config.max_body_bytes,
     float(os.environ[CLIENT_TIMEOUT_ENV]),
