@@ -40,9 +40,9 @@ import psycopg_pool
 from psycopg.rows import dict_row
 
 from mockserver.errors import SYSTEM_ERROR, FeishuAPIError
+from mockserver.storage.engine import Engine
 from mockserver.storage.queries import Queries
 from mockserver.storage.schema import ddl
-from mockserver.storage.seeding import apply_seed
 from mockserver.storage.shared_state import TokenCache
 
 # A call waits this long for a connection (PostgreSQL down, or every connection busy) before 1002001.
@@ -184,7 +184,7 @@ class PostgresGeneration:
             flask.g.pop(self.KEY, None)
 
 
-class PostgresStore:
+class PostgresStore(Engine):
     """The mock's tables in one PostgreSQL database (a `Store`)."""
 
     def __init__(self, url: str, max_size: int = POOL_MAX_SIZE) -> None:
@@ -323,14 +323,6 @@ class PostgresStore:
         queries.conn.execute("SELECT pg_advisory_xact_lock(:key)", {"key": SCHEMA_LOCK})
         for statement in statements:
             queries.conn.execute(statement)
-
-    def token(self, token: str) -> Mapping[str, Any] | None:
-        return self._tokens.get(token, lambda: self.read().token(token))
-
-    def reset(self, seed: Mapping[str, Any]) -> None:
-        with self.transaction() as queries:
-            queries.wipe()
-            apply_seed(queries, seed, replace=False)  # nothing left to replace
 
     def close(self) -> None:
         with self._lock:

@@ -11,15 +11,14 @@ import shutil
 import sqlite3
 import tempfile
 import threading
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
 
+from mockserver.storage.engine import Engine
 from mockserver.storage.files import FileLock, Generation
 from mockserver.storage.queries import Queries
 from mockserver.storage.schema import ADDED_COLUMNS, ddl
-from mockserver.storage.seeding import apply_seed
 from mockserver.storage.shared_state import TokenCache
 
 
@@ -61,7 +60,7 @@ class Checkpointer:
         self._thread.join()
 
 
-class SQLiteStore:
+class SQLiteStore(Engine):
     """One SQLite database (a `Store`). ":memory:" is a private temporary file, so threads share it."""
 
     def __init__(self, path: str | Path) -> None:
@@ -182,14 +181,6 @@ class SQLiteStore:
         triple the statements.
         """
         return Queries(self.connection())
-
-    def token(self, token: str) -> Mapping[str, Any] | None:
-        return self._tokens.get(token, lambda: self.read().token(token))
-
-    def reset(self, seed: Mapping[str, Any]) -> None:
-        with self.transaction() as queries:
-            queries.wipe()
-            apply_seed(queries, seed, replace=False)  # nothing left to replace
 
     def close(self) -> None:
         self._closed = True
