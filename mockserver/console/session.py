@@ -13,17 +13,27 @@ import hashlib
 from typing import Any
 
 from flask import Flask, Request, request, session
-from flask.sessions import SecureCookieSessionInterface
+from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
 
 from mockserver.access import ADMIN, Scope, is_admin_token, same_secret, trusts_address
 from mockserver.config import MockConfig
+from mockserver.console.blueprint import PREFIX
 from mockserver.runtime import Runtime
 
 COOKIE_NAME = "feishu_mock_console"
+# The cookie's path: browsers send it to the console's pages only.
+COOKIE_PATH = PREFIX.rstrip("/")
 
 
 class ConsoleSessions(SecureCookieSessionInterface):
-    """Flask's signed-cookie sessions, Secure whenever the request itself is (behind a TLS proxy too)."""
+    """Flask's signed-cookie sessions, Secure whenever the request itself is (behind a TLS proxy too),
+    opened for the console's own paths only: the cookie's path is the console's, so no other request
+    carries one, and the Feishu calls do not pay for verifying a signature that cannot be there."""
+
+    def open_session(self, app: Flask, request: Request) -> SecureCookieSession | None:
+        if not (request.path == COOKIE_PATH or request.path.startswith(PREFIX)):
+            return None  # Flask then uses a null session, which is never saved
+        return super().open_session(app, request)
 
     def get_cookie_secure(self, app: Flask) -> bool:
         current: Request = request
@@ -37,7 +47,7 @@ def configure(app: Flask, config: MockConfig) -> None:
         SESSION_COOKIE_NAME=COOKIE_NAME,
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Strict",
-        SESSION_COOKIE_PATH="/mock-ui",
+        SESSION_COOKIE_PATH=COOKIE_PATH,
     )
 
 
