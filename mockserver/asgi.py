@@ -140,7 +140,8 @@ class ASGIApp:
         if scope["type"] != "http":
             return
         try:
-            body = await asyncio.wait_for(_read_body(receive, self.max_body_bytes), self.client_timeout)
+            async with asyncio.timeout(self.client_timeout):  # a deadline, not a task per request
+                body = await _read_body(receive, self.max_body_bytes)
         except TimeoutError:
             environ = _environ(scope, b"")
             error = refusal(

@@ -27,6 +27,8 @@ from mockserver.seed import DEFAULT_APP_SECRET, SeedError, credentials, load_see
 from mockserver.server import (
     CLIENT_TIMEOUT,
     CONFIG_ENV,
+    H11,
+    HTTPTOOLS,
     WAITRESS_THREADS,
     WaitressServer,
     base_url,
@@ -182,6 +184,8 @@ def _build(args: argparse.Namespace) -> tuple[MockConfig, dict[str, Any], str, i
     workers = args.workers or (default_workers() if server == UVICORN else 1)
     if server == WAITRESS and workers > 1:
         raise UsageError("--workers: waitress serves in one process; several need uvicorn (--server uvicorn)")
+    if args.http is not None and server == WAITRESS:
+        raise UsageError("--http chooses uvicorn's HTTP parser; waitress has its own")
     if args.threads is not None and server == UVICORN:
         raise UsageError("--threads: uvicorn runs one request at a time per worker; use --workers")
     if workers > 1 and str(args.db) == ":memory:":
@@ -232,7 +236,12 @@ def _serve(args: argparse.Namespace) -> int:
     except UsageError as exc:
         print(f"feishu-hire serve: {exc}", file=sys.stderr)
         return 2
-    how = f"uvicorn, {workers} worker process{'es' if workers > 1 else ''}"
+    from mockserver.http_protocols import protocol  # imports uvicorn, which serves from here on
+
+    http, parser = protocol(args.http)
+    how = f"uvicorn on {parser}, {workers} worker process{'es' if workers > 1 else ''}"
+    if parser != (args.http or HTTPTOOLS):
+        how += "; httptools is not installed here, so HTTP is parsed in Python (slower)"
     serve_uvicorn(
         args.host,
         port,
@@ -240,6 +249,7 @@ def _serve(args: argparse.Namespace) -> int:
         client_timeout=args.client_timeout,
         env=env,
         on_ready=lambda: _announce(args, port, config, seed, how),
+        http=http,
     )
     return 0
 
@@ -335,8 +345,14 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         "--server",
         choices=[UVICORN, WAITRESS],
         default=None,
-        help="uvicorn (default where installed: h11 and uvloop, one process per core) or waitress"
+        help="uvicorn (default where installed: uvloop, one process per core) or waitress"
         " (pure Python, one process, threads; the fallback); both keep header names' casing",
+    )
+    p.add_argument(
+        "--http",
+        choices=[HTTPTOOLS, H11],
+        default=None,
+        help="how uvicorn parses HTTP: httptools (in C; the default where installed) or h11 (pure Python)",
     )
     p.add_argument(
         "--workers",

@@ -1,5 +1,5 @@
-"""Serving the mock: on uvicorn (h11 and uvloop), with one worker process per core (`feishu-hire
-serve`); or on waitress, pure Python, in one process, in the foreground
+"""Serving the mock: on uvicorn (HTTP parsed by httptools, or h11 where it is missing; uvloop), with one
+worker process per core (`feishu-hire serve`); or on waitress, pure Python, in one process, in the foreground
 (`feishu-hire serve --server waitress`, and wherever uvicorn cannot be imported) or on a background
 thread (the pytest plugin's running server).
 
@@ -12,6 +12,7 @@ which lark-oapi looks up exactly)."""
 
 from __future__ import annotations
 
+import asyncio
 import ctypes
 import dataclasses
 import json
@@ -175,6 +176,8 @@ def free_port(host: str) -> int:
 # The seconds a client may take (`CLIENT_TIMEOUT`), handed to uvicorn's workers.
 CLIENT_TIMEOUT_ENV = "FEISHU_MOCK_CLIENT_TIMEOUT"
 UVICORN_APP = "mockserver.uvicorn_app:app"
+# uvicorn's HTTP parsers (`http_protocols.protocol`).
+HTTPTOOLS, H11 = "httptools", "h11"
 
 
 def uvicorn_available() -> bool:
@@ -194,14 +197,16 @@ def serve_uvicorn(
     env: Mapping[str, str] | None = None,
     app: str = UVICORN_APP,
     on_ready: Callable[[], None] | None = None,
+    http: type[asyncio.Protocol] | None = None,
 ) -> None:
-    """Serves `app` ("package.module:app", an ASGI app each worker imports) on uvicorn over h11 (header
-    names go out as the app cased them) with `workers` processes, `env` added to the environment, until
+    """Serves `app` ("package.module:app", an ASGI app each worker imports) on uvicorn with `http` (by
+    default `http_protocols.protocol()`'s; header names go out as the app cased them) with `workers`
+    processes, `env` added to the environment, until
     SIGTERM or SIGINT (Ctrl-C): then each worker answers what it has in flight, for at most `STOP_GRACE`
     seconds, and stops. `on_ready` is called (on a thread) once the port takes connections."""
     import uvicorn
 
-    from mockserver.h11_protocol import H11WithHeaderDeadline
+    from mockserver.http_protocols import protocol
 
     os.environ.update(env or {})
     os.environ[CLIENT_TIMEOUT_ENV] = str(client_timeout)
@@ -209,12 +214,15 @@ def serve_uvicorn(
         app,
         host=host,
         port=port,
-        http=H11WithHeaderDeadline,
+        http=http or protocol()[0],
         loop="auto",  # uvloop where installed
         lifespan="off",
         log_level="warning",
         access_log=False,
         server_header=False,
+        # Whose X-Forwarded-For is believed is `MockConfig.trusted_proxies`' rule alone (mockserver.proxies):
+        # uvicorn's own would believe any loopback caller's.
+        proxy_headers=False,
         # The deadline for a request's headers, from the connection's opening or its previous answer.
         timeout_keep_alive=client_timeout,  # type: ignore[arg-type]  # a float works: a call_later delay
         timeout_graceful_shutdown=STOP_GRACE,  # type: ignore[arg-type]  # likewise, a wait_for timeout

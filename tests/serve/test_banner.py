@@ -117,3 +117,34 @@ def test_without_uvicorn_it_falls_back_to_waitress_and_says_so(tmp_path: Path) -
     finally:
         with contextlib.suppress(ProcessLookupError):
             os.killpg(process.pid, signal.SIGKILL)
+
+
+def test_without_httptools_uvicorn_parses_with_h11_and_says_so(tmp_path: Path) -> None:
+    blocker = tmp_path / "no_httptools"
+    blocker.mkdir()
+    (blocker / "httptools.py").write_text("raise ImportError('no wheel for this platform')\n")
+    env = {**os.environ, "PYTHONPATH": str(blocker), "PYTHONUNBUFFERED": "1"}
+    process = subprocess.Popen(
+        [str(BIN / "feishu-hire"), "serve", "--port", "0", "--workers", "2", "--db", str(tmp_path / "m.db")],
+        stdout=subprocess.PIPE,
+        text=True,
+        env=env,
+        start_new_session=True,
+    )
+    try:
+        assert process.stdout is not None
+        first = process.stdout.readline()
+        assert "(uvicorn on h11, 2 worker processes; httptools is not installed here" in first
+        url = first.split("serving on ")[1].split()[0]
+        answer = httpx.post(
+            f"{url}/open-apis/auth/v3/tenant_access_token/internal",
+            json={"app_id": "cli_sandbox", "app_secret": "sandbox-secret"},
+            timeout=10,
+        )
+        assert answer.json()["code"] == 0
+        assert b"X-Tt-Logid" in [name for name, _ in answer.headers.raw]  # h11 keeps the casing
+        os.killpg(process.pid, signal.SIGTERM)
+        assert process.wait(10) == 0
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)

@@ -1,0 +1,117 @@
+"""uvicorn's HTTP/1.1 protocols as the mock serves them: httptools (its parser in C) where installed, else
+h11 (pure Python), each with three things uvicorn lacks.
+
+- **Header names as the app cased them.** Feishu's `X-Tt-Logid` must arrive in that casing (lark-oapi
+  looks it up in a plain dict). h11 writes names as given; uvicorn's httptools protocol lower-cases them,
+  so there each answer's head is written back in the app's casing (`CasedHead`).
+- **A deadline for a request's line and headers** (`HeaderDeadline`): uvicorn's keep-alive timer starts
+  only after a first answer and stops at a request's first byte, so a client that connects and sends
+  nothing, or half its headers, would keep its connection forever. The body has its own deadline, in
+  `mockserver.asgi`. On httptools the head's size is bounded here too
+  (`mockserver.server.SERVER_HEADER_BYTES`).
+- **One system call per answer** (`CoalescingTransport`): uvicorn writes an answer's head, then its
+  body; the writes of one turn of the event loop go out together, after the callbacks scheduled before
+  them (the journal's write, `mockserver.journal.Journal`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import h11
+from uvicorn.protocols.http.h11_impl import H11Protocol
+
+from mockserver.server import H11, HTTPTOOLS
+
+
+class CoalescingTransport:
+    """`transport`, with the writes made in one turn of the event loop sent together, in one system call
+    and one packet, from a callback scheduled at the turn's first write. Everything else goes to
+    `transport` as it is; `close` sends what is pending first."""
+
+    def __init__(self, transport: asyncio.Transport, loop: asyncio.AbstractEventLoop) -> None:
+        self._transport = transport
+        self._loop = loop
+        self._pending: list[bytes] = []
+
+    def write(self, data: bytes) -> None:
+        if not data:
+            return
+        if not self._pending:
+            self._loop.call_soon(self.flush)
+        self._pending.append(data)
+
+    def flush(self) -> None:
+        if self._pending:
+            data = b"".join(self._pending)
+            self._pending.clear()
+            self._transport.write(data)
+
+    def close(self) -> None:
+        self.flush()
+        self._transport.close()
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._transport, name)
+
+
+class HeaderDeadline:
+    """Closes a connection whose request line and headers are not all in `timeout_keep_alive` seconds
+    after it opened or after its previous answer. A protocol calls `_expect_headers` when it starts
+    waiting for a head and `_cancel` when one is complete."""
+
+    loop: asyncio.AbstractEventLoop
+    transport: Any
+    timeout_keep_alive: int
+    _headers_due: asyncio.TimerHandle | None = None
+
+    def _expect_headers(self) -> None:
+        self._cancel()
+        self._headers_due = self.loop.call_later(self.timeout_keep_alive, self._headers_late)
+
+    def _cancel(self) -> None:
+        if self._headers_due is not None:
+            self._headers_due.cancel()
+            self._headers_due = None
+
+    def _headers_late(self) -> None:
+        self._headers_due = None
+        if not self.transport.is_closing():
+            self.transport.close()
+
+
+class H11WithHeaderDeadline(HeaderDeadline, H11Protocol):
+    """uvicorn's h11 protocol (names go out as given) with the header deadline and coalesced writes."""
+
+    def connection_made(self, transport: Any) -> None:
+        super().connection_made(transport)
+        self.transport = CoalescingTransport(transport, self.loop)
+        self._expect_headers()
+
+    def data_received(self, data: bytes) -> None:
+        super().data_received(data)
+        if self.conn.their_state is not h11.IDLE:  # the headers are in
+            self._cancel()
+
+    def on_response_complete(self) -> None:
+        super().on_response_complete()
+        if not self.transport.is_closing() and self.conn.their_state is h11.IDLE:
+            self._expect_headers()
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._cancel()
+        super().connection_lost(exc)
+
+
+def protocol(parser: str | None = None) -> tuple[type[asyncio.Protocol], str]:
+    """The protocol for `parser` (None: the fastest installed) and the parser it got: httptools falls
+    back to h11 where httptools is not installed (no wheel for the platform)."""
+    if parser != H11:
+        try:
+            from mockserver.httptools_protocol import HttpToolsWithHeaderDeadline
+        except ImportError:
+            pass
+        else:
+            return HttpToolsWithHeaderDeadline, HTTPTOOLS
+    return H11WithHeaderDeadline, H11
