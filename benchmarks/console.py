@@ -3,7 +3,7 @@ side by side, and each filter with its index and without (the same statement, `N
 
     .venv/bin/python -m benchmarks.console [--sizes 1000 100000] [--rounds 15] [--hot-path-calls 300]
 
-The journal is filled straight through the store's own query (`Queries.insert_journal_entry`, one
+The journal is filled straight through the store's own query (`Queries.insert_journal_entries`, one
 transaction), entries shaped like real ones (two tenants, the four operations, a rare code, bodies of a few
 hundred bytes). Each request goes in-process through httpx's WSGITransport (no network), the admin's view
 from loopback and a partner's through its login; the figure is the median of `rounds`. Flat times from
@@ -71,8 +71,7 @@ def entry(n: int) -> dict[str, Any]:
 
 def fill(runtime: Runtime, start: int, stop: int) -> None:
     with runtime.store.transaction() as queries:
-        for n in range(start, stop):
-            queries.insert_journal_entry(entry(n))
+        queries.insert_journal_entries([entry(n) for n in range(start, stop)])
 
 
 def median_ms(call: Callable[[], object], rounds: int) -> float:

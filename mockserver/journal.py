@@ -12,8 +12,11 @@ and a body is kept up to `BODY_LIMIT` bytes (the rest cut, marked `truncated`).
 
 from __future__ import annotations
 
+import asyncio
 import json
+import logging
 import re
+import threading
 import time
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, fields, replace
@@ -21,6 +24,8 @@ from typing import Any, Protocol
 
 from mockserver.ids import rng
 from mockserver.storage import Store
+
+logger = logging.getLogger(__name__)
 
 # The newest entries kept; checked every `PRUNE_EVERY` entries a process writes.
 RETENTION = 100_000
@@ -125,6 +130,9 @@ class JournalEntry:
     response_body: str | None
 
 
+ENTRY_FIELDS = tuple(f.name for f in fields(JournalEntry))
+
+
 @dataclass(frozen=True)
 class JournalFilter:
     """Which entries: every field that is not None must match; `since`/`until` bound `time` (epoch
@@ -189,38 +197,82 @@ def filter_from_args(args: Mapping[str, str]) -> JournalFilter:
 
 
 class Journal:
-    """The journal in the store: `record` on every call, the rest for the control plane and console."""
+    """The journal in the store: `record` on every call, the rest for the control plane and console.
+
+    Where calls are answered on an event loop (a uvicorn worker runs the app on its loop's thread), the
+    entries recorded before the loop's next turn are written together, in one statement, by a callback
+    `record` schedules: under load a worker answers several calls per turn, and one write for all of them
+    costs little more than one. That callback runs ahead of the answers' bytes, which the server's
+    transport sends in a callback scheduled after it (`mockserver.http_protocols.CoalescingTransport`):
+    a call's entry is stored before its caller has the answer, on every process and host. Elsewhere
+    (threads, the test client) `record` writes at once. Reading, pruning or clearing writes what is
+    pending first.
+    """
 
     def __init__(self, store: Store, retention: int = RETENTION) -> None:
         self.store = store
         self.retention = retention
         self._recorded = 0
+        self._pending: list[dict[str, Any]] = []
+        self._taking = threading.Lock()  # the loop's callback and `flush` on another thread (a close)
 
     def record(self, entry: JournalEntry) -> None:
+        # Field by field, not `asdict`: that deep-copies every header dict, on every call.
+        row = {name: storable(getattr(entry, name)) for name in ENTRY_FIELDS}
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:  # no loop on this thread: now
+            self._write([row])
+            return
+        if not self._pending:
+            loop.call_soon(self._write_pending)
+        self._pending.append(row)
+
+    def flush(self) -> None:
+        """Writes what `record` has kept for the loop's next turn (nothing, where it keeps nothing)."""
+        if self._pending:
+            self._write_pending()
+
+    def _write_pending(self) -> None:
+        with self._taking:
+            rows, self._pending = self._pending, []
+        try:
+            self._write(rows)
+        except Exception:  # the store is down or closed: the calls were answered all the same
+            logger.exception("%d journal entries could not be written", len(rows))
+
+    def _write(self, rows: list[dict[str, Any]]) -> None:
+        if not rows:
+            return
         with self.store.statement() as queries:
-            queries.insert_journal_entry({name: storable(value) for name, value in asdict(entry).items()})
-        self._recorded += 1
-        if self._recorded % PRUNE_EVERY == 0:
+            queries.insert_journal_entries(rows)
+        before, self._recorded = self._recorded, self._recorded + len(rows)
+        if self._recorded // PRUNE_EVERY != before // PRUNE_EVERY:
             self.prune()
 
     def prune(self) -> None:
         """Only the newest `retention` entries stay (`record` calls it every `PRUNE_EVERY` entries)."""
+        self.flush()
         with self.store.statement() as queries:
             queries.prune_journal(self.retention)
 
     def entries(self, wanted: JournalFilter, limit: int, bodies: bool = True) -> list[dict[str, Any]]:
         """The newest `limit` entries matching `wanted`, newest first (without headers and bodies when
         `bodies` is False)."""
+        self.flush()
         return self.store.read().journal_entries(wanted.to_params(), limit, bodies)
 
     def entry(self, entry_id: int, tenant_key: str | None) -> dict[str, Any] | None:
         """One entry, when it is the tenant's (any entry for None, the admin)."""
+        self.flush()
         return self.store.read().journal_entry(entry_id, tenant_key)
 
     def count(self, wanted: JournalFilter) -> int:
+        self.flush()
         return self.store.read().count_journal_entries(wanted.to_params())
 
     def clear(self, tenant_key: str | None = None) -> None:
         """Every entry (None), or one tenant's."""
+        self.flush()
         with self.store.transaction() as queries:
             queries.clear_journal(tenant_key)

@@ -132,6 +132,7 @@ class Runtime:
             self.closing = True
             self._settled.wait_for(lambda: self._inflight == 0, timeout=wait_s)
             self.closed = True
+        self.journal.flush()
         self.store.close()
 
 

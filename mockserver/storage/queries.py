@@ -72,6 +72,11 @@ def _marks(prefix: str, values: Sequence[str]) -> tuple[str, dict[str, str]]:
     return ", ".join(f":{name}" for name in names), names
 
 
+_JOURNAL_INSERTED = [c for c in JOURNAL_COLUMNS if c != "id"]
+# Rows one INSERT of the journal writes at most (SQLite allows 32,766 parameters in a statement).
+JOURNAL_ROWS_PER_INSERT = 500
+
+
 class Queries:
     """Every query of the mock, over one connection: inside a transaction (`Store.transaction`), or
     one statement at a time (`Store.statement`, `Store.read`), as the store that handed it out says."""
@@ -441,15 +446,19 @@ class Queries:
         self.forgot_tokens = True
 
     # -- the request journal (mockserver.journal)
-    def insert_journal_entry(self, entry: Mapping[str, Any]) -> int:
-        columns = [c for c in JOURNAL_COLUMNS if c != "id"]
-        values = {c: json.dumps(entry[c]) if c in JOURNAL_JSON_COLUMNS else entry[c] for c in columns}
-        row = self.conn.execute(
-            f"INSERT INTO journal ({', '.join(columns)}) VALUES ({', '.join(':' + c for c in columns)})"
-            " RETURNING id",
-            values,
-        ).fetchone()
-        return int(dict(row)["id"])
+    def insert_journal_entries(self, entries: Sequence[Mapping[str, Any]]) -> None:
+        """The entries, in their order, in one statement per `JOURNAL_ROWS_PER_INSERT` (so one written
+        alone, outside a transaction, is still all or nothing)."""
+        for start in range(0, len(entries), JOURNAL_ROWS_PER_INSERT):
+            chunk = entries[start : start + JOURNAL_ROWS_PER_INSERT]
+            rows, values = [], {}
+            for i, entry in enumerate(chunk):
+                rows.append("(" + ", ".join(f":{c}{i}" for c in _JOURNAL_INSERTED) + ")")
+                for c in _JOURNAL_INSERTED:
+                    values[f"{c}{i}"] = json.dumps(entry[c]) if c in JOURNAL_JSON_COLUMNS else entry[c]
+            self.conn.execute(
+                f"INSERT INTO journal ({', '.join(_JOURNAL_INSERTED)}) VALUES {', '.join(rows)}", values
+            )
 
     @staticmethod
     def _journal_where(wanted: Mapping[str, Any]) -> tuple[str, dict[str, Any]]:
