@@ -1,0 +1,38 @@
+"""The journal's filters with the index each must read (`schema.JOURNAL_INDEXES`), for the plan tests of
+both engines: every listing filter alone, with a partner's tenant, with a time window and a page."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from mockserver.journal import COUNT_CAP
+from mockserver.storage.queries import Queries
+
+RARE = 1002619
+# (filter, the index its page reads): a page is the newest 50 in (time, id) order, read off that index.
+PLAN_CASES: list[tuple[dict[str, Any], str]] = [
+    ({}, "journal_newest"),
+    ({"since": 1_790_000_000.0}, "journal_newest"),
+    ({"until": 1_790_000_001.0}, "journal_newest"),
+    ({"before_id": 42}, "journal_newest"),
+    ({"since": 1_790_000_000.0, "until": 1_790_000_001.0, "before_id": 42}, "journal_newest"),
+    ({"tenant_key": "rare-tenant"}, "journal_tenant_newest"),
+    ({"tenant_key": "rare-tenant", "until": 1_790_000_001.0, "before_id": 42}, "journal_tenant_newest"),
+    ({"operation": "rare_operation"}, "journal_operation_newest"),
+    ({"status": 418}, "journal_status_newest"),
+    ({"code": RARE}, "journal_code_newest"),
+    ({"code": RARE, "until": 1_790_000_001.0}, "journal_code_newest"),
+    ({"app_id": "cli_rare"}, "journal_app_id_newest"),
+    ({"tenant_key": "rare-tenant", "operation": "rare_operation"}, "journal_tenant_operation_newest"),
+    ({"tenant_key": "rare-tenant", "status": 418}, "journal_tenant_status_newest"),
+    ({"tenant_key": "rare-tenant", "code": RARE, "since": 1_790_000_000.0}, "journal_tenant_code_newest"),
+    ({"tenant_key": "rare-tenant", "app_id": "cli_rare", "before_id": 42}, "journal_tenant_app_id_newest"),
+]
+
+
+def page_statement(wanted: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    return Queries.journal_select(wanted, 50, bodies=False)
+
+
+def count_statement(wanted: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    return Queries.journal_count_select(wanted, COUNT_CAP + 1)
