@@ -512,12 +512,14 @@ class Queries:
     def journal_count_select(cls, wanted: Mapping[str, Any], at_most: int) -> tuple[str, dict[str, Any]]:
         """The statement `count_journal_entries` runs, and its parameters."""
         where, params = cls._journal_where(wanted)
-        sql = f"SELECT COUNT(*) AS n FROM (SELECT 1 AS one FROM journal{where} LIMIT :at_most) AS matched"
+        newest = f"SELECT 1 AS one FROM journal{where} ORDER BY time DESC, id DESC LIMIT :at_most"
+        sql = f"SELECT COUNT(*) AS n FROM ({newest}) AS matched"
         return sql, {**params, "at_most": at_most}
 
     def count_journal_entries(self, wanted: Mapping[str, Any], at_most: int) -> int:
-        """How many entries match `wanted`, counted up to `at_most` (the count stops there, so it costs
-        at most that many index entries whatever the journal holds)."""
+        """How many entries match `wanted`, counted up to `at_most`: the newest `at_most` matches, read
+        in the order of every journal read, so the count walks the same index as a page and stops there
+        whatever the journal holds (unordered, PostgreSQL may gather every match in a bitmap first)."""
         return int(dict(self.conn.execute(*self.journal_count_select(wanted, at_most)).fetchone())["n"])
 
     def prune_journal(self, keep: int) -> None:

@@ -9,23 +9,30 @@ from mockserver.journal import COUNT_CAP
 from mockserver.storage.queries import Queries
 
 RARE = 1002619
+# A journal of `ENTRIES` calls, one each `SPACING` seconds from `FIRST`: `SINCE` leaves its newest 200,
+# `UNTIL` its oldest 200 (the PostgreSQL test fills it so; its planner weighs what it holds).
+ENTRIES = 20_000
+FIRST = 1_790_000_000.0
+SPACING = 0.05
+SINCE = FIRST + (ENTRIES - 200) * SPACING
+UNTIL = FIRST + 200 * SPACING
 # (filter, the index its page reads): a page is the newest 50 in (time, id) order, read off that index.
 PLAN_CASES: list[tuple[dict[str, Any], str]] = [
     ({}, "journal_newest"),
-    ({"since": 1_790_000_000.0}, "journal_newest"),
-    ({"until": 1_790_000_001.0}, "journal_newest"),
+    ({"since": SINCE}, "journal_newest"),
+    ({"until": UNTIL}, "journal_newest"),
     ({"before_id": 42}, "journal_newest"),
-    ({"since": 1_790_000_000.0, "until": 1_790_000_001.0, "before_id": 42}, "journal_newest"),
+    ({"since": SINCE, "until": UNTIL, "before_id": 42}, "journal_newest"),
     ({"tenant_key": "rare-tenant"}, "journal_tenant_newest"),
-    ({"tenant_key": "rare-tenant", "until": 1_790_000_001.0, "before_id": 42}, "journal_tenant_newest"),
+    ({"tenant_key": "rare-tenant", "until": UNTIL, "before_id": 42}, "journal_tenant_newest"),
     ({"operation": "rare_operation"}, "journal_operation_newest"),
     ({"status": 418}, "journal_status_newest"),
     ({"code": RARE}, "journal_code_newest"),
-    ({"code": RARE, "until": 1_790_000_001.0}, "journal_code_newest"),
+    ({"code": RARE, "until": UNTIL}, "journal_code_newest"),
     ({"app_id": "cli_rare"}, "journal_app_id_newest"),
     ({"tenant_key": "rare-tenant", "operation": "rare_operation"}, "journal_tenant_operation_newest"),
     ({"tenant_key": "rare-tenant", "status": 418}, "journal_tenant_status_newest"),
-    ({"tenant_key": "rare-tenant", "code": RARE, "since": 1_790_000_000.0}, "journal_tenant_code_newest"),
+    ({"tenant_key": "rare-tenant", "code": RARE, "since": SINCE}, "journal_tenant_code_newest"),
     ({"tenant_key": "rare-tenant", "app_id": "cli_rare", "before_id": 42}, "journal_tenant_app_id_newest"),
 ]
 

@@ -4,6 +4,7 @@ the count (WireMock's `verify`) and the retention."""
 from __future__ import annotations
 
 import json
+import re
 import sqlite3
 from dataclasses import replace
 from pathlib import Path
@@ -239,17 +240,18 @@ def _plan(conn: sqlite3.Connection, statement: tuple[str, dict[str, Any]]) -> st
 
 @pytest.mark.parametrize(("wanted", "index"), PLAN_CASES, ids=[str(sorted(w)) for w, _ in PLAN_CASES])
 def test_every_filter_reads_its_index_on_sqlite(tmp_path: Path, wanted: dict[str, Any], index: str) -> None:
-    """A page seeks the filter's index and reads it in order (no sort of the matches, no walk of the
-    table); a count walks an index too, and stops at the cap."""
+    """A page and a count seek the filter's index and read it in order, a count from the index alone
+    (no sort of the matches, no walk of the table); a count stops at the cap."""
     store = SQLiteStore(tmp_path / "mock.db")
     try:
         conn = store.connection()
-        page = _plan(conn, page_statement(wanted))
-        assert f"USING INDEX {index} " in page + " ", page
-        assert "TEMP B-TREE" not in page, page
-        count = _plan(conn, count_statement(wanted))
-        assert "COVERING INDEX journal_" in count, count
-        assert "SCAN journal " not in count.replace("SCAN journal USING", ""), count
+        for statement, way in (
+            (page_statement(wanted), "INDEX"),
+            (count_statement(wanted), "COVERING INDEX"),
+        ):
+            plan = _plan(conn, statement)
+            assert re.search(rf"journal USING {way} {index}\b", plan), plan
+            assert "TEMP B-TREE" not in plan, plan
     finally:
         store.close()
 
