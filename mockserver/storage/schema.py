@@ -111,14 +111,24 @@ TABLES: dict[str, str] = {
 # The journal's reads go newest first by (time, id); every one of them, and every count, walks one of
 # these indexes from where its filters start, so its cost does not grow with the journal: the time
 # alone (no filter, since/until, before), the tenant (a partner's view), and each other equality filter
-# alone (the admin's) and after the tenant (a partner's filtered view). `id` closes each index, so a page
-# that starts at an entry (`before`) seeks to it.
+# alone (the admin's) and after the tenant (a partner's filtered view). `id` closes the order, so a page
+# that starts at an entry (`before`) seeks to it. The other equality filters follow, so a second one
+# (operation and code) is checked in the index: a count reads no table row.
 JOURNAL_INDEXED_FILTERS = ("operation", "status", "code", "app_id")
+
+
+def _others(name: str) -> str:
+    return ", ".join(other for other in JOURNAL_INDEXED_FILTERS if other != name)
+
+
 JOURNAL_INDEXES = {
     "journal_newest": "time, id",
     "journal_tenant_newest": "tenant_key, time, id",
-    **{f"journal_{name}_newest": f"{name}, time, id" for name in JOURNAL_INDEXED_FILTERS},
-    **{f"journal_tenant_{name}_newest": f"tenant_key, {name}, time, id" for name in JOURNAL_INDEXED_FILTERS},
+    **{f"journal_{name}_newest": f"{name}, time, id, {_others(name)}" for name in JOURNAL_INDEXED_FILTERS},
+    **{
+        f"journal_tenant_{name}_newest": f"tenant_key, {name}, time, id, {_others(name)}"
+        for name in JOURNAL_INDEXED_FILTERS
+    },
 }
 INDEXES = (
     "CREATE INDEX IF NOT EXISTS tokens_by_app ON tokens (app_id, expires_at)",

@@ -16,7 +16,8 @@ FIRST = 1_790_000_000.0
 SPACING = 0.05
 SINCE = FIRST + (ENTRIES - 200) * SPACING
 UNTIL = FIRST + 200 * SPACING
-# (filter, the index its page reads): a page is the newest 50 in (time, id) order, read off that index.
+# (filter, the index its page reads, as a pattern): a page is the newest 50 in (time, id) order, read off
+# that index; a count reads the same index alone.
 PLAN_CASES: list[tuple[dict[str, Any], str]] = [
     ({}, "journal_newest"),
     ({"since": SINCE}, "journal_newest"),
@@ -34,6 +35,12 @@ PLAN_CASES: list[tuple[dict[str, Any], str]] = [
     ({"tenant_key": "rare-tenant", "status": 418}, "journal_tenant_status_newest"),
     ({"tenant_key": "rare-tenant", "code": RARE, "since": SINCE}, "journal_tenant_code_newest"),
     ({"tenant_key": "rare-tenant", "app_id": "cli_rare", "before_id": 42}, "journal_tenant_app_id_newest"),
+    # Two filters: one's index, the other checked in it (either may lead; the planner picks).
+    ({"operation": "rare_operation", "code": RARE}, "journal_(operation|code)_newest"),
+    (
+        {"tenant_key": "rare-tenant", "status": 418, "app_id": "cli_rare"},
+        "journal_tenant_(status|app_id)_newest",
+    ),
 ]
 
 
