@@ -1,7 +1,8 @@
 """The control plane under /mock-api/ (moto's /moto-api/, WireMock's /__admin), and `MockControl`,
 a small handle that drives it over any httpx client.
 
-Each call acts for a scope (`mockserver.access`): the admin, from loopback on a server that is not
+A browser's cross-site change is refused before anything else (`mockserver.cross_origin`). Each call
+acts for a scope (`mockserver.access`): the admin, from loopback on a server that is not
 hosted or with `Authorization: Bearer <admin_token>`, or one tenant, with that tenant's access token,
 on the routes marked `tenant_route` only.
 """
@@ -15,7 +16,7 @@ from typing import Any, TypeVar
 import httpx
 from flask import Blueprint, Response, g, jsonify, request
 
-from mockserver import tenants
+from mockserver import cross_origin, tenants
 from mockserver.access import AccessDenied, Scope, control_scope
 from mockserver.errors import control_error
 from mockserver.faults import FaultSpecError
@@ -47,6 +48,10 @@ def scope() -> Scope:
 
 @blueprint.before_request
 def _guard() -> Response | None:
+    try:
+        cross_origin.check(request)
+    except cross_origin.CrossOriginRefusal as exc:
+        return control_error(exc.message, exc.status)
     try:
         g.scope = control_scope(runtime(), request.headers.get("Authorization"), request.remote_addr)
     except AccessDenied as exc:
