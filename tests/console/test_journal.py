@@ -34,6 +34,25 @@ def _requests(client: httpx.Client, **params: object) -> list[dict[str, object]]
     return entries
 
 
+ENTRY = JournalEntry(
+    tenant_key="sandbox",
+    app_id=DEFAULT_APP_ID,
+    operation="create_website_site_user",
+    method="POST",
+    path="/x",
+    query="",
+    status=200,
+    code=0,
+    log_id="L",
+    time=1_790_000_000.0,
+    duration_ms=0.1,
+    request_headers={},
+    request_body=None,
+    response_headers={},
+    response_body=None,
+)
+
+
 def test_an_entry_keeps_request_and_answer_with_secrets_redacted(local: httpx.Client) -> None:
     token_answer = local.post(TOKEN_PATH, json={"app_id": DEFAULT_APP_ID, "app_secret": DEFAULT_APP_SECRET})
     token = token_answer.json()["tenant_access_token"]
@@ -129,23 +148,7 @@ def test_the_journal_keeps_the_newest_entries(app: Flask, local: httpx.Client) -
     runtime: Runtime = app.extensions[EXTENSION]
     assert runtime.journal.retention == RETENTION
     runtime.journal.retention = 3
-    entry = JournalEntry(
-        tenant_key="sandbox",
-        app_id=DEFAULT_APP_ID,
-        operation=None,
-        method="GET",
-        path="/x",
-        query="",
-        status=404,
-        code=None,
-        log_id="L",
-        time=1.0,
-        duration_ms=0.1,
-        request_headers={},
-        request_body=None,
-        response_headers={},
-        response_body=None,
-    )
+    entry = replace(ENTRY, operation=None, method="GET", status=404, code=None, time=1.0)
     for _ in range(10):
         runtime.journal.record(entry)
     runtime.journal.prune()
@@ -164,25 +167,6 @@ def test_a_lone_surrogate_escape_is_journaled_and_shown(local: httpx.Client) -> 
     assert page.status_code == 200
     assert "\\ud800" in page.text
     assert "s3cret" not in page.text
-
-
-ENTRY = JournalEntry(
-    tenant_key="sandbox",
-    app_id=DEFAULT_APP_ID,
-    operation="create_website_site_user",
-    method="POST",
-    path="/x",
-    query="",
-    status=200,
-    code=0,
-    log_id="L",
-    time=1_790_000_000.0,
-    duration_ms=0.1,
-    request_headers={},
-    request_body=None,
-    response_headers={},
-    response_body=None,
-)
 
 
 def test_newest_first_is_by_time_and_pages_keep_every_entry(app: Flask, local: httpx.Client) -> None:
