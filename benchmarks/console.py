@@ -2,6 +2,7 @@
 side by side, and each filter with its index and without (the same statement, `NOT INDEXED`).
 
     .venv/bin/python -m benchmarks.console [--sizes 1000 100000] [--rounds 15] [--hot-path-calls 300]
+        [--index-entries 20000]
 
 The journal is filled straight through the store's own query (`Queries.insert_journal_entries`, one
 transaction), entries shaped like real ones (two tenants, the four operations, a rare code, bodies of a few
@@ -10,8 +11,10 @@ from loopback and a partner's through its login; the figure is the median of `ro
 1,000 to 100,000 entries mean a page reads the newest entries only and the filters use their indexes;
 the `NOT INDEXED` column shows what a filter costs when it has to read the whole journal.
 
-Last, what the journal costs a call: site_users creates in-process on two apps side by side, one
-journaling as served, one whose journal records nothing, rounds interleaved, median per call.
+Then what the journal's indexes cost an insert (the store's statement alone, side by side, with these
+indexes, with the earlier single-column ones, with none). Last, what the journal costs a call:
+site_users creates in-process on two apps side by side, one journaling as served, one whose journal
+records nothing, rounds interleaved, median per call.
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ import statistics
 import tempfile
 import time
 from collections.abc import Callable
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -31,7 +35,7 @@ import httpx
 
 from benchmarks.drills.common import SITE_USERS, TOKEN_PATH, reproduce
 from mockserver import MockConfig, create_app
-from mockserver.journal import JournalFilter
+from mockserver.journal import COUNT_CAP, JournalFilter
 from mockserver.runtime import EXTENSION, Runtime
 from mockserver.seed import DEFAULT_APP_ID, DEFAULT_APP_SECRET, OTHER_APP_ID
 from mockserver.storage.queries import Queries
@@ -43,6 +47,10 @@ OPERATIONS = (
     "tenant_access_token_internal",
 )
 RARE_CODE = 1002619  # one entry in 1,000
+FIRST = 1_790_000_000.0  # the time of entry 0; one entry each 10 ms
+UNTIL = FIRST + 200 * 0.01  # the oldest 200 entries
+# UNTIL as the console's form sends it (a datetime-local value, the host's local time).
+UNTIL_LOCAL = datetime.fromtimestamp(UNTIL).isoformat(timespec="seconds")
 BODY = json.dumps({"external_id": "6960663240925956621", "name": "张敏", "email": "zhangmin@163.com"})
 ANSWER = json.dumps({"code": 0, "msg": "ok", "data": {"site_user": {"user_id": "7" * 19, "name": "张敏"}}})
 
@@ -60,7 +68,7 @@ def entry(n: int) -> dict[str, Any]:
         "status": 200 if code == 0 else 400,
         "code": code,
         "log_id": f"20261129000000{n:020X}",
-        "time": 1_790_000_000.0 + n * 0.01,
+        "time": FIRST + n * 0.01,
         "duration_ms": 1.5,
         "request_headers": {"Content-Type": "application/json", "Authorization": "Bearer t-abcd***"},
         "request_body": BODY,
@@ -102,8 +110,8 @@ def partner(app: Any) -> httpx.Client:
 
 
 def requests_at(size: int, admin: httpx.Client, other: httpx.Client) -> dict[str, Callable[[], object]]:
-    since = 1_790_000_000.0 + (size - 200) * 0.01  # the newest 200 entries
-    until = 1_790_000_000.0 + 200 * 0.01  # the oldest 200
+    since = FIRST + (size - 200) * 0.01  # the newest 200 entries
+    until = UNTIL
     newest = size  # ids start at 1
 
     def get(client: httpx.Client, path: str, **params: object) -> Callable[[], object]:
@@ -123,20 +131,27 @@ def requests_at(size: int, admin: httpx.Client, other: httpx.Client) -> dict[str
         "journal by app (partner)": get(other, "/mock-ui/journal", app_id=DEFAULT_APP_ID),
         "journal since (newest 200)": get(admin, "/mock-api/requests", since=since, limit=50),
         "journal until (oldest 200)": get(admin, "/mock-api/requests", until=until, limit=50),
+        "journal until, partner (oldest 200)": get(other, "/mock-ui/journal", until=UNTIL_LOCAL),
+        "a page from the middle (before)": get(admin, "/mock-api/requests", before=size // 2, limit=50),
         "one entry, side by side": get(admin, f"/mock-ui/journal/{newest}"),
         "GET /mock-api/requests (100)": get(admin, "/mock-api/requests"),
         "count by operation and code": get(
             admin, "/mock-api/requests/count", operation="create_website_site_user", code=0
         ),
+        "count by rare code": get(admin, "/mock-api/requests/count", code=RARE_CODE),
+        "count of every entry (stops at the cap)": get(admin, "/mock-api/requests/count"),
     }
 
 
-# Filters timed with their index and with `NOT INDEXED` (the same statement reading the whole journal).
+# Filters timed with their index and with `NOT INDEXED` (the same statement reading the whole journal):
+# a page of 50, and the count of operation and code (which stops at COUNT_CAP).
 FILTERS: dict[str, JournalFilter] = {
     "operation": JournalFilter(operation="batch_update_job_manager"),
     "rare code": JournalFilter(code=RARE_CODE),
     "tenant + app": JournalFilter(tenant_key="sandbox", app_id=DEFAULT_APP_ID),
+    "until (oldest 200)": JournalFilter(until=UNTIL),
 }
+COUNTED = JournalFilter(operation="create_website_site_user", code=0)
 
 
 def _fetch(conn: Any, sql: str, params: dict[str, Any]) -> list[Any]:
@@ -147,14 +162,58 @@ def _fetch(conn: Any, sql: str, params: dict[str, Any]) -> list[Any]:
 def filter_times(runtime: Runtime, rounds: int) -> dict[str, tuple[float, float]]:
     conn: Any = runtime.store.read().conn
     found = {}
-    for name, wanted in FILTERS.items():
-        sql, params = Queries.journal_select(wanted.to_params(), 50, bodies=False)
+    statements = {
+        **{name: Queries.journal_select(w.to_params(), 50, bodies=False) for name, w in FILTERS.items()},
+        "count, operation and code": Queries.journal_count_select(COUNTED.to_params(), COUNT_CAP + 1),
+    }
+    for name, (sql, params) in statements.items():
         unindexed = sql.replace("FROM journal", "FROM journal NOT INDEXED")
         found[name] = (
             median_ms(functools.partial(_fetch, conn, sql, params), rounds),
             median_ms(functools.partial(_fetch, conn, unindexed, params), rounds),
         )
     return found
+
+
+# The indexes the journal had before its reads went by (time, id): one column each, then the id.
+EARLIER_INDEXES = (
+    "CREATE INDEX e_tenant ON journal (tenant_key, id)",
+    "CREATE INDEX e_operation ON journal (operation, id)",
+    "CREATE INDEX e_app ON journal (app_id, id)",
+    "CREATE INDEX e_status ON journal (status, id)",
+    "CREATE INDEX e_code ON journal (code, id)",
+    "CREATE INDEX e_time ON journal (time)",
+)
+
+
+def index_cost(folder: Path, entries: int, rounds: int) -> dict[str, float]:
+    """Median microseconds per journal insert (the store's own statement, one transaction of `entries`)
+    into a journal that already holds `entries`, with its indexes, with the earlier ones, with none."""
+    stores: dict[str, Any] = {}
+    for name in ("these indexes", "the earlier indexes", "no index"):
+        store = create_app(MockConfig(db_path=folder / f"{name}.db")).extensions[EXTENSION].store
+        if name != "these indexes":
+            conn = store.connection()
+            for (index,) in conn.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'index'"
+                " AND tbl_name = 'journal' AND sql IS NOT NULL"
+            ).fetchall():
+                conn.execute(f"DROP INDEX {index}")
+            for statement in EARLIER_INDEXES if name == "the earlier indexes" else ():
+                conn.execute(statement)
+        stores[name] = store
+    per_entry: dict[str, list[float]] = {name: [] for name in stores}
+    for r in range(rounds + 1):
+        for name, store in stores.items():
+            began = time.perf_counter()
+            with store.transaction() as queries:
+                for n in range(r * entries, (r + 1) * entries):
+                    queries.insert_journal_entries([entry(n)])
+            if r:  # the first round fills the journal
+                per_entry[name].append((time.perf_counter() - began) / entries * 1e6)
+    for store in stores.values():
+        store.close()
+    return {name: statistics.median(times) for name, times in per_entry.items()}
 
 
 def journal_cost(folder: Path, calls: int, rounds: int) -> tuple[float, float]:
@@ -189,6 +248,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 100_000])
     parser.add_argument("--rounds", type=int, default=15)
     parser.add_argument("--hot-path-calls", type=int, default=300)
+    parser.add_argument("--index-entries", type=int, default=20_000)
     args = parser.parse_args(argv)
     sizes = sorted(args.sizes)
     results: dict[int, dict[str, float]] = {}
@@ -216,6 +276,7 @@ def main(argv: list[str] | None = None) -> None:
         other.close()
         runtime.close()
         journaled, bare = journal_cost(Path(folder), args.hot_path_calls, 7)
+        inserts = index_cost(Path(folder), args.index_entries, 7)
     small, big = sizes[0], sizes[-1]
     print(f"\nmedian of {args.rounds} rounds, ms (in-process, no network; a shared, loaded machine)")
     print(f"| request | {small:,} entries | {big:,} entries | ratio |")
@@ -230,6 +291,9 @@ def main(argv: list[str] | None = None) -> None:
         print(f"| {name} | {indexed:.3f} | {unindexed:.3f} | {unindexed / indexed:.0f}x |")
     print(f"\na site_users create in-process, median of 7 rounds of {args.hot_path_calls}, us per call:")
     print(f"with the journal {journaled:.0f}, without {bare:.0f}: {journaled / bare:.2f}x")
+    print(f"\na journal insert into {args.index_entries:,} entries, median of 7 rounds, us per insert:")
+    for name, micros in inserts.items():
+        print(f"{name} {micros:.1f} ({micros / inserts['no index']:.2f}x no index)")
     print(f"\nreproduce: {reproduce('benchmarks.console', argv)}")
 
 

@@ -1,7 +1,8 @@
 """The control plane under /mock-api/ (moto's /moto-api/, WireMock's /__admin), and `MockControl`,
 a small handle that drives it over any httpx client.
 
-Each call acts for a scope (`mockserver.access`): the admin, from loopback on a server that is not
+A browser's cross-site change is refused before anything else (`mockserver.cross_origin`). Each call
+acts for a scope (`mockserver.access`): the admin, from loopback on a server that is not
 hosted or with `Authorization: Bearer <admin_token>`, or one tenant, with that tenant's access token,
 on the routes marked `tenant_route` only.
 """
@@ -15,7 +16,7 @@ from typing import Any, TypeVar
 import httpx
 from flask import Blueprint, Response, g, jsonify, request
 
-from mockserver import tenants
+from mockserver import cross_origin, tenants
 from mockserver.access import AccessDenied, Scope, control_scope
 from mockserver.errors import control_error
 from mockserver.faults import FaultSpecError
@@ -47,6 +48,10 @@ def scope() -> Scope:
 
 @blueprint.before_request
 def _guard() -> Response | None:
+    try:
+        cross_origin.check(request)
+    except cross_origin.CrossOriginRefusal as exc:
+        return control_error(exc.message, exc.status)
     try:
         g.scope = control_scope(runtime(), request.headers.get("Authorization"), request.remote_addr)
     except AccessDenied as exc:
@@ -127,11 +132,12 @@ def requests() -> Response:
 @blueprint.get("/requests/count")
 @tenant_route
 def count_requests() -> Response:
-    """How many calls match the filters (WireMock's `verify`): `{"count": N}`."""
+    """How many calls match the filters (WireMock's `verify`): `{"count": N, "capped": false}`, or
+    `{"count": COUNT_CAP, "capped": true}` when at least that many match (the count stops there)."""
     wanted = _journal_filter()
     if isinstance(wanted, Response):
         return wanted
-    return jsonify(count=tenants.journal_count(runtime(), scope(), wanted))
+    return jsonify(tenants.journal_count(runtime(), scope(), wanted).to_json())
 
 
 @blueprint.get("/requests/<int:entry_id>")
@@ -225,6 +231,14 @@ class MockControlError(RuntimeError):
         self.status = status
 
 
+class CountCapped(RuntimeError):
+    """More calls matched than the journal counts (`mockserver.journal.COUNT_CAP`): at least `count`."""
+
+    def __init__(self, count: int) -> None:
+        super().__init__(f"at least {count} calls match (the journal counts no further): narrow the filters")
+        self.count = count
+
+
 class MockControl:
     """Drives a mock's /mock-api/ over `client` (whose base_url is the mock's), in-process or over HTTP.
 
@@ -283,9 +297,13 @@ class MockControl:
             wanted["before"] = page[-1]["id"]
 
     def count_requests(self, **filters: str | int | float | None) -> int:
-        """How many calls match `filters` (as `requests`): WireMock's `verify`."""
+        """How many calls match `filters` (as `requests`): WireMock's `verify`. Raises `CountCapped` when
+        more match than the journal counts (`COUNT_CAP`), rather than answer a number that is not exact."""
         wanted = {name: value for name, value in filters.items() if value is not None}
-        count: int = self._call("GET", "requests/count", params=wanted)["count"]
+        answer = self._call("GET", "requests/count", params=wanted)
+        count: int = answer["count"]
+        if answer.get("capped"):
+            raise CountCapped(count)
         return count
 
     def scope(self) -> dict[str, Any]:

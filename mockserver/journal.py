@@ -30,6 +30,9 @@ logger = logging.getLogger(__name__)
 # The newest entries kept; checked every `PRUNE_EVERY` entries a process writes.
 RETENTION = 100_000
 PRUNE_EVERY = 1_000
+# A count stops here: it then answers "at least COUNT_CAP" (`JournalCount.capped`), so it costs at most
+# this many index entries whatever the journal holds. Far above what a test verifies it sent.
+COUNT_CAP = 10_000
 # Bytes of a request or answer body kept in an entry.
 BODY_LIMIT = 64 * 1024
 # JSON fields whose values never reach the journal, at any depth.
@@ -136,7 +139,8 @@ ENTRY_FIELDS = tuple(f.name for f in fields(JournalEntry))
 @dataclass(frozen=True)
 class JournalFilter:
     """Which entries: every field that is not None must match; `since`/`until` bound `time` (epoch
-    seconds, inclusive); `before_id` pages back from an entry (newest first)."""
+    seconds, inclusive); `before_id` pages back from an entry (the entries after it newest first, by
+    time then id)."""
 
     tenant_key: str | None = None
     operation: str | None = None
@@ -157,6 +161,17 @@ class JournalFilter:
 
     def to_params(self) -> dict[str, Any]:
         return asdict(self)
+
+
+@dataclass(frozen=True)
+class JournalCount:
+    """How many entries matched: exactly `count`, or, when `capped`, at least `count` (`COUNT_CAP`)."""
+
+    count: int
+    capped: bool
+
+    def to_json(self) -> dict[str, Any]:
+        return {"count": self.count, "capped": self.capped}
 
 
 class JournalFilterError(ValueError):
@@ -257,8 +272,8 @@ class Journal:
             queries.prune_journal(self.retention)
 
     def entries(self, wanted: JournalFilter, limit: int, bodies: bool = True) -> list[dict[str, Any]]:
-        """The newest `limit` entries matching `wanted`, newest first (without headers and bodies when
-        `bodies` is False)."""
+        """The newest `limit` entries matching `wanted`, newest first by time (then id), without headers
+        and bodies when `bodies` is False."""
         self.flush()
         return self.store.read().journal_entries(wanted.to_params(), limit, bodies)
 
@@ -267,9 +282,11 @@ class Journal:
         self.flush()
         return self.store.read().journal_entry(entry_id, tenant_key)
 
-    def count(self, wanted: JournalFilter) -> int:
+    def count(self, wanted: JournalFilter) -> JournalCount:
+        """How many entries match `wanted`, exactly up to `COUNT_CAP`, else "at least COUNT_CAP"."""
         self.flush()
-        return self.store.read().count_journal_entries(wanted.to_params())
+        found = self.store.read().count_journal_entries(wanted.to_params(), at_most=COUNT_CAP + 1)
+        return JournalCount(min(found, COUNT_CAP), capped=found > COUNT_CAP)
 
     def clear(self, tenant_key: str | None = None) -> None:
         """Every entry (None), or one tenant's."""

@@ -18,7 +18,7 @@ from typing import Any
 from feishu_hire_kit.spec import operations
 from mockserver.access import Scope
 from mockserver.faults import FaultSpecError
-from mockserver.journal import JournalFilter
+from mockserver.journal import JournalCount, JournalFilter
 from mockserver.runtime import Runtime
 from mockserver.seed import SeedError, load_seed
 from mockserver.storage import apply_seed, dump
@@ -216,6 +216,6 @@ def journal_entry(rt: Runtime, scope: Scope, entry_id: int) -> dict[str, Any] | 
     return rt.journal.entry(entry_id, scope.tenant_key)
 
 
-def journal_count(rt: Runtime, scope: Scope, wanted: JournalFilter) -> int:
+def journal_count(rt: Runtime, scope: Scope, wanted: JournalFilter) -> JournalCount:
     """How many calls match `wanted` within the scope (WireMock's `verify`)."""
     return rt.journal.count(wanted.within(scope.tenant_key))

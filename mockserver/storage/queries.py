@@ -462,16 +462,23 @@ class Queries:
 
     @staticmethod
     def _journal_where(wanted: Mapping[str, Any]) -> tuple[str, dict[str, Any]]:
+        """The WHERE clause of `wanted` (JournalFilter's fields), in the shapes the journal's indexes
+        answer (`schema.JOURNAL_INDEXES`): equalities, a range on `time`, and a page that starts at an
+        entry as a row value on (time, id), the order of every read. The entry a page starts at is looked
+        up in the filter's tenant only, so a tenant cannot learn another's entries by paging from them."""
         clauses = [f"{name} = :{name}" for name in JOURNAL_EQUAL_FILTERS if wanted.get(name) is not None]
         params = {name: wanted[name] for name in JOURNAL_EQUAL_FILTERS if wanted.get(name) is not None}
-        for name, clause in (
-            ("since", "time >= :since"),
-            ("until", "time <= :until"),
-            ("before_id", "id < :before_id"),
-        ):
+        for name, clause in (("since", "time >= :since"), ("until", "time <= :until")):
             if wanted.get(name) is not None:
                 clauses.append(clause)
                 params[name] = wanted[name]
+        if wanted.get("before_id") is not None:
+            mine = " AND start.tenant_key = :tenant_key" if "tenant_key" in params else ""
+            clauses.append(
+                "(time, id) < ((SELECT start.time FROM journal AS start"
+                f" WHERE start.id = :before_id{mine}), :before_id)"
+            )
+            params["before_id"] = wanted["before_id"]
         return (" WHERE " + " AND ".join(clauses) if clauses else ""), params
 
     @staticmethod
@@ -489,13 +496,14 @@ class Queries:
         """The statement `journal_entries` runs, and its parameters."""
         where, params = cls._journal_where(wanted)
         columns = JOURNAL_COLUMNS if bodies else JOURNAL_SUMMARY_COLUMNS
-        sql = f"SELECT {', '.join(columns)} FROM journal{where} ORDER BY id DESC LIMIT :limit"
+        sql = f"SELECT {', '.join(columns)} FROM journal{where} ORDER BY time DESC, id DESC LIMIT :limit"
         return sql, {**params, "limit": limit}
 
     def journal_entries(
         self, wanted: Mapping[str, Any], limit: int, bodies: bool = True
     ) -> list[dict[str, Any]]:
-        """The newest `limit` entries matching `wanted` (JournalFilter's fields), newest first; without
+        """The newest `limit` entries matching `wanted` (JournalFilter's fields), newest first (by time,
+        then id); without
         bodies and headers when `bodies` is False (a list of many)."""
         rows = self.conn.execute(*self.journal_select(wanted, limit, bodies)).fetchall()
         return [self._journal_entry(row) for row in rows]
@@ -509,11 +517,19 @@ class Queries:
         ).fetchone()
         return None if row is None else self._journal_entry(row)
 
-    def count_journal_entries(self, wanted: Mapping[str, Any]) -> int:
-        where, params = self._journal_where(wanted)
-        return int(
-            dict(self.conn.execute(f"SELECT COUNT(*) AS n FROM journal{where}", params).fetchone())["n"]
-        )
+    @classmethod
+    def journal_count_select(cls, wanted: Mapping[str, Any], at_most: int) -> tuple[str, dict[str, Any]]:
+        """The statement `count_journal_entries` runs, and its parameters."""
+        where, params = cls._journal_where(wanted)
+        newest = f"SELECT 1 AS one FROM journal{where} ORDER BY time DESC, id DESC LIMIT :at_most"
+        sql = f"SELECT COUNT(*) AS n FROM ({newest}) AS matched"
+        return sql, {**params, "at_most": at_most}
+
+    def count_journal_entries(self, wanted: Mapping[str, Any], at_most: int) -> int:
+        """How many entries match `wanted`, counted up to `at_most`: the newest `at_most` matches, read
+        in the order of every journal read, so the count walks the same index as a page and stops there
+        whatever the journal holds (unordered, PostgreSQL may gather every match in a bitmap first)."""
+        return int(dict(self.conn.execute(*self.journal_count_select(wanted, at_most)).fetchone())["n"])
 
     def prune_journal(self, keep: int) -> None:
         """Only the newest `keep` entries stay."""

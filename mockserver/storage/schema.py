@@ -85,7 +85,7 @@ TABLES: dict[str, str] = {
         seed        TEXT NOT NULL,
         created_at  DOUBLE PRECISION NOT NULL""",
     # The request journal (mockserver.journal): every call with its bodies, secrets redacted, headers
-    # as JSON objects. Newest first is `ORDER BY id DESC`; each filter has an index ending in id.
+    # as JSON objects. Newest first is `ORDER BY time DESC, id DESC` (`JOURNAL_INDEXES`).
     "journal": """
         id                {serial},
         tenant_key        TEXT,
@@ -108,14 +108,43 @@ TABLES: dict[str, str] = {
         count       INTEGER NOT NULL,
         expires_at  DOUBLE PRECISION NOT NULL""",
 }
+# The journal's reads go newest first by (time, id); every one of them, and every count, walks one of
+# these indexes from where its filters start, so its cost does not grow with the journal: the time
+# alone (no filter, since/until, before), the tenant (a partner's view), and each other equality filter
+# alone (the admin's) and after the tenant (a partner's filtered view). `id` closes the order, so a page
+# that starts at an entry (`before`) seeks to it. The other equality filters follow, so a second one
+# (operation and code) is checked in the index: a count reads no table row.
+JOURNAL_INDEXED_FILTERS = ("operation", "status", "code", "app_id")
+
+
+def _others(name: str) -> str:
+    return ", ".join(other for other in JOURNAL_INDEXED_FILTERS if other != name)
+
+
+JOURNAL_INDEXES = {
+    "journal_newest": "time, id",
+    "journal_tenant_newest": "tenant_key, time, id",
+    **{f"journal_{name}_newest": f"{name}, time, id, {_others(name)}" for name in JOURNAL_INDEXED_FILTERS},
+    **{
+        f"journal_tenant_{name}_newest": f"tenant_key, {name}, time, id, {_others(name)}"
+        for name in JOURNAL_INDEXED_FILTERS
+    },
+}
 INDEXES = (
     "CREATE INDEX IF NOT EXISTS tokens_by_app ON tokens (app_id, expires_at)",
-    "CREATE INDEX IF NOT EXISTS journal_by_tenant ON journal (tenant_key, id)",
-    "CREATE INDEX IF NOT EXISTS journal_by_operation ON journal (operation, id)",
-    "CREATE INDEX IF NOT EXISTS journal_by_app ON journal (app_id, id)",
-    "CREATE INDEX IF NOT EXISTS journal_by_status ON journal (status, id)",
-    "CREATE INDEX IF NOT EXISTS journal_by_code ON journal (code, id)",
-    "CREATE INDEX IF NOT EXISTS journal_by_time ON journal (time)",
+    *(
+        f"CREATE INDEX IF NOT EXISTS {name} ON journal ({columns})"
+        for name, columns in JOURNAL_INDEXES.items()
+    ),
+)
+# Indexes of earlier versions that nothing reads any more: an engine drops each one still there.
+DROPPED_INDEXES = (
+    "journal_by_tenant",
+    "journal_by_operation",
+    "journal_by_app",
+    "journal_by_status",
+    "journal_by_code",
+    "journal_by_time",
 )
 # Columns added to a table after databases holding it were made: an engine adds each one missing.
 ADDED_COLUMNS: tuple[tuple[str, str, str], ...] = (("faults", "tenant_key", "TEXT"),)
@@ -161,9 +190,11 @@ USER_ID_COLUMNS = ("open_id", "union_id", "user_id")
 
 
 def ddl(dialect: Dialect) -> list[str]:
-    """The statements that create every table and index that is missing (and change nothing else)."""
+    """The statements that create every table and index that is missing and drop the indexes of earlier
+    versions (`DROPPED_INDEXES`); they change nothing else."""
     types = DIALECT_TYPES[dialect]
     tables = [
         f"CREATE TABLE IF NOT EXISTS {name} ({body.format(**types)}\n)" for name, body in TABLES.items()
     ]
-    return [*tables, *INDEXES]
+    dropped = [f"DROP INDEX IF EXISTS {name}" for name in DROPPED_INDEXES]
+    return [*tables, *dropped, *INDEXES]

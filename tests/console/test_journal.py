@@ -4,13 +4,24 @@ the count (WireMock's `verify`) and the retention."""
 from __future__ import annotations
 
 import json
+import re
+import sqlite3
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
 
 import httpx
+import pytest
 from flask import Flask
 
+from mockserver import journal as journal_module
+from mockserver.control import CountCapped, MockControl
 from mockserver.journal import BODY_LIMIT, RETENTION, JournalEntry, redact_body
 from mockserver.runtime import EXTENSION, Runtime
 from mockserver.seed import DEFAULT_APP_ID, DEFAULT_APP_SECRET, OTHER_APP_ID, OTHER_APP_SECRET
+from mockserver.storage.schema import DROPPED_INDEXES, JOURNAL_INDEXES
+from mockserver.storage.sqlite import SQLiteStore
+from tests.console.journal_plans import PLAN_CASES, count_statement, page_statement
 from tests.mockserver.helpers import BATCH_UPDATE, DOC_BATCH_UPDATE, SITE_USERS, TOKEN_PATH, bearer
 
 SECRET_TOKEN_PREFIX = 6
@@ -21,6 +32,25 @@ def _requests(client: httpx.Client, **params: object) -> list[dict[str, object]]
     assert r.status_code == 200, r.text
     entries: list[dict[str, object]] = r.json()["requests"]
     return entries
+
+
+ENTRY = JournalEntry(
+    tenant_key="sandbox",
+    app_id=DEFAULT_APP_ID,
+    operation="create_website_site_user",
+    method="POST",
+    path="/x",
+    query="",
+    status=200,
+    code=0,
+    log_id="L",
+    time=1_790_000_000.0,
+    duration_ms=0.1,
+    request_headers={},
+    request_body=None,
+    response_headers={},
+    response_body=None,
+)
 
 
 def test_an_entry_keeps_request_and_answer_with_secrets_redacted(local: httpx.Client) -> None:
@@ -103,7 +133,7 @@ def test_filters_order_pages_and_count(app: Flask, local: httpx.Client) -> None:
     assert len(_requests(local, until=times[3])) == 4
     # The count, for tests that verify what their code sent.
     count = local.get("/mock-api/requests/count", params={"operation": "create_website_site_user", "code": 0})
-    assert count.json() == {"count": 6}
+    assert count.json() == {"count": 6, "capped": False}
     # One entry by id, with its bodies.
     one = local.get(f"/mock-api/requests/{ids[0]}").json()
     assert one["id"] == ids[0]
@@ -118,23 +148,7 @@ def test_the_journal_keeps_the_newest_entries(app: Flask, local: httpx.Client) -
     runtime: Runtime = app.extensions[EXTENSION]
     assert runtime.journal.retention == RETENTION
     runtime.journal.retention = 3
-    entry = JournalEntry(
-        tenant_key="sandbox",
-        app_id=DEFAULT_APP_ID,
-        operation=None,
-        method="GET",
-        path="/x",
-        query="",
-        status=404,
-        code=None,
-        log_id="L",
-        time=1.0,
-        duration_ms=0.1,
-        request_headers={},
-        request_body=None,
-        response_headers={},
-        response_body=None,
-    )
+    entry = replace(ENTRY, operation=None, method="GET", status=404, code=None, time=1.0)
     for _ in range(10):
         runtime.journal.record(entry)
     runtime.journal.prune()
@@ -153,3 +167,89 @@ def test_a_lone_surrogate_escape_is_journaled_and_shown(local: httpx.Client) -> 
     assert page.status_code == 200
     assert "\\ud800" in page.text
     assert "s3cret" not in page.text
+
+
+def test_newest_first_is_by_time_and_pages_keep_every_entry(app: Flask, local: httpx.Client) -> None:
+    """A call that began first is older whatever order the entries were written in; entries of one
+    instant come newest id first, and paging from an entry of that instant loses and repeats none."""
+    runtime: Runtime = app.extensions[EXTENSION]
+    times = [5.0, 3.0, 4.0, 4.0, 4.0, 4.0, 1.0, 2.0]  # written in this order
+    for t in times:
+        runtime.journal.record(replace(ENTRY, time=1_790_000_000.0 + t))
+    everything = _requests(local)
+    assert [float(str(e["time"])) - 1_790_000_000.0 for e in everything] == sorted(times, reverse=True)
+    same_instant = [int(str(e["id"])) for e in everything if e["time"] == 1_790_000_004.0]
+    assert same_instant == sorted(same_instant, reverse=True)
+    paged: list[dict[str, object]] = []
+    page = _requests(local, limit=3)
+    while page:
+        paged += page
+        page = _requests(local, limit=3, before=page[-1]["id"])
+    assert [e["id"] for e in paged] == [e["id"] for e in everything]
+    until = _requests(local, until=1_790_000_004.0, limit=2)
+    assert [e["time"] for e in until] == [1_790_000_004.0, 1_790_000_004.0]
+
+
+def test_a_tenant_cannot_page_from_another_tenants_entry(app: Flask, local: httpx.Client) -> None:
+    runtime: Runtime = app.extensions[EXTENSION]
+    runtime.journal.record(replace(ENTRY, tenant_key="sandbox", time=1_790_000_001.0))
+    runtime.journal.record(
+        replace(ENTRY, tenant_key="sandbox-other", app_id=OTHER_APP_ID, time=1_790_000_009.0)
+    )
+    mine, theirs = _requests(local, tenant_key="sandbox"), _requests(local, tenant_key="sandbox-other")
+    assert _requests(local, tenant_key="sandbox", before=theirs[0]["id"]) == []
+    assert _requests(local, before=theirs[0]["id"]) == mine  # the admin pages over every tenant
+
+
+def test_a_count_stops_at_the_cap_and_says_so(
+    app: Flask, local: httpx.Client, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(journal_module, "COUNT_CAP", 3)
+    runtime: Runtime = app.extensions[EXTENSION]
+    for n in range(4):
+        runtime.journal.record(replace(ENTRY, code=n % 2))
+    assert local.get("/mock-api/requests/count", params={"code": 1}).json() == {"count": 2, "capped": False}
+    assert local.get("/mock-api/requests/count").json() == {"count": 3, "capped": True}
+    control = MockControl(local)
+    assert control.count_requests(code=0) == 2
+    with pytest.raises(CountCapped) as capped:
+        control.count_requests()
+    assert capped.value.count == 3
+
+
+def _plan(conn: sqlite3.Connection, statement: tuple[str, dict[str, Any]]) -> str:
+    sql, params = statement
+    return "; ".join(row[3] for row in conn.execute("EXPLAIN QUERY PLAN " + sql, params).fetchall())
+
+
+@pytest.mark.parametrize(("wanted", "index"), PLAN_CASES, ids=[str(sorted(w)) for w, _ in PLAN_CASES])
+def test_every_filter_reads_its_index_on_sqlite(tmp_path: Path, wanted: dict[str, Any], index: str) -> None:
+    """A page and a count seek the filter's index and read it in order, a count from the index alone
+    (no sort of the matches, no walk of the table); a count stops at the cap."""
+    store = SQLiteStore(tmp_path / "mock.db")
+    try:
+        conn = store.connection()
+        for statement, way in (
+            (page_statement(wanted), "INDEX"),
+            (count_statement(wanted), "COVERING INDEX"),
+        ):
+            plan = _plan(conn, statement)
+            assert re.search(rf"journal USING {way} {index}\b", plan), plan
+            assert "TEMP B-TREE" not in plan, plan
+    finally:
+        store.close()
+
+
+def test_a_database_of_an_earlier_version_gets_the_new_indexes(tmp_path: Path) -> None:
+    path = tmp_path / "old.db"
+    SQLiteStore(path).close()
+    with sqlite3.connect(path) as conn:
+        for name in JOURNAL_INDEXES:
+            conn.execute(f"DROP INDEX {name}")
+        for name in DROPPED_INDEXES:
+            conn.execute(f"CREATE INDEX {name} ON journal (id)")
+    SQLiteStore(path).close()
+    with sqlite3.connect(path) as conn:
+        found = {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'index'")}
+    assert set(JOURNAL_INDEXES) <= found
+    assert not found & set(DROPPED_INDEXES)

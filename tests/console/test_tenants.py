@@ -78,7 +78,10 @@ def test_create_refuses_what_it_cannot_use(local: httpx.Client) -> None:
         r = create(local, bad)
         assert r.status_code == 400, (bad, r.text)
         assert "Traceback" not in r.text
-    assert local.post("/mock-api/tenants", content=b"not json").status_code == 400
+    not_json = local.post(
+        "/mock-api/tenants", content=b"not json", headers={"Content-Type": "application/json"}
+    )
+    assert not_json.status_code == 400
     assert local.post("/mock-api/tenants", json=[1]).status_code == 400
 
 
