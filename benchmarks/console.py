@@ -38,7 +38,7 @@ from mockserver import MockConfig, create_app
 from mockserver.journal import COUNT_CAP, JournalFilter
 from mockserver.runtime import EXTENSION, Runtime
 from mockserver.seed import DEFAULT_APP_ID, DEFAULT_APP_SECRET, OTHER_APP_ID
-from mockserver.storage.queries import Queries
+from mockserver.storage.queries import JournalInsert, Queries
 
 OPERATIONS = (
     "create_website_site_user",
@@ -79,7 +79,7 @@ def entry(n: int) -> dict[str, Any]:
 
 def fill(runtime: Runtime, start: int, stop: int) -> None:
     with runtime.store.transaction() as queries:
-        queries.insert_journal_entries([entry(n) for n in range(start, stop)])
+        queries.insert_journal_entries(JournalInsert.of([entry(n) for n in range(start, stop)]))
 
 
 def median_ms(call: Callable[[], object], rounds: int) -> float:
@@ -208,7 +208,7 @@ def index_cost(folder: Path, entries: int, rounds: int) -> dict[str, float]:
             began = time.perf_counter()
             with store.transaction() as queries:
                 for n in range(r * entries, (r + 1) * entries):
-                    queries.insert_journal_entries([entry(n)])
+                    queries.insert_journal_entries(JournalInsert.of([entry(n)]))
             if r:  # the first round fills the journal
                 per_entry[name].append((time.perf_counter() - began) / entries * 1e6)
     for store in stores.values():

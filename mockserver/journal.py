@@ -24,6 +24,7 @@ from typing import Any, Protocol
 
 from mockserver.ids import rng
 from mockserver.storage import Store
+from mockserver.storage.queries import JournalInsert
 
 logger = logging.getLogger(__name__)
 
@@ -259,8 +260,9 @@ class Journal:
     def _write(self, rows: list[dict[str, Any]]) -> None:
         if not rows:
             return
+        insert = JournalInsert.of(rows)
         with self.store.statement() as queries:
-            queries.insert_journal_entries(rows)
+            queries.insert_journal_entries(insert)
         before, self._recorded = self._recorded, self._recorded + len(rows)
         if self._recorded // PRUNE_EVERY != before // PRUNE_EVERY:
             self.prune()

@@ -77,6 +77,28 @@ _JOURNAL_INSERTED = [c for c in JOURNAL_COLUMNS if c != "id"]
 JOURNAL_ROWS_PER_INSERT = 500
 
 
+@dataclass(frozen=True)
+class JournalInsert:
+    """The statements that write journal entries, in their order: one per `JOURNAL_ROWS_PER_INSERT`
+    entries (so a batch written outside a transaction is still all or nothing). Built before a write
+    lock is taken, so the lock is held for the writing alone."""
+
+    statements: tuple[tuple[str, dict[str, Any]], ...]
+
+    @classmethod
+    def of(cls, entries: Sequence[Mapping[str, Any]]) -> JournalInsert:
+        statements = []
+        for start in range(0, len(entries), JOURNAL_ROWS_PER_INSERT):
+            rows, values = [], {}
+            for i, entry in enumerate(entries[start : start + JOURNAL_ROWS_PER_INSERT]):
+                rows.append("(" + ", ".join(f":{c}{i}" for c in _JOURNAL_INSERTED) + ")")
+                for c in _JOURNAL_INSERTED:
+                    values[f"{c}{i}"] = json.dumps(entry[c]) if c in JOURNAL_JSON_COLUMNS else entry[c]
+            sql = f"INSERT INTO journal ({', '.join(_JOURNAL_INSERTED)}) VALUES {', '.join(rows)}"
+            statements.append((sql, values))
+        return cls(tuple(statements))
+
+
 class Queries:
     """Every query of the mock, over one connection: inside a transaction (`Store.transaction`), or
     one statement at a time (`Store.statement`, `Store.read`), as the store that handed it out says."""
@@ -446,19 +468,9 @@ class Queries:
         self.forgot_tokens = True
 
     # -- the request journal (mockserver.journal)
-    def insert_journal_entries(self, entries: Sequence[Mapping[str, Any]]) -> None:
-        """The entries, in their order, in one statement per `JOURNAL_ROWS_PER_INSERT` (so one written
-        alone, outside a transaction, is still all or nothing)."""
-        for start in range(0, len(entries), JOURNAL_ROWS_PER_INSERT):
-            chunk = entries[start : start + JOURNAL_ROWS_PER_INSERT]
-            rows, values = [], {}
-            for i, entry in enumerate(chunk):
-                rows.append("(" + ", ".join(f":{c}{i}" for c in _JOURNAL_INSERTED) + ")")
-                for c in _JOURNAL_INSERTED:
-                    values[f"{c}{i}"] = json.dumps(entry[c]) if c in JOURNAL_JSON_COLUMNS else entry[c]
-            self.conn.execute(
-                f"INSERT INTO journal ({', '.join(_JOURNAL_INSERTED)}) VALUES {', '.join(rows)}", values
-            )
+    def insert_journal_entries(self, insert: JournalInsert) -> None:
+        for sql, values in insert.statements:
+            self.conn.execute(sql, values)
 
     @staticmethod
     def _journal_where(wanted: Mapping[str, Any]) -> tuple[str, dict[str, Any]]:
