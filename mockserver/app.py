@@ -76,9 +76,9 @@ def _dispatch(rt: Runtime, endpoint: Endpoint) -> Response:
     caller = None
     now: float = state.now
     if operation.requires_token:
-        caller = authenticate(rt.store, rt.clock, req.headers.get("Authorization"))
+        caller = authenticate(rt.store, rt.clock, req.headers.get("Authorization"), now)
         state.app_id, state.tenant_key = caller.app_id, caller.tenant_key
-        now = rt.clock.now(caller.tenant_key)  # the tenant's own clock from here on
+        now = rt.clock.tenant_now(caller.tenant_key, now)  # the tenant's own clock from here on
         rt.limiter.hit(caller.app_id, operation, now)
     view_args = req.view_args or {}
     injected = rt.faults.take(operation, view_args.values(), None if caller is None else caller.tenant_key)

@@ -25,9 +25,9 @@ class Caller:
     tenant_key: str
 
 
-def authenticate(store: Store, clock: Clock, authorization: str | None) -> Caller:
+def authenticate(store: Store, clock: Clock, authorization: str | None, now: float) -> Caller:
     """The app behind `Authorization: Bearer t-…`, or the platform's token errors (expiry on the
-    clock of the token's tenant)."""
+    clock of the token's tenant, at the instant the server's clock read `now`)."""
     if not authorization or not authorization.startswith("Bearer "):
         raise FeishuAPIError(MISSING_TOKEN)
     token = authorization.removeprefix("Bearer ").strip()
@@ -38,6 +38,6 @@ def authenticate(store: Store, clock: Clock, authorization: str | None) -> Calle
     found = store.token(token)
     if found is None:
         raise FeishuAPIError(INVALID_TOKEN)
-    if found["expires_at"] <= clock.now(found["tenant_key"]):
+    if found["expires_at"] <= clock.tenant_now(found["tenant_key"], now):
         raise FeishuAPIError(TOKEN_EXPIRED)
     return Caller(app_id=found["app_id"], tenant_key=found["tenant_key"])

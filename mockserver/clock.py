@@ -32,6 +32,12 @@ class Clock:
         base = self.start if self.start is not None else time.time()
         return base + self._state.clock_offset(tenant_key)
 
+    def tenant_now(self, tenant_key: str, server_now: float) -> float:
+        """The tenant's time at the instant the server's clock read `server_now` (an answer of `now()`):
+        a request reads the clock once, and its journal entry, its token check and its rate windows all
+        stand at that one instant."""
+        return server_now + self._state.clock_offset(tenant_key) - self._state.clock_offset()
+
     def advance(self, seconds: float, tenant_key: str | None = None) -> float:
         """Moves the clock forward (never back: tokens and windows only age), the server's or only the
         tenant's, and answers the new now (the tenant's, when one is named)."""

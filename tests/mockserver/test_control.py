@@ -10,6 +10,7 @@ import pytest
 from mockserver import MockConfig, create_app
 from mockserver.control import MockControl, MockControlError
 from mockserver.pytest_plugin import InProcessMock
+from mockserver.runtime import EXTENSION
 from tests.mockserver.helpers import (
     BATCH_UPDATE,
     DOC_BATCH_UPDATE,
@@ -185,3 +186,21 @@ def test_control_plane_off_loopback_is_closed_without_an_admin_token(tmp_path: P
         assert c.post("/mock-api/reset").status_code == 403
     with httpx.Client(transport=httpx.WSGITransport(app=app, remote_addr="::1"), base_url="http://x") as c:
         assert c.post("/mock-api/reset").status_code == 200
+
+
+def test_a_call_stands_at_one_instant_of_its_tenants_clock(
+    feishu_mock: InProcessMock, client: httpx.Client
+) -> None:
+    """The journal's time of a call and the time its behaviour stores (a site user's created_at) are one
+    clock reading, on the server's clock plus the tenant's own offset."""
+    headers = bearer(client)
+    runtime = feishu_mock.app.extensions[EXTENSION]
+    runtime.clock.advance(90, "sandbox")  # the tenant's own clock runs 90 s ahead of the server's
+    client.post(SITE_USERS, json={"external_id": "instant"}, headers=headers)
+    entry = feishu_mock.control.requests(operation="create_website_site_user")[-1]
+    created_at = (
+        runtime.store.read()
+        .conn.execute("SELECT created_at FROM records WHERE record_key = 'instant'")
+        .fetchone()[0]
+    )
+    assert created_at == entry["time"] + 90
