@@ -37,6 +37,7 @@ from typing import Any
 import flask
 import psycopg
 import psycopg_pool
+from psycopg.conninfo import conninfo_to_dict
 from psycopg.rows import dict_row
 
 from mockserver.errors import SYSTEM_ERROR, FeishuAPIError
@@ -54,6 +55,17 @@ STARTUP_WAIT_SECONDS = 10.0
 PAUSE_AFTER_FAILURE_SECONDS = 0.2
 # Connections per process: one per thread that uses the store (a uWSGI worker has one, waitress 8).
 POOL_MAX_SIZE = 16
+# How a connection notices a network that stopped answering (a partition, a host gone without closing
+# its sockets): TCP keepalive probes on an idle connection, and a bound on how long sent data may stay
+# unacknowledged; either way the connection fails (1002001), is dropped and replaced. A URL's own values
+# win over these.
+CONNECTION_LIVENESS = {
+    "keepalives": 1,
+    "keepalives_idle": 10,
+    "keepalives_interval": 5,
+    "keepalives_count": 3,
+    "tcp_user_timeout": 10_000,  # milliseconds
+}
 # Taken while creating the tables, so hosts starting at once do not race on the catalog.
 SCHEMA_LOCK = 0x66656973  # "feis"
 # The generation every process stamps its caches with; the PostgreSQL counterpart of SQLite's
@@ -67,6 +79,12 @@ BUMP = "UPDATE generation SET value = value + 1 WHERE id = 1"
 UNAVAILABLE = (psycopg.OperationalError, psycopg.InterfaceError, psycopg_pool.PoolTimeout)
 
 _NAMED = re.compile(r"(?<![:\w]):([A-Za-z_]\w*)")
+
+
+def _liveness(url: str) -> dict[str, int]:
+    """`CONNECTION_LIVENESS`, less what `url` sets itself."""
+    given = conninfo_to_dict(url)
+    return {name: value for name, value in CONNECTION_LIVENESS.items() if name not in given}
 
 
 @lru_cache(maxsize=1024)
@@ -199,7 +217,7 @@ class PostgresStore(Engine):
                 url,
                 min_size=1,
                 max_size=max_size,
-                kwargs={"autocommit": True, "row_factory": dict_row},
+                kwargs={"autocommit": True, "row_factory": dict_row, **_liveness(url)},
                 connection_class=psycopg.Connection[dict[str, Any]],
                 timeout=CONNECT_TIMEOUT_SECONDS,
                 # A failed connection attempt is not retried in the background with growing pauses (the

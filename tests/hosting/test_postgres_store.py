@@ -23,6 +23,7 @@ from mockserver.ratelimit.postgres import PostgresWindows
 from mockserver.seed import DEFAULT_APP_ID, JOB_ID, WEBSITE_ID, load_seed
 from mockserver.storage import open_store
 from mockserver.storage.postgres import (
+    CONNECTION_LIVENESS,
     MARK,
     PostgresStore,
     PostgresUnavailable,
@@ -66,6 +67,21 @@ def test_a_url_opens_postgresql_and_a_path_stays_sqlite(tmp_path: Path, postgres
         assert isinstance(sqlite, SQLiteStore)
     finally:
         sqlite.close()
+
+
+def test_connections_probe_a_silent_network_unless_the_url_says_otherwise(postgres_url: str) -> None:
+    """TCP keepalives and a bound on unacknowledged data (`CONNECTION_LIVENESS`), as the connection
+    reports them; a value the URL gives is kept."""
+    separator = "&" if "?" in postgres_url else "?"
+    for url, idle in ((postgres_url, "10"), (f"{postgres_url}{separator}keepalives_idle=30", "30")):
+        opened = PostgresStore(url)
+        try:
+            parameters = opened._own().info.get_parameters()
+            assert parameters["keepalives"] == "1"
+            assert parameters["keepalives_idle"] == idle
+            assert parameters["tcp_user_timeout"] == str(CONNECTION_LIVENESS["tcp_user_timeout"])
+        finally:
+            opened.close()
 
 
 def test_named_parameters_become_psycopgs_and_nothing_else_changes() -> None:
