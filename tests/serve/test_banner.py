@@ -9,6 +9,7 @@ import os
 import signal
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
@@ -91,13 +92,16 @@ def test_version_and_help_texts() -> None:
     assert module_help.startswith("usage: python -m mockserver [-h] [--host HOST]")
 
 
-def test_without_uvicorn_it_falls_back_to_waitress_and_says_so(tmp_path: Path) -> None:
-    blocker = tmp_path / "no_uvicorn"
+@contextlib.contextmanager
+def _serving_without(module: str, tmp_path: Path, *args: str) -> Iterator[tuple[subprocess.Popen[str], str]]:
+    """`feishu-hire serve --port 0` where importing `module` fails, as on a platform it has no wheel
+    for; yields the process and its banner's first line, and stops it."""
+    blocker = tmp_path / f"no_{module}"
     blocker.mkdir()
-    (blocker / "uvicorn.py").write_text("raise ImportError('no wheel for this platform')\n")
+    (blocker / f"{module}.py").write_text("raise ImportError('no wheel for this platform')\n")
     env = {**os.environ, "PYTHONPATH": str(blocker), "PYTHONUNBUFFERED": "1"}
     process = subprocess.Popen(
-        [str(BIN / "feishu-hire"), "serve", "--port", "0", "--db", str(tmp_path / "m.db")],
+        [str(BIN / "feishu-hire"), "serve", "--port", "0", "--db", str(tmp_path / "m.db"), *args],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -106,34 +110,25 @@ def test_without_uvicorn_it_falls_back_to_waitress_and_says_so(tmp_path: Path) -
     )
     try:
         assert process.stdout is not None
-        assert process.stderr is not None
-        first = process.stdout.readline()
-        assert "(waitress, 1 process x 8 threads)" in first
-        url = first.split("serving on ")[1].split()[0]
-        assert httpx.get(f"{url}/mock-api/state", timeout=10).status_code == 200
-        os.killpg(process.pid, signal.SIGTERM)
-        assert process.wait(10) == 0
-        assert "uvicorn (the fast server) is not installed on this machine" in process.stderr.read()
+        yield process, process.stdout.readline()
     finally:
         with contextlib.suppress(ProcessLookupError):
             os.killpg(process.pid, signal.SIGKILL)
 
 
+def test_without_uvicorn_it_falls_back_to_waitress_and_says_so(tmp_path: Path) -> None:
+    with _serving_without("uvicorn", tmp_path) as (process, first):
+        assert "(waitress, 1 process x 8 threads)" in first
+        url = first.split("serving on ")[1].split()[0]
+        assert httpx.get(f"{url}/mock-api/state", timeout=10).status_code == 200
+        os.killpg(process.pid, signal.SIGTERM)
+        assert process.wait(10) == 0
+        assert process.stderr is not None
+        assert "uvicorn (the fast server) is not installed on this machine" in process.stderr.read()
+
+
 def test_without_httptools_uvicorn_parses_with_h11_and_says_so(tmp_path: Path) -> None:
-    blocker = tmp_path / "no_httptools"
-    blocker.mkdir()
-    (blocker / "httptools.py").write_text("raise ImportError('no wheel for this platform')\n")
-    env = {**os.environ, "PYTHONPATH": str(blocker), "PYTHONUNBUFFERED": "1"}
-    process = subprocess.Popen(
-        [str(BIN / "feishu-hire"), "serve", "--port", "0", "--workers", "2", "--db", str(tmp_path / "m.db")],
-        stdout=subprocess.PIPE,
-        text=True,
-        env=env,
-        start_new_session=True,
-    )
-    try:
-        assert process.stdout is not None
-        first = process.stdout.readline()
+    with _serving_without("httptools", tmp_path, "--workers", "2") as (process, first):
         assert "(uvicorn on h11, 2 worker processes; httptools is not installed here" in first
         url = first.split("serving on ")[1].split()[0]
         answer = httpx.post(
@@ -145,6 +140,3 @@ def test_without_httptools_uvicorn_parses_with_h11_and_says_so(tmp_path: Path) -
         assert b"X-Tt-Logid" in [name for name, _ in answer.headers.raw]  # h11 keeps the casing
         os.killpg(process.pid, signal.SIGTERM)
         assert process.wait(10) == 0
-    finally:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(process.pid, signal.SIGKILL)
