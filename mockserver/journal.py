@@ -230,6 +230,9 @@ class Journal:
         self.retention = retention
         self._recorded = 0
         self._pending: list[dict[str, Any]] = []
+        # The loop whose callback will write `_pending` (a loop closed before running it leaves the rows
+        # to the next loop's callback, or to a read).
+        self._pending_loop: asyncio.AbstractEventLoop | None = None
         self._taking = threading.Lock()  # the loop's callback and `flush` on another thread (a close)
 
     def record(self, entry: JournalEntry) -> None:
@@ -240,8 +243,9 @@ class Journal:
         except RuntimeError:  # no loop on this thread: now
             self._write([row])
             return
-        if not self._pending:
+        if self._pending_loop is not loop:
             loop.call_soon(self._write_pending)
+            self._pending_loop = loop
         self._pending.append(row)
 
     def flush(self) -> None:
@@ -251,7 +255,7 @@ class Journal:
 
     def _write_pending(self) -> None:
         with self._taking:
-            rows, self._pending = self._pending, []
+            rows, self._pending, self._pending_loop = self._pending, [], None
         try:
             self._write(rows)
         except Exception:  # the store is down or closed: the calls were answered all the same

@@ -57,6 +57,19 @@ def test_on_a_loop_entries_wait_for_its_next_turn_and_reads_write_them_first(tmp
     during, read, after = asyncio.run(calls())
     assert (during, read, after) == (0, 3, 3)
 
+    closed_early = asyncio.new_event_loop()
+    closed_early.call_soon(lambda: client.post(SITE_USERS, json={"external_id": "left"}))
+    closed_early.call_soon(closed_early.stop)
+    closed_early.run_forever()
+    closed_early.close()  # before its next turn: the callback that would write "left" never runs
+
+    async def call_on_a_new_loop() -> None:
+        client.post(SITE_USERS, json={"external_id": "next"})
+        await asyncio.sleep(0)
+
+    asyncio.run(call_on_a_new_loop())  # its callback writes both: nothing waits for a read
+    assert rt.store.read().count_journal_entries(JournalFilter().to_params(), at_most=10) == 5
+
 
 @pytest.mark.slow
 @pytest.mark.parametrize("http", ["httptools", "h11"])
