@@ -103,6 +103,7 @@ def _begin(rt: Runtime) -> Response | None:
     if not rt.enter():
         return shutting_down()
     g.entered = True
+    g.started = time.perf_counter()
     # One instant per request (log id, auth, journal): one clock read, which may be a database read.
     try:
         now = rt.clock.now()
@@ -112,7 +113,6 @@ def _begin(rt: Runtime) -> Response | None:
         raise
     g.now = now
     g.log_id = new_log_id(now)
-    g.started = time.perf_counter()
     return None
 
 

@@ -14,8 +14,11 @@ import httpx
 import pytest
 
 from mockserver import MockConfig, create_app
+from mockserver.clock import Clock
+from mockserver.errors import SYSTEM_ERROR, FeishuAPIError
 from mockserver.operations import site_users
 from mockserver.pytest_plugin import InProcessMock, RunningMock
+from mockserver.runtime import EXTENSION
 from tests.mockserver.helpers import BATCH_UPDATE, DOC_SITE_USER, SITE_USERS, TOKEN_PATH, bearer, body
 
 
@@ -194,3 +197,24 @@ def test_a_chunked_body_is_read_whole(feishu_mock_server: RunningMock) -> None:
         r = client.post(SITE_USERS, content=iter(parts), headers=bearer(client))  # no length: chunked
         assert r.request.headers["Transfer-Encoding"] == "chunked"
         assert body(r)["data"]["site_user"]["name"] == "C"
+
+
+def test_a_clock_that_cannot_be_read_is_1002001_and_no_traceback(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The shared clock lives in the database; with the database down, every call answers 1002001 with a
+    log id, and the app logs no error (as when PostgreSQL restarts under a hosted sandbox)."""
+    app = create_app(MockConfig(db_path=tmp_path / "mock.db"))
+    runtime = app.extensions[EXTENSION]
+
+    class Unreadable(Clock):
+        def now(self, tenant_key: str | None = None) -> float:
+            raise FeishuAPIError(SYSTEM_ERROR, "system error: database unavailable (OperationalError)")
+
+    runtime.clock = Unreadable()
+    with httpx.Client(transport=httpx.WSGITransport(app=app), base_url="http://feishu.mock") as client:
+        answer = client.post(SITE_USERS, json={"external_id": "x"}, headers={"Authorization": "Bearer t-x"})
+    assert answer.status_code == 500
+    assert answer.json()["code"] == SYSTEM_ERROR
+    assert answer.headers["X-Tt-Logid"]
+    assert [r for r in caplog.records if r.levelname == "ERROR"] == []
