@@ -11,6 +11,7 @@ of `--workers 2` on a PostgreSQL and a Redis of this module's own, which it stop
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -29,9 +30,19 @@ Fleet = tuple[list[Server], str, Engines]
 
 
 @pytest.fixture(scope="module")
-def fleet(outage_engines: Engines) -> Iterator[Fleet]:
-    with outage_fleet(HOSTS, WORKERS, own=outage_engines) as started:
+def logs(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Where the hosts write their logs (`host-N.log`)."""
+    return tmp_path_factory.mktemp("hosts")
+
+
+@pytest.fixture(scope="module")
+def fleet(outage_engines: Engines, logs: Path) -> Iterator[Fleet]:
+    with outage_fleet(HOSTS, WORKERS, logs=logs, own=outage_engines) as started:
         yield started
+
+
+def _tracebacks(logs: Path) -> int:
+    return sum(log.read_text(errors="replace").count("Traceback") for log in logs.glob("host-*.log"))
 
 
 @pytest.fixture(autouse=True)
@@ -54,7 +65,7 @@ def _check(verdict: Verdict) -> None:
         pytest.param("redis", id="redis-down-fails-closed-with-1002001-then-resumes-by-itself"),
     ],
 )
-def test_an_engine_down_under_load(fleet: Fleet, engine: Engine) -> None:
+def test_an_engine_down_under_load(fleet: Fleet, engine: Engine, logs: Path) -> None:
     servers, database, own = fleet
     urls = [s.base_url for s in servers]
     verdict = engine_down(
@@ -62,6 +73,7 @@ def test_an_engine_down_under_load(fleet: Fleet, engine: Engine) -> None:
     )
     _check(verdict)
     assert verdict.counts["sent while down"] > 0
+    assert _tracebacks(logs) == 0  # an engine down is 1002001 and a warning line, not a defect
 
 
 def test_kill_9_of_one_host_mid_load_loses_no_acknowledged_write(fleet: Fleet) -> None:
