@@ -15,6 +15,7 @@ import httpx
 import pytest
 import schemathesis
 from hypothesis import settings
+from schemathesis.core.parameters import ParameterLocation
 
 from contract_tests.conformance import check, operation_for
 from contract_tests.targets import Target
@@ -44,8 +45,12 @@ def _params(params: dict[str, Any]) -> list[tuple[str, str | int | float | bool 
 
 def send(http: httpx.Client, case: Any, token: str) -> httpx.Response:
     """The case as schemathesis serializes it, sent with httpx; a valid token unless the case is
-    about the Authorization header itself (negative auth data keeps its own)."""
-    extra = {} if "Authorization" in (case.headers or {}) else {"Authorization": f"Bearer {token}"}
+    about the Authorization header itself: negative auth data keeps its own, and a negation that left
+    it out leaves it out (adding a token would make the request valid while schemathesis still counts
+    it as negative)."""
+    headers_negated = case.meta is not None and case.meta.is_negative_at(ParameterLocation.HEADER)
+    keep = "Authorization" in (case.headers or {}) or headers_negated
+    extra = {} if keep else {"Authorization": f"Bearer {token}"}
     kwargs = case.as_transport_kwargs(base_url=str(http.base_url).rstrip("/"), headers=extra)
     body: dict[str, Any] = {}
     if "json" in kwargs:
