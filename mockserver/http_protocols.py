@@ -57,14 +57,24 @@ class CoalescingTransport:
 
 
 class HeaderDeadline:
-    """Closes a connection whose request line and headers are not all in `timeout_keep_alive` seconds
-    after it opened or after its previous answer. A protocol calls `_expect_headers` when it starts
-    waiting for a head and `_cancel` when one is complete."""
+    """What both protocols add to a connection: its writes coalesced (`CoalescingTransport`), and a close
+    when its request line and headers are not all in `timeout_keep_alive` seconds after it opened or
+    after its previous answer. A protocol calls `_expect_headers` when it starts waiting for a head again
+    and `_cancel` when one is complete. Listed before uvicorn's protocol among the bases."""
 
     loop: asyncio.AbstractEventLoop
     transport: Any
     timeout_keep_alive: int
     _headers_due: asyncio.TimerHandle | None = None
+
+    def connection_made(self, transport: Any) -> None:
+        super().connection_made(transport)  # type: ignore[misc]
+        self.transport = CoalescingTransport(transport, self.loop)
+        self._expect_headers()
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._cancel()
+        super().connection_lost(exc)  # type: ignore[misc]
 
     def _expect_headers(self) -> None:
         self._cancel()
@@ -84,11 +94,6 @@ class HeaderDeadline:
 class H11WithHeaderDeadline(HeaderDeadline, H11Protocol):
     """uvicorn's h11 protocol (names go out as given) with the header deadline and coalesced writes."""
 
-    def connection_made(self, transport: Any) -> None:
-        super().connection_made(transport)
-        self.transport = CoalescingTransport(transport, self.loop)
-        self._expect_headers()
-
     def data_received(self, data: bytes) -> None:
         super().data_received(data)
         if self.conn.their_state is not h11.IDLE:  # the headers are in
@@ -98,10 +103,6 @@ class H11WithHeaderDeadline(HeaderDeadline, H11Protocol):
         super().on_response_complete()
         if not self.transport.is_closing() and self.conn.their_state is h11.IDLE:
             self._expect_headers()
-
-    def connection_lost(self, exc: Exception | None) -> None:
-        self._cancel()
-        super().connection_lost(exc)
 
 
 def protocol(parser: str | None = None) -> tuple[type[asyncio.Protocol], str]:

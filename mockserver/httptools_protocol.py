@@ -9,7 +9,7 @@ from typing import Any
 
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol, RequestResponseCycle
 
-from mockserver.http_protocols import CoalescingTransport, HeaderDeadline
+from mockserver.http_protocols import HeaderDeadline
 from mockserver.server import SERVER_HEADER_BYTES
 
 
@@ -50,11 +50,6 @@ class HttpToolsWithHeaderDeadline(HeaderDeadline, HttpToolsProtocol):
     _in_head = True  # the bytes coming in belong to a request line and headers
     _head_bytes = 0
 
-    def connection_made(self, transport: Any) -> None:
-        super().connection_made(transport)
-        self.transport = CoalescingTransport(transport, self.loop)
-        self._expect_headers()
-
     def data_received(self, data: bytes) -> None:
         if self._in_head:
             self._head_bytes += len(data)
@@ -78,10 +73,6 @@ class HttpToolsWithHeaderDeadline(HeaderDeadline, HttpToolsProtocol):
         super().on_response_complete()
         if not pipelined and not self.transport.is_closing():
             self._expect_headers()
-
-    def connection_lost(self, exc: Exception | None) -> None:
-        self._cancel()
-        super().connection_lost(exc)
 
     def _start_asgi_task(self, cycle: RequestResponseCycle, app: Any) -> None:
         head = CasedHead(cycle.transport, cycle)
