@@ -47,7 +47,9 @@ class Server:
             self.process.wait(timeout=10)
 
 
-def _wait_until_up(base_url: str, process: subprocess.Popen[bytes], seconds: float = 30) -> None:
+def _wait_until_up(
+    base_url: str, process: subprocess.Popen[bytes], seconds: float = 30, poll: float = 0.1
+) -> None:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         if process.poll() is not None:
@@ -55,17 +57,20 @@ def _wait_until_up(base_url: str, process: subprocess.Popen[bytes], seconds: flo
         with contextlib.suppress(httpx.TransportError):
             httpx.get(base_url + "/", timeout=1)  # any answer (404 included) means it listens
             return
-        time.sleep(0.1)
+        time.sleep(poll)
     raise RuntimeError(f"{base_url} did not come up in {seconds} s")
 
 
 @contextlib.contextmanager
-def running(name: str, argv: Sequence[str], port: int, log: Path | None = None) -> Iterator[Server]:
+def running(
+    name: str, argv: Sequence[str], port: int, log: Path | None = None, poll: float = 0.1
+) -> Iterator[Server]:
+    """`argv` started, yielded once it answers on `port` (checked every `poll` seconds), stopped after."""
     out = log.open("wb") if log else subprocess.DEVNULL
     process = subprocess.Popen(argv, stdout=out, stderr=subprocess.STDOUT, start_new_session=True, cwd=ROOT)
     server = Server(name, f"http://{HOST}:{port}", process)
     try:
-        _wait_until_up(server.base_url, process)
+        _wait_until_up(server.base_url, process, poll=poll)
         yield server
     finally:
         server.kill()
