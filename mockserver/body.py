@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any, NoReturn
 
-from flask import Request
+from werkzeug.wrappers import Request
 
 from mockserver.errors import FieldViolation, invalid_parameter
 

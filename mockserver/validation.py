@@ -10,14 +10,13 @@ from __future__ import annotations
 
 import functools
 import json
-import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 import jsonschema_rs
-from flask import Request
 from jsonschema import Draft202012Validator, ValidationError
+from werkzeug.wrappers import Request
 
 from feishu_hire_kit.spec import Operation, lookup, operations, resolve, validator
 from mockserver.body import read_json
@@ -66,11 +65,6 @@ class RequestRules:
     operation: Operation
     parameters: tuple[Parameter, ...]
     body: Checker | None = field(repr=False)
-
-    @property
-    def flask_rule(self) -> str:
-        """`/x/{id}/y` as Flask writes it, `/x/<id>/y`."""
-        return re.sub(r"\{([^}]+)\}", r"<\1>", self.operation.path)
 
     def accept(
         self, request: Request, path: Mapping[str, str], max_body_bytes: int
