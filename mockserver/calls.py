@@ -200,7 +200,10 @@ class FeishuCalls:
                     path_args = {name: _segment(value) for name, value in match.groupdict().items()}
                     with self.app.app_context():
                         response = self.answer(endpoint, Request(environ), path_args)
-                    return response(environ, start_response)
+                    # Sent as it is: every answer here is whole (its body and Content-Length set by
+                    # `errors.py`) and no operation is a GET, so none of werkzeug's HEAD or 304 fixes apply.
+                    start_response(response.status, response.headers.to_wsgi_list())
+                    return [response.get_data()]
         return self.fallback(environ, start_response)
 
     def answer(self, endpoint: Endpoint, req: Request, path: Mapping[str, str]) -> Response:

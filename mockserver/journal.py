@@ -60,6 +60,8 @@ def storable(value: Any) -> Any:
     """`value` with every str made one UTF-8 can hold: a lone surrogate (a JSON escape such as
     "\\ud800" parses to one) becomes its escape as text, so the store and the pages take it."""
     if isinstance(value, str):
+        if value.isascii():  # the usual text, checked in C
+            return value
         try:
             value.encode("utf-8")
         except UnicodeEncodeError:
