@@ -13,8 +13,10 @@ and a body is kept up to `BODY_LIMIT` bytes (the rest cut, marked `truncated`).
 from __future__ import annotations
 
 import asyncio
+import functools
 import json
 import logging
+import math
 import re
 import threading
 import time
@@ -51,9 +53,14 @@ _SECRET_IN_TEXT = re.compile(
 )
 
 
+@functools.lru_cache(maxsize=4)
+def _local_stamp(second: int) -> str:
+    return time.strftime("%Y%m%d%H%M%S", time.localtime(second))
+
+
 def new_log_id(now: float) -> str:
     """Feishu's shape: a local timestamp (yyyymmddHHMMSS) and 20 upper-case hex digits."""
-    return time.strftime("%Y%m%d%H%M%S", time.localtime(now)) + f"{rng.getrandbits(80):020X}"
+    return _local_stamp(math.floor(now)) + f"{rng.getrandbits(80):020X}"
 
 
 def storable(value: Any) -> Any:
