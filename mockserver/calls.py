@@ -173,6 +173,17 @@ def _dispatch(rt: Runtime, endpoint: Endpoint, req: Request, path: Mapping[str, 
     return endpoint.answer.render(endpoint.behaviour(rt.store, invocation))
 
 
+def _wsgi_path(path: str) -> str:
+    """PATH_INFO as PEP 3333 has it, latin-1 text of the path's bytes. httpx's `WSGITransport` hands the
+    path already read as UTF-8 instead, which werkzeug cannot read (a "网" is no latin-1 character):
+    such a path is given back as its UTF-8 bytes."""
+    try:
+        path.encode("latin-1")
+    except UnicodeEncodeError:
+        return path.encode("utf-8", "surrogateescape").decode("latin-1")
+    return path
+
+
 def _segment(raw: str) -> str:
     # PATH_INFO is WSGI's latin-1 text of the path's bytes: its UTF-8 read, as werkzeug reads a path.
     return raw if raw.isascii() else raw.encode("latin-1").decode("utf-8", "replace")
@@ -191,9 +202,11 @@ class FeishuCalls:
             self.routes.setdefault(endpoint.operation.method, []).append((endpoint.pattern, endpoint))
 
     def __call__(self, environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
+        path: str = environ.get("PATH_INFO", "")
+        if not path.isascii():
+            path = environ["PATH_INFO"] = _wsgi_path(path)
         routes = self.routes.get(environ["REQUEST_METHOD"])
         if routes:
-            path = environ.get("PATH_INFO", "")
             for pattern, endpoint in routes:
                 match = pattern.fullmatch(path)
                 if match is not None:

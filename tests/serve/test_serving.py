@@ -102,6 +102,15 @@ def test_oversized_input_gets_the_envelope(tmp_path: Path, mode: str) -> None:
         assert client.post(SITE_USERS, json={"external_id": "later"}, headers=headers).json()["code"] == 0
 
 
+@pytest.mark.slow
+@pytest.mark.parametrize("mode", MODES)
+def test_a_path_parameter_in_utf8_reads_alike_on_every_server(tmp_path: Path, mode: str) -> None:
+    with serving(tmp_path, mode) as (_, url), httpx.Client(base_url=url, timeout=30) as client:
+        path = "/open-apis/hire/v1/websites/%E7%BD%91%E7%AB%99/site_users"
+        answer = client.post(path, json={"external_id": "u"}, headers=bearer(client)).json()
+        assert answer["msg"].endswith("website_id=网站"), answer
+
+
 def _stored(db: Path) -> set[str]:
     with contextlib.closing(sqlite3.connect(db)) as conn:
         return {row[0] for row in conn.execute("SELECT record_key FROM records WHERE kind = 'site_user'")}
