@@ -244,6 +244,10 @@ def serve_uvicorn(
         sock.close()
 
 
+# How often the supervisor of worker processes looks for a stop and for workers that died.
+SUPERVISOR_POLL = 0.05
+
+
 def _supervise(config: Any, sock: socket.socket, workers: int, then: Callable[[], None]) -> None:
     """Runs `workers` uvicorn worker processes on `sock` until SIGTERM or SIGINT, replacing any that
     dies; then stops them (SIGTERM: each answers what it has in flight, for `STOP_GRACE` seconds) and
@@ -255,10 +259,13 @@ def _supervise(config: Any, sock: socket.socket, workers: int, then: Callable[[]
 
     # Forked: each worker imports the app itself (`mockserver.uvicorn_app`), so no connection crosses.
     context = multiprocessing.get_context("fork")
-    stop = threading.Event()
+    # The handlers only append: a handler runs on the main thread between two of its bytecodes, so one
+    # that took a lock (`threading.Event.set`) could wait for ever on a lock that same thread holds in
+    # `Event.wait`. The loop below looks at the list every `SUPERVISOR_POLL` seconds.
+    stops: list[int] = []
 
     def request_stop(signum: int, frame: object) -> None:
-        stop.set()
+        stops.append(signum)
 
     signal.signal(signal.SIGTERM, request_stop)
     signal.signal(signal.SIGINT, request_stop)
@@ -271,11 +278,11 @@ def _supervise(config: Any, sock: socket.socket, workers: int, then: Callable[[]
     failed = False
     processes = [start() for _ in range(workers)]
     then()
-    while not stop.wait(0.05):
+    while not stops and not failed:
+        time.sleep(SUPERVISOR_POLL)
         for i, process in enumerate(processes):
             if not process.is_alive():
                 if process.exitcode == STARTUP_FAILURE:  # the app cannot load: every worker would fail
-                    stop.set()
                     failed = True
                 else:
                     processes[i] = start()
