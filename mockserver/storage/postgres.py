@@ -12,8 +12,8 @@ conditional UPDATE for the job marker (READ COMMITTED re-checks its WHERE on the
 transaction just wrote).
 
 What each process caches (token rows, the clock offset and the faults) is stamped by a generation kept in
-the database (`PostgresGeneration`), read once per request or, on an event loop, once per turn of the
-loop: a change committed on any host is seen by every request that arrives after it.
+the database (`PostgresGeneration`), read once per request: a change committed on any host is seen by
+every request that starts after it.
 
 When PostgreSQL cannot be reached (down, restarting, too slow to hand a connection) a call fails with
 1002001 within `CONNECT_TIMEOUT_SECONDS`, at once for a short pause after another call found it so;
@@ -24,7 +24,6 @@ with the first call after PostgreSQL is back.
 
 from __future__ import annotations
 
-import asyncio
 import re
 import threading
 import time
@@ -173,65 +172,32 @@ class _Pooled:
 
 
 class PostgresGeneration:
-    """The store's `ChangeCounter`: a row every host reads.
-
-    A value read at one instant is fresh enough for every call whose request had arrived by then: a
-    change that call must see was answered before the call was sent, and committed before that answer.
-    So the row is read once per batch of calls, not once per call:
-    - on an event loop (a uvicorn worker), once per turn of the loop. Every call answered in a turn was
-      scheduled by a callback queued before the read (callbacks run in the order they were queued), so
-      its request had arrived before it; the read queues the callback that drops the value, and every
-      call scheduled after that callback reads again;
-    - elsewhere (threads: waitress, the test client), once per request, kept on Flask's `g`.
-    Outside both, every read asks the database. A change this process makes (`bump`, `forget`) drops what
-    it kept, so its next read asks.
-    """
+    """The store's `ChangeCounter`: a row every host reads. Within a request it is read once (the first
+    time the request asks) and kept on Flask's `g`, so a request sees one consistent generation and
+    costs one round trip for it; outside a request every read asks the database."""
 
     KEY = "_feishu_postgres_generation"
 
     def __init__(self, store: PostgresStore) -> None:
         self._store = store
-        # (the loop, the value read in its current turn)
-        self._turn: tuple[asyncio.AbstractEventLoop, int] | None = None
 
     def value(self) -> int:
-        try:
-            loop: asyncio.AbstractEventLoop | None = asyncio.get_running_loop()
-        except RuntimeError:
-            loop = None
-        turn = self._turn
-        if loop is not None:
-            if turn is not None and turn[0] is loop:
-                return turn[1]
-            value = self._read()
-            self._turn = (loop, value)
-            loop.call_soon(self._end_turn, loop)
-            return value
         if flask.has_app_context():
             cached: int | None = flask.g.get(self.KEY)
             if cached is not None:
                 return cached
-        value = self._read()
+        row = self._store.read().conn.execute("SELECT value FROM generation WHERE id = 1").fetchone()
+        value = int(row["value"])
         if flask.has_app_context():
             setattr(flask.g, self.KEY, value)
         return value
-
-    def _read(self) -> int:
-        row = self._store.read().conn.execute("SELECT value FROM generation WHERE id = 1").fetchone()
-        return int(row["value"])
-
-    def _end_turn(self, loop: asyncio.AbstractEventLoop) -> None:
-        turn = self._turn
-        if turn is not None and turn[0] is loop:
-            self._turn = None
 
     def bump(self) -> None:
         self._store.read().conn.execute(BUMP)
         self.forget()
 
     def forget(self) -> None:
-        """This process has changed what the generation stamps: its next read asks the database."""
-        self._turn = None
+        """This request has changed what the generation stamps: its next read asks the database."""
         if flask.has_app_context():
             flask.g.pop(self.KEY, None)
 

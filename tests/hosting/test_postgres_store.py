@@ -4,7 +4,6 @@ every other sees at once, and an unreachable PostgreSQL is 1002001, never a half
 
 from __future__ import annotations
 
-import asyncio
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -209,35 +208,6 @@ def test_what_one_store_changes_another_sees_at_once(postgres_url: str, store: P
         assert other.token("t-1") is not None
         store.reset(load_seed(None))
         assert other.token("t-1") is None
-    finally:
-        other.close()
-
-
-def test_on_an_event_loop_the_generation_is_read_once_per_turn(
-    postgres_url: str, store: PostgresStore
-) -> None:
-    """A value read in a turn of the loop serves that turn (calls answered in it arrived before the read);
-    the next turn, and a change this process makes, read again."""
-    other = PostgresStore(postgres_url)
-    try:
-
-        async def turns() -> list[int]:
-            seen = [store.generation.value()]
-            other.generation.bump()  # another host's change, within this turn
-            seen.append(store.generation.value())  # the turn's value still
-            await asyncio.sleep(0)  # the next turn
-            seen.append(store.generation.value())
-            store.generation.bump()  # this process's own change: its next read asks
-            seen.append(store.generation.value())
-            return seen
-
-        first, same_turn, next_turn, after_own_bump = asyncio.run(turns())
-        assert same_turn == first
-        assert next_turn == first + 1
-        assert after_own_bump == first + 2
-        assert store.generation.value() == first + 2  # no loop: every read asks
-        other.generation.bump()
-        assert store.generation.value() == first + 3
     finally:
         other.close()
 
