@@ -16,6 +16,7 @@ A call's state lives on Flask's `g` (an app context is pushed), where the stores
 
 from __future__ import annotations
 
+import logging
 import re
 import time
 from collections.abc import Callable, Iterable, Mapping
@@ -51,6 +52,7 @@ from mockserver.runtime import Runtime
 from mockserver.validation import RequestRules, request_rules
 
 LOG_ID_HEADER = "X-Tt-Logid"
+logger = logging.getLogger(__name__)
 WSGIApp = Callable[[dict[str, Any], Any], Iterable[bytes]]
 
 
@@ -113,9 +115,17 @@ def _caller() -> tuple[str | None, str | None]:
 
 def record(rt: Runtime, req: Request, response: Response, operation: str | None) -> None:
     """Puts the log id on a started call's answer and the call in the journal (`operation` None for a
-    path of no operation)."""
+    path of no operation). Never raises: an entry that cannot be made or written is logged, and the
+    answer stands."""
     state = g._get_current_object()  # the object behind Flask's `g`, for one lookup instead of many
     response.headers[LOG_ID_HEADER] = state.log_id
+    try:
+        _journal(rt, state, req, response, operation)
+    except Exception:
+        logger.exception("the journal entry of %s %s could not be made", req.method, req.path)
+
+
+def _journal(rt: Runtime, state: Any, req: Request, response: Response, operation: str | None) -> None:
     app_id, tenant_key = _caller()
     rt.journal.record(
         JournalEntry(
@@ -205,8 +215,10 @@ class FeishuCalls:
         path: str = environ.get("PATH_INFO", "")
         if not path.isascii():
             path = environ["PATH_INFO"] = _wsgi_path(path)
-        routes = self.routes.get(environ["REQUEST_METHOD"])
+        # As werkzeug reads a request: the method in capitals, the path with one leading slash.
+        routes = self.routes.get(environ.get("REQUEST_METHOD", "GET").upper())
         if routes:
+            path = "/" + path.lstrip("/")
             for pattern, endpoint in routes:
                 match = pattern.fullmatch(path)
                 if match is not None:

@@ -232,7 +232,8 @@ class Journal:
     transport sends in a callback scheduled after it (`mockserver.http_protocols.CoalescingTransport`):
     a call's entry is stored before its caller has the answer, on every process and host. Elsewhere
     (threads, the test client) `record` writes at once. Reading, pruning or clearing writes what is
-    pending first.
+    pending first. A write that fails is logged, one line when the store is down, and never fails the
+    call it records.
     """
 
     def __init__(self, store: Store, retention: int = RETENTION) -> None:
@@ -251,7 +252,7 @@ class Journal:
         try:
             loop = asyncio.get_running_loop()
         except RuntimeError:  # no loop on this thread: now
-            self._write([row])
+            self._write_rows([row])
             return
         if self._pending_loop is not loop:
             loop.call_soon(self._write_pending)
@@ -266,6 +267,11 @@ class Journal:
     def _write_pending(self) -> None:
         with self._taking:
             rows, self._pending, self._pending_loop = self._pending, [], None
+        self._write_rows(rows)
+
+    def _write_rows(self, rows: list[dict[str, Any]]) -> None:
+        """Writes `rows`; a failure is logged, never raised: the calls they record are answered already
+        (or are being), and their answers stand."""
         try:
             self._write(rows)
         except FeishuAPIError as exc:  # the store is down (its own answer, 1002001): one line, no traceback

@@ -8,6 +8,8 @@ import httpx
 import pytest
 
 from mockserver.calls import endpoints
+from mockserver.errors import SYSTEM_ERROR, FeishuAPIError
+from mockserver.journal import Journal
 from mockserver.seed import DEFAULT_APP_ID, DEFAULT_APP_SECRET
 from tests.mockserver.helpers import DOC_SITE_USER, SITE_USERS, TOKEN_PATH, bearer, body
 
@@ -64,3 +66,30 @@ def test_operations_and_404s_are_journaled_with_their_log_ids(client: httpx.Clie
     assert by_log_id[created.headers["X-Tt-Logid"]]["status"] == 200
     assert by_log_id[missing.headers["X-Tt-Logid"]]["operation"] is None
     assert by_log_id[missing.headers["X-Tt-Logid"]]["status"] == 404
+
+
+def test_leading_slashes_and_a_lower_case_method_route_as_werkzeug_reads_them(client: httpx.Client) -> None:
+    credentials = {"app_id": DEFAULT_APP_ID, "app_secret": DEFAULT_APP_SECRET}
+    doubled = client.base_url.copy_with(raw_path=("/" + TOKEN_PATH).encode())  # not a host: a path
+    assert body(client.post(doubled, json=credentials))["code"] == 0
+    assert body(client.request("post", TOKEN_PATH, json=credentials))["code"] == 0
+
+
+def test_a_journal_that_cannot_be_written_fails_no_call(
+    client: httpx.Client, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    headers = bearer(client)
+
+    def store_down(self: Journal, rows: list[dict[str, object]]) -> None:
+        raise FeishuAPIError(SYSTEM_ERROR)  # what a store that cannot be reached raises
+
+    monkeypatch.setattr(Journal, "_write", store_down)
+    created = client.post(SITE_USERS, json=DOC_SITE_USER, headers=headers)
+    missing = client.post("/open-apis/hire/v1/nothing", json={})
+    assert created.status_code == 200
+    assert body(created)["code"] == 0  # stored: its answer stands, only its entry is lost
+    assert "X-Tt-Logid" in created.headers
+    assert missing.status_code == 404
+    lost = [r for r in caplog.records if "journal entries were not written" in r.getMessage()]
+    assert len(lost) == 2
+    assert all(r.exc_info is None for r in lost)  # one line each, no traceback
