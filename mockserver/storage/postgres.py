@@ -27,7 +27,7 @@ from __future__ import annotations
 import re
 import threading
 import time
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import lru_cache
@@ -89,8 +89,9 @@ def _liveness(url: str) -> dict[str, int]:
 
 @lru_cache(maxsize=1024)
 def translate(sql: str) -> str:
-    """`:name` parameters as psycopg's `%(name)s` (a literal `%` doubled; `::type` casts left alone)."""
-    return _NAMED.sub(r"%(\1)s", sql.replace("%", "%%"))
+    """`:name` parameters as psycopg's `%(name)s` and `?` ones as its `%s` (a literal `%` doubled;
+    `::type` casts left alone; the queries use no `?` operator)."""
+    return _NAMED.sub(r"%(\1)s", sql.replace("%", "%%")).replace("?", "%s")
 
 
 class PostgresUnavailable(FeishuAPIError):
@@ -136,8 +137,14 @@ def from_text(stored: str) -> str:
     return _ESCAPED.sub(lambda m: MARK if m.group(1) == "\ue001" else NUL, stored[1:])
 
 
-def _run(conn: psycopg.Connection[dict[str, Any]], sql: str, parameters: Mapping[str, Any]) -> _Rows:
-    values = {k: to_text(v) if isinstance(v, str) else v for k, v in parameters.items()}
+def _run(
+    conn: psycopg.Connection[dict[str, Any]], sql: str, parameters: Mapping[str, Any] | Sequence[Any]
+) -> _Rows:
+    values: dict[str, Any] | list[Any]
+    if isinstance(parameters, Mapping):
+        values = {k: to_text(v) if isinstance(v, str) else v for k, v in parameters.items()}
+    else:
+        values = [to_text(v) if isinstance(v, str) else v for v in parameters]
     cursor = conn.execute(translate(sql), values or None)
     rows = cursor.fetchall() if cursor.description is not None else []
     for row in rows:
@@ -153,7 +160,7 @@ class _Bound:
     def __init__(self, conn: psycopg.Connection[dict[str, Any]]) -> None:
         self.conn = conn
 
-    def execute(self, sql: str, parameters: Mapping[str, Any] | None = None, /) -> _Rows:
+    def execute(self, sql: str, parameters: Mapping[str, Any] | Sequence[Any] | None = None, /) -> _Rows:
         return _run(self.conn, sql, parameters or {})
 
 
@@ -163,7 +170,7 @@ class _Pooled:
     def __init__(self, store: PostgresStore) -> None:
         self.store = store
 
-    def execute(self, sql: str, parameters: Mapping[str, Any] | None = None, /) -> _Rows:
+    def execute(self, sql: str, parameters: Mapping[str, Any] | Sequence[Any] | None = None, /) -> _Rows:
         conn = self.store._own()
         try:
             return _run(conn, sql, parameters or {})

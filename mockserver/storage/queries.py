@@ -10,6 +10,7 @@ resource's in-flight marker is taken with a conditional UPDATE.
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -37,10 +38,10 @@ class Cursor(Protocol):
 
 
 class Connection(Protocol):
-    """What the queries need of an engine's connection: `execute` with named (`:name`) parameters,
-    rows that `dict()` turns into {column: value}."""
+    """What the queries need of an engine's connection: `execute` with named (`:name`) parameters, or
+    positional (`?`) ones for a statement of many, rows that `dict()` turns into {column: value}."""
 
-    def execute(self, sql: str, parameters: Mapping[str, Any] = ..., /) -> Cursor: ...
+    def execute(self, sql: str, parameters: Mapping[str, Any] | Sequence[Any] = ..., /) -> Cursor: ...
 
 
 def _row(row: Any) -> dict[str, Any] | None:
@@ -77,25 +78,32 @@ _JOURNAL_INSERTED = [c for c in JOURNAL_COLUMNS if c != "id"]
 JOURNAL_ROWS_PER_INSERT = 500
 
 
+@functools.lru_cache(maxsize=64)
+def _journal_insert_sql(rows: int) -> str:
+    one = "(" + ", ".join("?" for _ in _JOURNAL_INSERTED) + ")"
+    return f"INSERT INTO journal ({', '.join(_JOURNAL_INSERTED)}) VALUES {', '.join([one] * rows)}"
+
+
 @dataclass(frozen=True)
 class JournalInsert:
     """The statements that write journal entries, in their order: one per `JOURNAL_ROWS_PER_INSERT`
     entries (so a batch written outside a transaction is still all or nothing). Built before a write
-    lock is taken, so the lock is held for the writing alone."""
+    lock is taken, so the lock is held for the writing alone. Positional parameters: binding hundreds
+    of named ones cost more than the insert itself."""
 
-    statements: tuple[tuple[str, dict[str, Any]], ...]
+    statements: tuple[tuple[str, tuple[Any, ...]], ...]
 
     @classmethod
     def of(cls, entries: Sequence[Mapping[str, Any]]) -> JournalInsert:
         statements = []
         for start in range(0, len(entries), JOURNAL_ROWS_PER_INSERT):
-            rows, values = [], {}
-            for i, entry in enumerate(entries[start : start + JOURNAL_ROWS_PER_INSERT]):
-                rows.append("(" + ", ".join(f":{c}{i}" for c in _JOURNAL_INSERTED) + ")")
-                for c in _JOURNAL_INSERTED:
-                    values[f"{c}{i}"] = json.dumps(entry[c]) if c in JOURNAL_JSON_COLUMNS else entry[c]
-            sql = f"INSERT INTO journal ({', '.join(_JOURNAL_INSERTED)}) VALUES {', '.join(rows)}"
-            statements.append((sql, values))
+            rows = entries[start : start + JOURNAL_ROWS_PER_INSERT]
+            values = tuple(
+                json.dumps(entry[c]) if c in JOURNAL_JSON_COLUMNS else entry[c]
+                for entry in rows
+                for c in _JOURNAL_INSERTED
+            )
+            statements.append((_journal_insert_sql(len(rows)), values))
         return cls(tuple(statements))
 
 

@@ -87,6 +87,10 @@ def test_connections_probe_a_silent_network_unless_the_url_says_otherwise(postgr
 def test_named_parameters_become_psycopgs_and_nothing_else_changes() -> None:
     assert translate("SELECT :a, :b_2 WHERE x = :a") == "SELECT %(a)s, %(b_2)s WHERE x = %(a)s"
     assert translate("SELECT x::text, '%' FROM t") == "SELECT x::text, '%%' FROM t"
+    assert (
+        translate("INSERT INTO t (a, b) VALUES (?, ?), (?, ?)")
+        == "INSERT INTO t (a, b) VALUES (%s, %s), (%s, %s)"
+    )
 
 
 @given(st.text(alphabet=st.sampled_from(["a", "\x00", MARK, "\ue001", "\ue002", "é"])) | st.text())
