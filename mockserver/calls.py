@@ -69,13 +69,9 @@ class Endpoint:
     def pattern(self) -> re.Pattern[str]:
         """The operation's path as a regular expression: each `{name}` one segment, a trailing slash
         allowed where the spec says so (`x-feishu-trailing-slash`)."""
-        parts = re.split(r"\{([^}]+)\}", self.operation.path)
-        text = "".join(f"(?P<{part}>[^/]+)" if odd else re.escape(part) for odd, part in _alternating(parts))
+        parts = re.split(r"\{([^}]+)\}", self.operation.path)  # text, name, text, ..., text
+        text = "".join(f"(?P<{part}>[^/]+)" if i % 2 else re.escape(part) for i, part in enumerate(parts))
         return re.compile(text + ("/?" if self.operation.trailing_slash else ""))
-
-
-def _alternating(parts: list[str]) -> Iterable[tuple[bool, str]]:
-    return ((index % 2 == 1, part) for index, part in enumerate(parts))
 
 
 def endpoints() -> dict[str, Endpoint]:
@@ -226,7 +222,8 @@ class FeishuCalls:
                     with self.app.app_context():
                         response = self.answer(endpoint, Request(environ), path_args)
                     # Sent as it is: every answer here is whole (its body and Content-Length set by
-                    # `errors.py`) and no operation is a GET, so none of werkzeug's HEAD or 304 fixes apply.
+                    # `errors.py`), none is a 304, and a HEAD routes to no operation (routes go by each
+                    # operation's own method), so none of werkzeug's fixes for those apply.
                     start_response(response.status, response.headers.to_wsgi_list())
                     return [response.get_data()]
         return self.fallback(environ, start_response)
