@@ -8,8 +8,8 @@ names no operation: what differs between them is in the spec or in their behavio
 
 `FeishuCalls` is WSGI middleware in front of the Flask app (`app.create_app` installs it, so every server
 and the in-process clients go through it): it routes the spec's operations by their paths in the spec and
-answers them without Flask's per-request machinery (request context, URL map, hooks), which cost as much
-as the call's own work. Anything else (the control plane, the console, an unknown path or method) goes on
+answers them without Flask's per-request machinery (request context, URL map, hooks), which they do not
+need. Anything else (the control plane, the console, an unknown path or method) goes on
 to Flask, whose hooks use `begin` and `record` from here, so every call starts and is journaled alike.
 A call's state lives on Flask's `g` (an app context is pushed), where the stores keep per-call caches.
 """
