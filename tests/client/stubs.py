@@ -74,11 +74,20 @@ def run(mode: str, api: ModuleType, *args: Any, detailed: bool = False, **kwargs
 class Waits(list[float]):
     """Records the retry waits instead of sleeping them."""
 
-    def policy(self, **overrides: Any) -> RetryPolicy:
-        async def record(seconds: float) -> None:
-            self.append(seconds)
+    def policy(self, sleep_scale: float = 0.0, **overrides: Any) -> RetryPolicy:
+        """The retry policy, its waits recorded. With `sleep_scale`, each is also slept, scaled (against
+        a live server: a retry sent back at once can meet the same update in flight again, and again,
+        until its attempts are spent)."""
 
-        return RetryPolicy(sleep=self.append, async_sleep=record, **overrides)
+        def record(seconds: float) -> None:
+            self.append(seconds)
+            time.sleep(seconds * sleep_scale)
+
+        async def record_async(seconds: float) -> None:
+            self.append(seconds)
+            await asyncio.sleep(seconds * sleep_scale)
+
+        return RetryPolicy(sleep=record, async_sleep=record_async, **overrides)
 
 
 @dataclass
