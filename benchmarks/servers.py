@@ -10,7 +10,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -63,11 +63,20 @@ def _wait_until_up(
 
 @contextlib.contextmanager
 def running(
-    name: str, argv: Sequence[str], port: int, log: Path | None = None, poll: float = 0.1
+    name: str,
+    argv: Sequence[str],
+    port: int,
+    log: Path | None = None,
+    *,
+    poll: float = 0.1,
+    env: Mapping[str, str] | None = None,
 ) -> Iterator[Server]:
-    """`argv` started, yielded once it answers on `port` (checked every `poll` seconds), stopped after."""
+    """`argv` started (with `env`, by default this process's environment), yielded once it answers on
+    `port` (checked every `poll` seconds), stopped after."""
     out = log.open("wb") if log else subprocess.DEVNULL
-    process = subprocess.Popen(argv, stdout=out, stderr=subprocess.STDOUT, start_new_session=True, cwd=ROOT)
+    process = subprocess.Popen(
+        argv, stdout=out, stderr=subprocess.STDOUT, start_new_session=True, cwd=ROOT, env=env
+    )
     server = Server(name, f"http://{HOST}:{port}", process)
     try:
         _wait_until_up(server.base_url, process, poll=poll)

@@ -1,0 +1,97 @@
+"""Server CPU time per create: what one POST site_users costs the mock's own processes.
+
+    .venv/bin/python -m benchmarks.cpu_per_create [--rounds 2] [--seconds 4] [--mock-args "--workers 1"]
+        [--against DIR]
+
+wrk POSTs site_users with a unique external_id at c=8 (rate limits off) to a fresh `feishu-hire serve`
+for `--seconds`, after a 1 s warm-up; the CPU time of the server's processes (its workers included, read
+from /proc) over the run is divided by the creates answered. A machine whose speed drifts makes one such
+figure say little: `--against DIR` runs a second source tree (another commit checked out there, put
+first on PYTHONPATH) in turn with this one, round by round, on the same flags, so the two compare.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import tempfile
+from pathlib import Path
+
+from benchmarks import servers, wrk
+from benchmarks.drills.common import reproduce
+from benchmarks.load import WEBSITE_ID, fetch_token
+
+CONNECTIONS = 8
+
+
+def process_group_cpu_seconds(pgid: int) -> float:
+    """User and system CPU time of the live processes of process group `pgid`, in seconds."""
+    ticks = 0
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:  # gone meanwhile
+            continue
+        if int(fields[2]) == pgid:  # fields from the state on: state, ppid, pgrp, ...
+            ticks += int(fields[11]) + int(fields[12])  # utime, stime
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
+def measure(tree: str | None, mock_args: list[str], seconds: float) -> tuple[float, float]:
+    """(req/s, server CPU µs per create) of one fresh server run from `tree` (None: this checkout)."""
+    env = None if tree is None else {**os.environ, "PYTHONPATH": tree}
+    with tempfile.TemporaryDirectory(prefix="bench-cpu-") as tmp:
+        port = servers.free_port()
+        argv = servers.mock_argv(port, Path(tmp) / "mock.db", "--no-rate-limits", *mock_args)
+        with servers.running("mock", argv, port, env=env) as server:
+            token = fetch_token(server.base_url)
+            for warm_up in (True, False):
+                before = process_group_cpu_seconds(server.process.pid)
+                result = wrk.run(
+                    server.base_url,
+                    connections=CONNECTIONS,
+                    seconds=1 if warm_up else seconds,
+                    token=token,
+                    website_id=WEBSITE_ID,
+                    prefix=f"{'warm' if warm_up else 'run'}-{port}",
+                )
+            used = process_group_cpu_seconds(server.process.pid) - before
+    return result.requests_per_s, used / result.requests * 1e6
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument("--seconds", type=float, default=4)
+    parser.add_argument("--mock-args", default="", help="`feishu-hire serve` flags, e.g. '--workers 1'")
+    parser.add_argument("--against", default=None, help="another source tree to run in turn with this one")
+    args = parser.parse_args()
+
+    trees: dict[str, str | None] = {"this": None}
+    if args.against:
+        trees["against"] = str(Path(args.against).resolve())
+    runs: dict[str, list[tuple[float, float]]] = {name: [] for name in trees}
+    print(
+        f"POST site_users, c={CONNECTIONS}, {args.seconds:g} s runs, serve {args.mock_args or '(no flags)'}"
+    )
+    for round_no in range(1, args.rounds + 1):
+        for name, tree in trees.items():
+            rate, cpu = measure(tree, args.mock_args.split(), args.seconds)
+            runs[name].append((rate, cpu))
+            print(f"round {round_no}  {name:8} {rate:8.0f} req/s  {cpu:7.1f} µs of server CPU a create")
+    for name, results in runs.items():
+        rates, cpus = zip(*results, strict=True)
+        print(
+            f"{name:8} median {statistics.median(rates):.0f} req/s, {statistics.median(cpus):.1f} µs a create"
+            f" (CPU {min(cpus):.0f}-{max(cpus):.0f} µs)"
+        )
+    print("reproduce:", reproduce("benchmarks.cpu_per_create"))
+
+
+if __name__ == "__main__":
+    main()
