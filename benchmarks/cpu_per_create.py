@@ -26,17 +26,8 @@ CONNECTIONS = 8
 
 
 def process_group_cpu_seconds(pgid: int) -> float:
-    """User and system CPU time of the live processes of process group `pgid`, in seconds."""
-    ticks = 0
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:  # gone meanwhile
-            continue
-        if int(fields[2]) == pgid:  # fields from the state on: state, ppid, pgrp, ...
-            ticks += int(fields[11]) + int(fields[12])  # utime, stime
+    """User and system CPU time of the processes of process group `pgid`, in seconds."""
+    ticks = sum(int(f[11]) + int(f[12]) for f in servers.process_group(pgid).values())  # utime, stime
     return ticks / os.sysconf("SC_CLK_TCK")
 
 

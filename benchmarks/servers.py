@@ -33,6 +33,19 @@ def free_port() -> int:
         return port
 
 
+def process_group(pgid: int) -> dict[int, list[str]]:
+    """The processes of process group `pgid` (Linux), each as the fields of its /proc/PID/stat from the
+    state on: [state, ppid, pgrp, ...], so utime and stime are fields 11 and 12."""
+    found = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            with contextlib.suppress(OSError, IndexError):  # gone meanwhile
+                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+                if int(fields[2]) == pgid:
+                    found[int(entry.name)] = fields
+    return found
+
+
 @dataclass
 class Server:
     name: str

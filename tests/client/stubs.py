@@ -81,11 +81,13 @@ class Waits(list[float]):
 
         def record(seconds: float) -> None:
             self.append(seconds)
-            time.sleep(seconds * sleep_scale)
+            if sleep_scale:
+                time.sleep(seconds * sleep_scale)
 
         async def record_async(seconds: float) -> None:
             self.append(seconds)
-            await asyncio.sleep(seconds * sleep_scale)
+            if sleep_scale:
+                await asyncio.sleep(seconds * sleep_scale)
 
         return RetryPolicy(sleep=record, async_sleep=record_async, **overrides)
 

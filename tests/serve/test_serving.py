@@ -21,6 +21,7 @@ import httpx
 import pytest
 
 from benchmarks.drills.slow_clients import p99, run
+from benchmarks.servers import process_group
 from mockserver.server import SERVER_HEADER_BYTES
 from tests.mockserver.helpers import SITE_USERS, bearer, start_server
 
@@ -33,14 +34,8 @@ MODES = {
 
 
 def _group(pgid: int) -> list[int]:
-    found = []
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            with contextlib.suppress(OSError, IndexError):
-                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
-                if int(fields[2]) == pgid and fields[0] not in ("Z", "X"):
-                    found.append(int(entry.name))
-    return found
+    """The live (not zombie) processes of process group `pgid`."""
+    return [pid for pid, fields in process_group(pgid).items() if fields[0] not in ("Z", "X")]
 
 
 @contextlib.contextmanager
