@@ -1,9 +1,11 @@
-"""The mock's WSGI app served over ASGI (on uvicorn, `mockserver.server.serve_uvicorn`), the whole request
-taken in before the app runs.
+"""The mock's WSGI app on uvicorn (`mockserver.server.serve_uvicorn`), the whole request taken in before the
+app runs: as an ASGI app (`ASGIApp`, which uvicorn's h11 protocol runs), and the pieces the mock's own
+httptools protocol (`mockserver.httptools_protocol`) runs it with directly (`wsgi_environ`, `run_wsgi`,
+the refusals). Both keep the promises below.
 
 Why not run the WSGI app on a thread as soon as the headers are in: it would then block reading the
 body, so a client that sends half a body and goes quiet would hold a thread. Here the whole request is
-taken in first, on the worker's event loop, where a slow client holds nothing but its own coroutine;
+taken in first, on the worker's event loop, where a slow client holds nothing but its connection;
 only a complete request reaches the app, which then runs on the loop's thread, one request at a time per
 worker process (processes, not threads, carry the load: threads in one process queue on the GIL).
 
@@ -92,28 +94,38 @@ async def _read_body(receive: Receive, max_bytes: int) -> bytes:
     return b"".join(parts)[: max_bytes + 1]
 
 
-def _environ(scope: dict[str, Any], body: bytes) -> dict[str, Any]:
-    server = scope.get("server") or ("127.0.0.1", 0)
-    client = scope.get("client") or ("", 0)
+def wsgi_environ(
+    method: str,
+    path: str,
+    query: str,
+    *,
+    http_version: str,
+    headers: Iterable[tuple[bytes, bytes]],
+    body: bytes,
+    server: tuple[Any, Any],
+    client: tuple[Any, Any],
+) -> dict[str, Any]:
+    """The WSGI environ of a request taken in whole: `path` is PEP 3333's latin-1 text of the path's
+    bytes (percent-escapes decoded), `query` as sent; `headers` as received (repeated names joined)."""
     environ: dict[str, Any] = {
-        "REQUEST_METHOD": scope["method"],
+        "REQUEST_METHOD": method,
         "SCRIPT_NAME": "",
-        "PATH_INFO": scope["path"].encode("utf-8", "surrogateescape").decode("latin-1"),
-        "QUERY_STRING": scope["query_string"].decode("latin-1"),
+        "PATH_INFO": path,
+        "QUERY_STRING": query,
         "SERVER_NAME": str(server[0]),
         "SERVER_PORT": str(server[1]),
-        "SERVER_PROTOCOL": f"HTTP/{scope['http_version']}",
+        "SERVER_PROTOCOL": f"HTTP/{http_version}",
         "REMOTE_ADDR": str(client[0]),
         "REMOTE_PORT": str(client[1]),
         "wsgi.version": (1, 0),
-        "wsgi.url_scheme": scope.get("scheme", "http"),
+        "wsgi.url_scheme": "http",
         "wsgi.input": io.BytesIO(body),
         "wsgi.errors": sys.stderr,
         "wsgi.multithread": False,
         "wsgi.multiprocess": True,
         "wsgi.run_once": False,
     }
-    for raw_name, raw_value in scope["headers"]:
+    for raw_name, raw_value in headers:
         key = raw_name.decode("latin-1").upper().replace("-", "_")
         value = raw_value.decode("latin-1")
         if key == "TRANSFER_ENCODING":
@@ -125,6 +137,37 @@ def _environ(scope: dict[str, Any], body: bytes) -> dict[str, Any]:
     # one that ended short of its length (the client went away) as cut short. A chunked body gets its own.
     environ.setdefault("CONTENT_LENGTH", str(len(body)))
     return environ
+
+
+def _environ(scope: dict[str, Any], body: bytes) -> dict[str, Any]:
+    return wsgi_environ(
+        scope["method"],
+        scope["path"].encode("utf-8", "surrogateescape").decode("latin-1"),
+        scope["query_string"].decode("latin-1"),
+        http_version=scope["http_version"],
+        headers=scope["headers"],
+        body=body,
+        server=scope.get("server") or ("127.0.0.1", 0),
+        client=scope.get("client") or ("", 0),
+    )
+
+
+def run_wsgi(app: WSGIApp, environ: dict[str, Any]) -> tuple[str, list[tuple[str, str]], bytes]:
+    """`app`'s answer to `environ`: its status line, its headers as it gave them, its whole body."""
+    started: list[Any] = []
+
+    def start_response(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> None:
+        started[:] = [status, headers]
+
+    chunks = app(environ, start_response)
+    try:
+        body = b"".join(chunks)
+    finally:
+        close = getattr(chunks, "close", None)
+        if close is not None:
+            close()
+    status, headers = started
+    return status, headers, body
 
 
 class ASGIApp:
@@ -154,19 +197,7 @@ class ASGIApp:
 
     @staticmethod
     async def _run(send: Send, environ: dict[str, Any], app: WSGIApp, close: bool = False) -> None:
-        started: list[Any] = []
-
-        def start_response(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> None:
-            started[:] = [status, headers]
-
-        chunks = app(environ, start_response)
-        try:
-            body = b"".join(chunks)
-        finally:
-            shut = getattr(chunks, "close", None)
-            if shut is not None:
-                shut()
-        status, headers = started
+        status, headers, body = run_wsgi(app, environ)
         raw = [(name.encode("latin-1"), value.encode("latin-1")) for name, value in headers]
         if close:
             raw.append((b"Connection", b"close"))

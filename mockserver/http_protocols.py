@@ -1,17 +1,16 @@
-"""uvicorn's HTTP/1.1 protocols as the mock serves them: httptools (its parser in C) where installed, else
-h11 (pure Python), each with three things uvicorn lacks.
+"""The HTTP/1.1 protocols the mock serves on uvicorn's server: its own on httptools (llhttp's parser in
+C, the fast one: `mockserver.httptools_protocol`) where installed, else uvicorn's h11 protocol (pure
+Python). Both keep three promises uvicorn's own protocols do not.
 
 - **Header names as the app cased them.** Feishu's `X-Tt-Logid` must arrive in that casing (lark-oapi
-  looks it up in a plain dict). h11 writes names as given; uvicorn's httptools protocol lower-cases them,
-  so there each answer's head is written back in the app's casing (`CasedHead`).
+  looks it up in a plain dict). h11 writes names as given; so does the httptools protocol here (uvicorn's
+  lower-cases them).
 - **A deadline for a request's line and headers** (`HeaderDeadline`): uvicorn's keep-alive timer starts
   only after a first answer and stops at a request's first byte, so a client that connects and sends
-  nothing, or half its headers, would keep its connection forever. The body has its own deadline, in
-  `mockserver.asgi`. On httptools the head's size is bounded here too
-  (`mockserver.server.SERVER_HEADER_BYTES`).
-- **One system call per answer** (`CoalescingTransport`): uvicorn writes an answer's head, then its
-  body; the writes of one turn of the event loop go out together, after the callbacks scheduled before
-  them (the journal's write, `mockserver.journal.Journal`).
+  nothing, or half its headers, would keep its connection forever. The body has its own deadline
+  (`mockserver.asgi`). On httptools the head's size is bounded too (`mockserver.server.SERVER_HEADER_BYTES`).
+- **One system call per answer** (`CoalescingTransport`): the writes of one turn of the event loop go out
+  together, after the callbacks scheduled before them (the journal's write, `mockserver.journal.Journal`).
 """
 
 from __future__ import annotations
@@ -60,7 +59,7 @@ class HeaderDeadline:
     """What both protocols add to a connection: its writes coalesced (`CoalescingTransport`), and a close
     when its request line and headers are not all in `timeout_keep_alive` seconds after it opened or
     after its previous answer. A protocol calls `_expect_headers` when it starts waiting for a head again
-    and `_cancel` when one is complete. Listed before uvicorn's protocol among the bases."""
+    and `_cancel` when one is complete. Listed first among a protocol's bases."""
 
     loop: asyncio.AbstractEventLoop
     transport: Any
@@ -110,9 +109,9 @@ def protocol(parser: str | None = None) -> tuple[type[asyncio.Protocol], str]:
     back to h11 where httptools is not installed (no wheel for the platform)."""
     if parser != H11:
         try:
-            from mockserver.httptools_protocol import HttpToolsWithHeaderDeadline
+            from mockserver.httptools_protocol import WSGIOverHttpTools
         except ImportError:
             pass
         else:
-            return HttpToolsWithHeaderDeadline, HTTPTOOLS
+            return WSGIOverHttpTools, HTTPTOOLS
     return H11WithHeaderDeadline, H11

@@ -1,12 +1,14 @@
-"""What the mock adds to uvicorn's protocols: the httptools head written back in the app's header-name
-casing (`recased`), and, with the journal's entries of a loop turn written in one insert, every call's
-entry stored before its caller has the answer (`Journal.record`, `CoalescingTransport`)."""
+"""What the mock's HTTP protocols promise: plain HTTP/1.1 on the wire alike on every server (the app's
+header casing, pipelining, 100-continue, chunked bodies, HEAD, HTTP/1.0), and, with the journal's
+entries of a loop turn written in one insert, every call's entry stored before its caller has the
+answer (`Journal.record`, `CoalescingTransport`)."""
 
 from __future__ import annotations
 
 import asyncio
 import os
 import signal
+import socket
 import sys
 import threading
 from pathlib import Path
@@ -16,27 +18,112 @@ import pytest
 
 from mockserver.app import create_app
 from mockserver.config import MockConfig
-from mockserver.httptools_protocol import recased
 from mockserver.journal import JournalFilter
 from mockserver.runtime import EXTENSION, Runtime
 from tests.mockserver.helpers import SITE_USERS, bearer, start_server
+from tests.serve.test_serving import MODES, serving
 
 
-def test_recased_gives_each_name_the_apps_casing_and_leaves_the_rest() -> None:
-    head = (
-        b"HTTP/1.1 200 OK\r\ndate: Sun, 29 Nov 2026 09:00:00 GMT\r\ncontent-type: application/json\r\n"
-        b"x-tt-logid: 2026ABC\r\nx-ogw-ratelimit-limit: 10\r\nx-odd: a: b\r\n\r\n"
-    )
-    names = {
-        b"content-type": b"Content-Type",
-        b"x-tt-logid": b"X-Tt-Logid",
-        b"x-ogw-ratelimit-limit": b"x-ogw-ratelimit-limit",
-        b"x-odd": b"X-Odd",
-    }
-    assert recased(head, names) == (
-        b"HTTP/1.1 200 OK\r\ndate: Sun, 29 Nov 2026 09:00:00 GMT\r\nContent-Type: application/json\r\n"
-        b"X-Tt-Logid: 2026ABC\r\nx-ogw-ratelimit-limit: 10\r\nX-Odd: a: b\r\n\r\n"
-    )
+def _exchange(url: str, raw: bytes, until: bytes, seconds: float = 5) -> bytes:
+    """Sends `raw` on a new connection and reads until `until` has come (or the server closes)."""
+    host, port = url.removeprefix("http://").rsplit(":", 1)
+    got = b""
+    with socket.create_connection((host.strip("[]"), int(port)), timeout=seconds) as sock:
+        sock.sendall(raw)
+        while until not in got:
+            chunk = sock.recv(65536)
+            if not chunk:
+                break
+            got += chunk
+    return got
+
+
+def _heads(answers: bytes) -> list[bytes]:
+    return [part.split(b"\r\n", 1)[0] for part in answers.split(b"HTTP/1.1 ")[1:]]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("mode", MODES)
+def test_the_wire_is_plain_http_on_every_server(tmp_path: Path, mode: str) -> None:
+    """What clients meet on the wire, alike on every server: the app's header casing, pipelined
+    requests answered in order, `Expect: 100-continue`, a chunked body, HEAD, HTTP/1.0, a malformed
+    request and an upgrade nobody serves."""
+    with serving(tmp_path, mode) as (_, url):
+        token = bearer(httpx.Client(base_url=url))["Authorization"]
+        body = b'{"external_id": "wire-%d", "name": "wire"}'
+
+        def create(n: int, *extra: bytes) -> bytes:
+            payload = body % n
+            return b"\r\n".join(
+                [
+                    b"POST " + SITE_USERS.encode() + b" HTTP/1.1",
+                    b"Host: mock",
+                    b"Authorization: " + token.encode(),
+                    b"Content-Type: application/json",
+                    b"Content-Length: %d" % len(payload),
+                    *extra,
+                    b"",
+                    payload,
+                ]
+            )
+
+        one = _exchange(url, create(1), b"}}")
+        head = one.split(b"\r\n\r\n", 1)[0]
+        assert head.startswith(b"HTTP/1.1 200 "), one
+        assert b"\r\nX-Tt-Logid: " in head  # lark-oapi looks the header up with this casing
+        assert b"\r\nContent-Length: " in head or b"\r\ncontent-length: " in head.lower()
+
+        # Three requests in one packet: three answers, in order.
+        three = _exchange(url, create(2) + create(3) + create(4), b"wire-4")
+        users = [part.split(b'"external_id":"')[1].split(b'"')[0] for part in three.split(b"HTTP/1.1 ")[1:]]
+        assert users == [b"wire-2", b"wire-3", b"wire-4"], three
+
+        # A client that waits for 100 Continue before its body.
+        host, port = url.removeprefix("http://").rsplit(":", 1)
+        with socket.create_connection((host, int(port)), timeout=5) as sock:
+            request = create(5, b"Expect: 100-continue")
+            head_part, payload = request.split(b"\r\n\r\n", 1)
+            sock.sendall(head_part + b"\r\n\r\n")
+            assert sock.recv(100).startswith(b"HTTP/1.1 100 Continue\r\n\r\n")
+            sock.sendall(payload)
+            answer = b""
+            while b"wire-5" not in answer:
+                answer += sock.recv(65536)
+            assert answer.startswith(b"HTTP/1.1 200 "), answer
+
+        # A chunked body is read whole.
+        payload = body % 6
+        chunked = (
+            b"POST "
+            + SITE_USERS.encode()
+            + b" HTTP/1.1\r\nHost: mock\r\nAuthorization: "
+            + token.encode()
+            + b"\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n"
+            + b"%x\r\n%s\r\n" % (10, payload[:10])
+            + b"%x\r\n%s\r\n" % (len(payload) - 10, payload[10:])
+            + b"0\r\n\r\n"
+        )
+        assert _heads(_exchange(url, chunked, b"wire-6")) == [b"200 OK"]
+
+        # HEAD: the head alone; HTTP/1.0: the answer, then the connection closes.
+        head_only = _exchange(url, b"HEAD /mock-api/state HTTP/1.1\r\nHost: mock\r\n\r\n", b"\r\n\r\n")
+        assert head_only.startswith(b"HTTP/1.1 200 "), head_only
+        assert head_only.endswith(b"\r\n\r\n"), head_only
+        old = _exchange(url, b"GET /mock-api/state HTTP/1.0\r\n\r\n", b"\0")  # read to the close
+        assert old.split(b" ", 1)[1].startswith(b"200 "), old  # waitress answers HTTP/1.0
+        assert b'"tokens"' in old, old
+
+        # A malformed request: 400, and the connection closes (read to the close).
+        assert _exchange(url, b"NOT HTTP AT ALL\r\n\r\n", b"\0").split(b" ", 1)[1].startswith(b"400 ")
+
+        # An upgrade nobody serves is refused, not left hanging (by the app, or by uvicorn's websockets).
+        upgrade = _exchange(
+            url,
+            b"GET /mock-api/state HTTP/1.1\r\nHost: mock\r\n"
+            b"Connection: Upgrade\r\nUpgrade: websocket\r\n\r\n",
+            b"\r\n\r\n",
+        )
+        assert upgrade.startswith(b"HTTP/1.1 400 "), upgrade
 
 
 def test_on_a_loop_entries_wait_for_its_next_turn_and_reads_write_them_first(tmp_path: Path) -> None:
