@@ -40,10 +40,9 @@ from mockserver.errors import (
     shutting_down,
 )
 from mockserver.journal import (
-    REQUEST_HEADERS,
-    RESPONSE_HEADERS,
     JournalEntry,
-    kept_headers,
+    kept_request_headers,
+    kept_response_headers,
     new_log_id,
     redact_body,
 )
@@ -136,9 +135,9 @@ def _journal(rt: Runtime, state: Any, req: Request, response: Response, operatio
             log_id=state.log_id,
             time=state.now,
             duration_ms=(time.perf_counter() - state.started) * 1000,
-            request_headers=kept_headers(req.headers, REQUEST_HEADERS),
+            request_headers=kept_request_headers(req.environ),
             request_body=redact_body(body_read(req, rt.config.max_body_bytes)),
-            response_headers=kept_headers(response.headers, RESPONSE_HEADERS),
+            response_headers=kept_response_headers(response.headers.items()),
             response_body=None if response.direct_passthrough else redact_body(response.get_data()),
         )
     )

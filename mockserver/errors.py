@@ -99,9 +99,13 @@ class FeishuResponse(Response):
     feishu_code: int | None = None
 
 
+# Feishu's compact JSON, characters as they are; one encoder for every answer.
+_encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+
+
 def _json(payload: Mapping[str, Any], status: int, code: int | None) -> FeishuResponse:
     response = FeishuResponse(
-        json.dumps(payload, ensure_ascii=False, separators=(",", ":")),
+        _encode(payload),
         status=status,
         content_type=JSON_CONTENT_TYPE,
     )

@@ -20,9 +20,9 @@ import math
 import re
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, fields, replace
-from typing import Any, Protocol
+from typing import Any
 
 from mockserver.errors import FeishuAPIError
 from mockserver.ids import rng
@@ -110,17 +110,34 @@ def redact_authorization(value: str) -> str:
     return f"{scheme} {token[:6]}{REDACTED}"
 
 
-class HeaderSource(Protocol):
-    def get(self, name: str) -> str | None: ...
+# Where the WSGI environ keeps each of REQUEST_HEADERS (PEP 3333: Content-Type and Content-Length bare).
+_ENVIRON_KEYS = tuple(
+    (
+        name,
+        name.upper().replace("-", "_")
+        if name in ("Content-Type", "Content-Length")
+        else "HTTP_" + name.upper().replace("-", "_"),
+    )
+    for name in REQUEST_HEADERS
+)
+_RESPONSE_NAMES = {name.lower(): name for name in RESPONSE_HEADERS}
 
 
-def kept_headers(headers: HeaderSource, names: tuple[str, ...]) -> dict[str, str]:
+def kept_request_headers(environ: Mapping[str, Any]) -> dict[str, str]:
+    """The request's `REQUEST_HEADERS`, read from its WSGI environ, Authorization redacted."""
     kept = {}
-    for name in names:
-        value = headers.get(name)
+    for name, key in _ENVIRON_KEYS:
+        value = environ.get(key)
         if value is not None:
             kept[name] = redact_authorization(value) if name == "Authorization" else value
     return kept
+
+
+def kept_response_headers(headers: Iterable[tuple[str, str]]) -> dict[str, str]:
+    """The answer's `RESPONSE_HEADERS`, in their casing there, from its (name, value) pairs."""
+    return {
+        _RESPONSE_NAMES[name.lower()]: value for name, value in headers if name.lower() in _RESPONSE_NAMES
+    }
 
 
 @dataclass(frozen=True)
