@@ -1,13 +1,18 @@
 """Mock server throughput and latency on POST site_users, side by side with Prism and a bare Flask handler.
 
-    .venv/bin/python -m benchmarks.load [--seconds 10] [--concurrency 1 8 32] [--mock-args ""]
+    .venv/bin/python -m benchmarks.load [--seconds 5] [--rounds 3] [--concurrency 1 8 32] [--mock-args ""]
 
 With no arguments it compares `feishu-hire serve` as a newcomer starts it (no flags) with Prism at
 concurrency 1, 8 and 32. Every request is a real create (auth, validation from the spec, a unique
 external_id stored in SQLite) with rate limits switched off. Prism (`prism mock spec/hire.yaml`)
 validates and answers the spec's example; the bare Flask handler behind the same server is the ceiling
-(uvicorn with the same workers, or waitress for `--mock-args "--server waitress"`). The three run in
-turn at each concurrency, in one run, so the ratios compare like with like on a noisy machine.
+(uvicorn with the same workers, or waitress for `--mock-args "--server waitress"`).
+
+At each concurrency the three run in turn, after a 1 s warm-up each, for `--rounds` rounds: a round
+runs each server once, so each ratio compares runs minutes apart at most. A machine whose speed drifts,
+or a peer that has a slow run (Prism's req/s moved by half between runs here), weighs on one round: each
+server's row is the median of its rounds (of each figure), and each ratio the median of the rounds'
+ratios, every round's printed beside it.
 """
 
 from __future__ import annotations
@@ -18,6 +23,7 @@ import tempfile
 import time
 from contextlib import ExitStack
 from pathlib import Path
+from statistics import median
 
 import httpx
 
@@ -48,7 +54,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--seconds", type=float, default=10)
+    parser.add_argument("--seconds", type=float, default=5, help="length of each run")
+    parser.add_argument("--rounds", type=int, default=3, help="runs of each server, interleaved")
     parser.add_argument("--concurrency", type=int, nargs="+", default=[1, 8, 32])
     parser.add_argument(
         "--mock-args", default="", help="extra `feishu-hire serve` flags, e.g. '--server waitress'"
@@ -69,39 +76,47 @@ def main() -> None:
         token = fetch_token(targets[0].base_url)
         before = stored_site_users(db)
         mock_requests = 0
-        rows: dict[tuple[str, int], wrk.LoadResult] = {}
+        runs: dict[tuple[str, int], list[wrk.LoadResult]] = {}
         for connections in args.concurrency:
-            for server in targets:
-                for seconds, kind in ((1.0, "warm"), (args.seconds, "run")):  # a warm-up first, not reported
+            for round_no in range(args.rounds + 1):  # round 0: a warm-up of each server, not reported
+                for server in targets:
                     result = wrk.run(
                         server.base_url,
                         connections=connections,
-                        seconds=seconds,
+                        seconds=args.seconds if round_no else 1.0,
                         token=token,
                         website_id=WEBSITE_ID,
-                        prefix=f"{kind}-{connections}-{time.time_ns()}",
+                        prefix=f"r{round_no}-{connections}-{time.time_ns()}",
                     )
                     if server.name == "mock":
                         mock_requests += result.requests
-                rows[(server.name, connections)] = result
-                if result.non_2xx or result.socket_errors:
-                    failures = f"{result.non_2xx} non-2xx, {result.socket_errors} socket errors"
-                    print(f"!! {server.name} c={connections}: {failures}")
+                    if not round_no:
+                        continue
+                    runs.setdefault((server.name, connections), []).append(result)
+                    if result.non_2xx or result.socket_errors:
+                        failures = f"{result.non_2xx} non-2xx, {result.socket_errors} socket errors"
+                        print(f"!! {server.name} c={connections}: {failures}")
         stored = stored_site_users(db) - before
 
     when = time.strftime("%Y-%m-%d %H:%M")
-    print(f"\nPOST site_users, {args.seconds:g} s per run, wrk on 127.0.0.1 ({when})")
-    print(f"{'server':<12}{'conc':>6}{'req/s':>10}{'p50 ms':>9}{'p99 ms':>9}")
-    for (name, connections), r in rows.items():
-        print(f"{name:<12}{connections:>6}{r.requests_per_s:>10.0f}{r.p50_ms:>9.2f}{r.p99_ms:>9.2f}")
-    print("\nratios (mock / peer, same run):")
-    for connections in args.concurrency:
-        mock, prism, bare = (rows[(n, connections)] for n in ("mock", "prism", "bare flask"))
-        print(
-            f"  c={connections:<3} req/s vs prism {mock.requests_per_s / prism.requests_per_s:5.2f}x, "
-            f"vs bare flask {mock.requests_per_s / bare.requests_per_s:5.2f}x; "
-            f"p99 vs prism {mock.p99_ms / prism.p99_ms:5.2f}x"
+    print(f"\nPOST site_users, {args.rounds} rounds of {args.seconds:g} s runs, wrk on 127.0.0.1 ({when})")
+    print(f"{'server':<12}{'conc':>6}{'req/s':>10}{'p50 ms':>9}{'p99 ms':>9}   (medians of the rounds)")
+    for (name, connections), results in runs.items():
+        rate, p50, p99 = (
+            median(getattr(r, f) for r in results) for f in ("requests_per_s", "p50_ms", "p99_ms")
         )
+        print(f"{name:<12}{connections:>6}{rate:>10.0f}{p50:>9.2f}{p99:>9.2f}")
+    print("\nratios (mock / peer, each round's, then their median):")
+    for connections in args.concurrency:
+        mock, prism, bare = (runs[(n, connections)] for n in ("mock", "prism", "bare flask"))
+        rounds = list(zip(mock, prism, bare, strict=True))
+        for label, ratios in (
+            ("req/s vs prism", [m.requests_per_s / p.requests_per_s for m, p, _ in rounds]),
+            ("p99 vs prism", [m.p99_ms / p.p99_ms for m, p, _ in rounds]),
+            ("req/s vs bare flask", [m.requests_per_s / b.requests_per_s for m, _, b in rounds]),
+        ):
+            each = " ".join(f"{r:.2f}" for r in ratios)
+            print(f"  c={connections:<3} {label:<20} {median(ratios):5.2f}x   ({each})")
     # wrk counts completed requests only; one cut off by the end of a run may still have been stored.
     print(f"\nmock: {mock_requests} requests answered, {stored} new site users stored (warm-ups included)")
     print(f"reproduce: {reproduce('benchmarks.load')}")
