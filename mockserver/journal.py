@@ -111,14 +111,9 @@ def redact_authorization(value: str) -> str:
 
 
 # Where the WSGI environ keeps each of REQUEST_HEADERS (PEP 3333: Content-Type and Content-Length bare).
+_BARE = ("Content-Type", "Content-Length")
 _ENVIRON_KEYS = tuple(
-    (
-        name,
-        name.upper().replace("-", "_")
-        if name in ("Content-Type", "Content-Length")
-        else "HTTP_" + name.upper().replace("-", "_"),
-    )
-    for name in REQUEST_HEADERS
+    (name, ("" if name in _BARE else "HTTP_") + name.upper().replace("-", "_")) for name in REQUEST_HEADERS
 )
 _RESPONSE_NAMES = {name.lower(): name for name in RESPONSE_HEADERS}
 
@@ -135,9 +130,12 @@ def kept_request_headers(environ: Mapping[str, Any]) -> dict[str, str]:
 
 def kept_response_headers(headers: Iterable[tuple[str, str]]) -> dict[str, str]:
     """The answer's `RESPONSE_HEADERS`, in their casing there, from its (name, value) pairs."""
-    return {
-        _RESPONSE_NAMES[name.lower()]: value for name, value in headers if name.lower() in _RESPONSE_NAMES
-    }
+    kept = {}
+    for name, value in headers:
+        wanted = _RESPONSE_NAMES.get(name.lower())
+        if wanted is not None:
+            kept[wanted] = value
+    return kept
 
 
 @dataclass(frozen=True)
