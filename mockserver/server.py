@@ -18,6 +18,7 @@ import dataclasses
 import json
 import multiprocessing
 import os
+import selectors
 import signal
 import socket
 import sys
@@ -249,13 +250,16 @@ SUPERVISOR_POLL = 0.05
 
 
 def _supervise(config: Any, sock: socket.socket, workers: int, then: Callable[[], None]) -> None:
-    """Runs `workers` uvicorn worker processes on `sock` until SIGTERM or SIGINT, replacing any that
-    dies; then stops them (SIGTERM: each answers what it has in flight, for `STOP_GRACE` seconds) and
-    kills any still running a second later. A worker that cannot load the app stops them all. `then` is
-    called once the first workers are forked (so no thread of it is running at a fork). (uvicorn's own
-    supervisor looks at signals twice a second and waits for its workers without end.)"""
-    import uvicorn
+    """Runs `workers` uvicorn worker processes until SIGTERM or SIGINT, replacing any that dies; accepts
+    the connections on `sock` itself and hands them to the workers in turn (so each carries as many:
+    `mockserver.connection_handoff`); then stops them (SIGTERM: each answers what it has in flight, for
+    `STOP_GRACE` seconds) and kills any still running a second later. A worker that cannot load the app
+    stops them all. `then` is called once the first workers are forked (so no thread of it is running at
+    a fork). (uvicorn's own supervisor looks at signals twice a second and waits for its workers without
+    end.)"""
     from uvicorn.config import STARTUP_FAILURE  # a worker's exit code when it could not load the app
+
+    from mockserver.connection_handoff import Dealer, channel_pair, serve_handed
 
     # Forked: each worker imports the app itself (`mockserver.uvicorn_app`), so no connection crosses.
     context = multiprocessing.get_context("fork")
@@ -270,22 +274,36 @@ def _supervise(config: Any, sock: socket.socket, workers: int, then: Callable[[]
     signal.signal(signal.SIGTERM, request_stop)
     signal.signal(signal.SIGINT, request_stop)
 
-    def start() -> Any:
-        process = context.Process(target=uvicorn.Server(config).run, kwargs={"sockets": [sock]})
+    channels: list[socket.socket] = []
+
+    def start(i: int) -> Any:
+        supervisor_end, worker_end = channel_pair()
+        if i < len(channels):
+            channels[i].close()
+            channels[i] = supervisor_end
+        else:
+            channels.append(supervisor_end)
+        inherited = [sock, *(channel for channel in channels if channel is not supervisor_end)]
+        process = context.Process(target=serve_handed, args=(config, worker_end, inherited))
         process.start()
+        worker_end.close()  # the worker's own copy is the one that counts
         return process
 
     failed = False
-    processes = [start() for _ in range(workers)]
+    processes = [start(i) for i in range(workers)]
+    dealer = Dealer(sock, channels, config.backlog)
     then()
-    while not stops and not failed:
-        time.sleep(SUPERVISOR_POLL)
-        for i, process in enumerate(processes):
-            if not process.is_alive():
-                if process.exitcode == STARTUP_FAILURE:  # the app cannot load: every worker would fail
-                    failed = True
-                else:
-                    processes[i] = start()
+    with selectors.DefaultSelector() as selector:
+        selector.register(sock, selectors.EVENT_READ)
+        while not stops and not failed:
+            if selector.select(SUPERVISOR_POLL):
+                dealer.deal()
+            for i, process in enumerate(processes):
+                if not process.is_alive():
+                    if process.exitcode == STARTUP_FAILURE:  # the app cannot load: every worker would fail
+                        failed = True
+                    else:
+                        processes[i] = start(i)
     for process in processes:
         if process.is_alive():
             os.kill(process.pid, signal.SIGTERM)
@@ -295,6 +313,8 @@ def _supervise(config: Any, sock: socket.socket, workers: int, then: Callable[[]
         if process.is_alive():
             process.kill()
             process.join()
+    for channel in channels:
+        channel.close()
     if failed:
         raise SystemExit("feishu-hire serve: a worker could not load the app (see above)")
 

@@ -1,0 +1,119 @@
+"""Connections handed to worker processes in turn by the process that accepts them.
+
+Where every worker accepts on the shared listening socket, the kernel gives a new connection to whichever
+worker wakes first, and an event loop accepts every connection waiting at once: eight connections opened
+together often land six on one worker and two on the other, which then idles while the first queues.
+Here, as in Node's cluster module, the supervisor alone accepts and passes each connection's file
+descriptor to the next worker in turn over a Unix socket (`SCM_RIGHTS`); a worker wraps it in its
+HTTP protocol as if it had accepted it itself. A worker that cannot take more for now (its socket's
+buffer full: it is stuck) is passed over.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import socket
+from typing import Any
+
+import uvicorn
+
+# One byte goes with each descriptor (a message cannot be empty).
+_TOKEN = b"c"
+
+
+def channel_pair() -> tuple[socket.socket, socket.socket]:
+    """(the supervisor's end, the worker's end) of a new channel; the supervisor's never blocks."""
+    supervisor_end, worker_end = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+    supervisor_end.setblocking(False)
+    return supervisor_end, worker_end
+
+
+class Dealer:
+    """The supervisor's side: listens on `listener` (bound), accepts every waiting connection and passes
+    each to the next worker channel in turn (`channels`, which the supervisor may replace when a worker is
+    restarted)."""
+
+    def __init__(self, listener: socket.socket, channels: list[socket.socket], backlog: int) -> None:
+        listener.listen(backlog)
+        listener.setblocking(False)
+        self.listener = listener
+        self.channels = channels
+        self._next = 0
+
+    def deal(self) -> None:
+        """Hands out the connections waiting now; one no worker can take is closed."""
+        while True:
+            try:
+                conn, _ = self.listener.accept()
+            except (BlockingIOError, InterruptedError):
+                return
+            except OSError:  # out of descriptors, or a connection reset before it was taken: the next
+                return
+            with conn:
+                self._hand(conn)
+
+    def _hand(self, conn: socket.socket) -> None:
+        for _ in range(len(self.channels)):
+            channel = self.channels[self._next]
+            self._next = (self._next + 1) % len(self.channels)
+            try:
+                socket.send_fds(channel, [_TOKEN], [conn.fileno()])
+            except OSError:  # full (a stuck worker), or closed (a dead one, not yet replaced)
+                continue
+            return
+
+
+class HandedServer(uvicorn.Server):
+    """A uvicorn worker that serves the connections its supervisor passes over `channel` instead of
+    accepting on a socket of its own; otherwise uvicorn's server (its protocol, graceful shutdown)."""
+
+    def __init__(self, config: uvicorn.Config, channel: socket.socket) -> None:
+        super().__init__(config)
+        self._channel = channel
+
+    async def startup(self, sockets: list[socket.socket] | None = None) -> None:
+        await super().startup(sockets=[])  # no socket to listen on
+        self._channel.setblocking(False)
+        loop = asyncio.get_running_loop()
+        loop.add_reader(self._channel.fileno(), self._take, loop)
+
+    async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
+        asyncio.get_running_loop().remove_reader(self._channel.fileno())
+        await super().shutdown(sockets)
+
+    def _take(self, loop: asyncio.AbstractEventLoop) -> None:
+        while True:
+            try:
+                # One byte at a time: a read stops at each descriptor's message, so each comes alone.
+                data, fds, _, _ = socket.recv_fds(self._channel, 1, 1)
+            except (BlockingIOError, InterruptedError):
+                return
+            if not data:  # the supervisor is gone: it stops this worker too
+                loop.remove_reader(self._channel.fileno())
+                return
+            for fd in fds:
+                loop.create_task(self._connect(loop, socket.socket(fileno=fd)))
+
+    async def _connect(self, loop: asyncio.AbstractEventLoop, conn: socket.socket) -> None:
+        conn.setblocking(False)
+        try:
+            await loop.connect_accepted_socket(self._protocol, conn)
+        except OSError:  # closed by the client before it was taken
+            with contextlib.suppress(OSError):
+                conn.close()
+
+    def _protocol(self) -> Any:
+        # As uvicorn's `Server.startup` makes one for each connection it accepts.
+        config = self.config
+        return config.http_protocol_class(  # type: ignore[call-arg]
+            config=config, server_state=self.server_state, app_state=self.lifespan.state
+        )
+
+
+def serve_handed(config: uvicorn.Config, channel: socket.socket, inherited: list[socket.socket]) -> None:
+    """A forked worker's life: closes what it inherited and does not use (the listening socket, the
+    supervisor's ends of the channels), so only the supervisor holds them, then serves until stopped."""
+    for sock in inherited:
+        sock.close()
+    HandedServer(config, channel).run()
