@@ -21,23 +21,30 @@ from mockserver.storage.queries import Queries
 from mockserver.storage.schema import ADDED_COLUMNS, ddl
 from mockserver.storage.shared_state import TokenCache
 
+# The WAL's length, in pages, past which the Checkpointer stops the writers to let it start over: about
+# 64 MiB of 4 KiB pages, which steady writes fill in a second or more.
+WAL_RESTART_PAGES = 16_384
+
 
 class Checkpointer:
     """Copies the WAL back into the database file on a thread of its own, every `every` seconds.
 
     SQLite's automatic checkpoint would run inside the commit that crosses 1000 WAL pages, under the
     write lock, stalling every writer of every process while it copies and syncs. Here the bulk is
-    copied by a PASSIVE checkpoint that takes no writer lock, so writers go on meanwhile; then, under
-    the write lock, a second one copies the few pages written since. The WAL is then wholly copied with
-    no writer in between, which is when SQLite lets the next writer start the WAL over (otherwise it
-    grows for ever). What is durable when stays the same. Each process may run one; a checkpoint that
-    finds another running returns at once.
+    copied by a PASSIVE checkpoint that takes no writer lock, so writers go on meanwhile. When it copies
+    the WAL whole (no writer came in between), SQLite lets the next writer start the WAL over. Under
+    writes that never pause that never happens, and the WAL would grow for ever: once it is longer than
+    `restart_pages`, a second checkpoint, under the write lock, copies the few pages written since, and
+    the WAL starts over. That stall (two syncs) comes once per `restart_pages` written, not every round.
+    What is durable when stays the same. Each process may run one; a checkpoint that finds another
+    running returns at once.
     """
 
-    def __init__(self, path: Path, write_lock: FileLock, every: float = 0.1) -> None:
+    def __init__(self, path: Path, write_lock: FileLock, *, restart_pages: int, every: float = 0.1) -> None:
         self._path = path
         self._write_lock = write_lock
         self._every = every
+        self._restart_pages = restart_pages
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="feishu-mock-checkpoint", daemon=True)
         self._thread.start()
@@ -48,8 +55,8 @@ class Checkpointer:
             conn.execute("PRAGMA synchronous = NORMAL")
             while not self._stop.wait(self._every):
                 with contextlib.suppress(sqlite3.Error):  # busy, or the file is going away: next time
-                    busy, frames, _ = conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
-                    if not busy and frames > 0:
+                    busy, pages, _ = conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
+                    if not busy and pages > self._restart_pages:
                         with self._write_lock:
                             conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
         finally:
@@ -90,7 +97,7 @@ class SQLiteStore(Engine):
                 present = {row["name"] for row in conn.execute(f"PRAGMA table_info({table})").fetchall()}
                 if column not in present:
                     conn.execute(f"ALTER TABLE {table} ADD COLUMN {column} {kind}")
-        self._checkpointer = Checkpointer(self.path, self._write_lock)
+        self._checkpointer = Checkpointer(self.path, self._write_lock, restart_pages=WAL_RESTART_PAGES)
 
     @property
     def private(self) -> bool:

@@ -1,5 +1,6 @@
 """The WAL is copied back off the write path and still starts over: under writes that never pause, from
-two stores on one file (two processes), every row is kept and the WAL is reused."""
+two stores on one file (two processes), every row is kept and the WAL is reused once it is longer than
+`WAL_RESTART_PAGES` (made small here)."""
 
 from __future__ import annotations
 
@@ -7,8 +8,11 @@ import threading
 import time
 from pathlib import Path
 
+import pytest
+
 from mockserver.seed import WEBSITE_ID, load_seed
-from mockserver.storage import NewRecord, apply_seed
+from mockserver.storage import NewRecord, apply_seed, sqlite
+from mockserver.storage.files import FileLock
 from mockserver.storage.sqlite import SQLiteStore
 
 TENANT = "sandbox"
@@ -26,7 +30,8 @@ def _write(store: SQLiteStore, prefix: str, until: float, counts: dict[str, int]
     counts[prefix] = n
 
 
-def test_the_wal_stays_small_under_nonstop_writes(tmp_path: Path) -> None:
+def test_the_wal_stays_small_under_nonstop_writes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(sqlite, "WAL_RESTART_PAGES", 1_000)
     stores = [SQLiteStore(tmp_path / "m.db"), SQLiteStore(tmp_path / "m.db")]
     with stores[0].transaction() as queries:
         apply_seed(queries, load_seed(None), replace=False)
@@ -54,3 +59,35 @@ def test_the_wal_stays_small_under_nonstop_writes(tmp_path: Path) -> None:
     assert wal < (counts["a"] + counts["b"]) * 4096, f"{wal} bytes of WAL after {rows} rows"
     # Once the writers paused, the WAL was copied whole and the next writes started it over.
     assert frames < 5 * counts["c"] + 10, f"{frames} frames in the WAL after {counts['c']} commits"
+
+
+def test_the_wal_starts_over_after_a_pause_without_stopping_the_writers(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Below `WAL_RESTART_PAGES` the writers are never stopped: once they pause, the checkpoint that
+    takes no lock copies the WAL whole, and the next write starts it over."""
+    lockers: list[str] = []
+    acquire = FileLock.acquire
+
+    def noting_acquire(self: FileLock, shared: bool = False) -> None:
+        lockers.append(threading.current_thread().name)
+        acquire(self, shared)
+
+    monkeypatch.setattr(FileLock, "acquire", noting_acquire)
+    store = SQLiteStore(tmp_path / "m.db")
+    try:
+        with store.transaction() as queries:
+            apply_seed(queries, load_seed(None), replace=False)
+        counts: dict[str, int] = {}
+        _write(store, "a", time.monotonic() + 0.05, counts)
+        before = store.connection().execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()[1]
+        time.sleep(0.5)
+        _write(store, "b", time.monotonic() + 0.01, counts)
+        after = store.connection().execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()[1]
+    finally:
+        store.close()
+    assert before > counts["a"] > 100
+    assert before < sqlite.WAL_RESTART_PAGES
+    assert after < 5 * counts["b"] + 10, f"{after} frames in the WAL after {counts['b']} commits"
+    assert "feishu-mock-checkpoint" not in lockers
+    assert lockers  # the writers' own
