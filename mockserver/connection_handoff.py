@@ -13,13 +13,33 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import errno
+import logging
 import socket
+import time
 from typing import Any
 
 import uvicorn
 
+logger = logging.getLogger(__name__)
+
 # One byte goes with each descriptor (a message cannot be empty).
 _TOKEN = b"c"
+# When accepting fails (out of descriptors or memory, or a defect), the supervisor stops accepting this
+# long, as asyncio's servers do: the listener stays readable meanwhile, and trying again at once would spin.
+ACCEPT_RETRY_DELAY = 1.0
+# What Linux's accept() answers for a connection that failed while it waited (accept(2), "Error
+# handling"): to be treated as nothing waiting for it, and the next one taken.
+_NETWORK_ERRORS = {
+    errno.ENETDOWN,
+    errno.EPROTO,
+    errno.ENOPROTOOPT,
+    errno.EHOSTDOWN,
+    errno.EHOSTUNREACH,
+    errno.EOPNOTSUPP,
+    errno.ENETUNREACH,
+    getattr(errno, "ENONET", errno.ENETDOWN),
+}
 
 
 def channel_pair() -> tuple[socket.socket, socket.socket]:
@@ -40,6 +60,12 @@ class Dealer:
         self.listener = listener
         self.channels = channels
         self._next = 0
+        self._resting_until = 0.0
+
+    @property
+    def resting(self) -> bool:
+        """Accepting stopped for `ACCEPT_RETRY_DELAY` after running out of descriptors or memory."""
+        return time.monotonic() < self._resting_until
 
     def deal(self) -> None:
         """Hands out the connections waiting now; one no worker can take is closed."""
@@ -48,7 +74,12 @@ class Dealer:
                 conn, _ = self.listener.accept()
             except (BlockingIOError, InterruptedError):
                 return
-            except OSError:  # out of descriptors, or a connection reset before it was taken: the next
+            except OSError as exc:
+                if isinstance(exc, ConnectionAbortedError) or exc.errno in _NETWORK_ERRORS:
+                    continue  # that connection failed before it was taken: the next one
+                # Out of descriptors or memory, or a defect: no spinning, and the server stays up.
+                logger.warning("cannot accept connections (%s): again in %g s", exc, ACCEPT_RETRY_DELAY)
+                self._resting_until = time.monotonic() + ACCEPT_RETRY_DELAY
                 return
             with conn:
                 self._hand(conn)

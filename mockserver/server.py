@@ -296,7 +296,9 @@ def _supervise(config: Any, sock: socket.socket, workers: int, then: Callable[[]
     with selectors.DefaultSelector() as selector:
         selector.register(sock, selectors.EVENT_READ)
         while not stops and not failed:
-            if selector.select(SUPERVISOR_POLL):
+            if dealer.resting:
+                time.sleep(SUPERVISOR_POLL)
+            elif selector.select(SUPERVISOR_POLL):
                 dealer.deal()
             for i, process in enumerate(processes):
                 if not process.is_alive():

@@ -6,6 +6,7 @@ a connection is read from /proc."""
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import signal
 import socket
@@ -14,6 +15,7 @@ import time
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
@@ -159,3 +161,39 @@ def test_connections_opened_together_are_spread_evenly_and_a_dead_worker_is_repl
         with contextlib.suppress(ProcessLookupError):
             os.killpg(process.pid, signal.SIGKILL)
         process.wait(10)
+
+
+class _Listener:
+    """A listening socket's stand-in whose `accept` fails as told, then has nothing waiting."""
+
+    def __init__(self, *failures: OSError) -> None:
+        self.failures = list(failures)
+        self.accepts = 0
+
+    def listen(self, backlog: int) -> None:
+        pass
+
+    def setblocking(self, flag: bool) -> None:
+        pass
+
+    def accept(self) -> tuple[socket.socket, Any]:
+        self.accepts += 1
+        if self.failures:
+            raise self.failures.pop(0)
+        raise BlockingIOError
+
+
+@pytest.mark.parametrize(
+    "failure", [OSError(errno.EMFILE, "Too many open files"), OSError(errno.EBADF, "Bad file descriptor")]
+)
+def test_when_accepting_fails_the_dealer_rests_instead_of_spinning(
+    failure: OSError, caplog: pytest.LogCaptureFixture
+) -> None:
+    listener = _Listener(ConnectionAbortedError(), OSError(errno.EPROTO, "Protocol error"), failure)
+    dealer = Dealer(listener, [], backlog=1)  # type: ignore[arg-type]
+    assert not dealer.resting
+    dealer.deal()
+    # The connections that failed while they waited are skipped; the failure stops the round.
+    assert listener.accepts == 3
+    assert dealer.resting
+    assert failure.strerror in caplog.text
