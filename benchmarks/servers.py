@@ -10,7 +10,8 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator, Mapping, Sequence
+from collections import Counter
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -44,6 +45,25 @@ def process_group(pgid: int) -> dict[int, list[str]]:
                 if int(fields[2]) == pgid:
                     found[int(entry.name)] = fields
     return found
+
+
+def established_connections(port: int, pids: Iterable[int]) -> Counter[int]:
+    """How many established TCP connections to local `port` each of `pids` holds (Linux: from /proc)."""
+    inodes = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        with contextlib.suppress(FileNotFoundError):
+            for line in Path(table).read_text().splitlines()[1:]:
+                fields = line.split()
+                if int(fields[1].rsplit(":", 1)[1], 16) == port and fields[3] == "01":  # ESTABLISHED
+                    inodes.add(f"socket:[{fields[9]}]")
+    held: Counter[int] = Counter()
+    for pid in pids:
+        with contextlib.suppress(OSError):  # gone meanwhile
+            for fd in Path(f"/proc/{pid}/fd").iterdir():
+                with contextlib.suppress(OSError):
+                    if os.readlink(fd) in inodes:
+                        held[pid] += 1
+    return held
 
 
 @dataclass

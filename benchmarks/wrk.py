@@ -17,7 +17,9 @@ class LoadResult:
     requests: int
     requests_per_s: float
     p50_ms: float
+    p90_ms: float
     p99_ms: float
+    p999_ms: float
     non_2xx: int
     socket_errors: int
 
@@ -40,7 +42,9 @@ def parse(report: str) -> LoadResult:
         requests=int(find(r"^\s*(\d+) requests in")),
         requests_per_s=float(find(r"^Requests/sec:\s+([\d.]+)")),
         p50_ms=_ms(find(r"^\s+50%\s+(\S+)")),
+        p90_ms=_ms(find(r"^\s+90%\s+(\S+)")),
         p99_ms=_ms(find(r"^\s+99%\s+(\S+)")),
+        p999_ms=_ms(find(r"^p99\.9: (\S+)")),
         non_2xx=int(non_2xx.group(1)) if non_2xx else 0,
         socket_errors=sum(int(n) for n in errors.groups()) if errors else 0,
     )

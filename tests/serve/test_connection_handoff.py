@@ -12,7 +12,6 @@ import signal
 import socket
 import sys
 import time
-from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -21,7 +20,7 @@ from urllib.parse import urlsplit
 import httpx
 import pytest
 
-from benchmarks.servers import process_group
+from benchmarks.servers import established_connections, process_group
 from mockserver.connection_handoff import Dealer, channel_pair
 from tests.mockserver.helpers import start_server
 
@@ -102,27 +101,6 @@ def test_a_dead_workers_channel_is_passed_over() -> None:
         assert _dealt(dealer, address, 3, workers[1]) == 3
 
 
-def _connection_owners(port: int, pids: list[int]) -> Counter[int]:
-    """How many established connections to `port` each of `pids` holds (from /proc)."""
-    inodes = {}
-    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
-        with contextlib.suppress(FileNotFoundError):
-            for line in Path(table).read_text().splitlines()[1:]:
-                fields = line.split()
-                local_port = int(fields[1].rsplit(":", 1)[1], 16)
-                if local_port == port and fields[3] == "01":  # ESTABLISHED
-                    inodes[fields[9]] = local_port
-    owners: Counter[int] = Counter()
-    for pid in pids:
-        with contextlib.suppress(OSError):
-            for fd in Path(f"/proc/{pid}/fd").iterdir():
-                with contextlib.suppress(OSError):
-                    target = os.readlink(fd)
-                    if target.startswith("socket:[") and target[8:-1] in inodes:
-                        owners[pid] += 1
-    return owners
-
-
 def _workers(supervisor: int) -> list[int]:
     group = process_group(supervisor)
     return [pid for pid, fields in group.items() if pid != supervisor and fields[0] not in "ZX"]
@@ -137,7 +115,7 @@ def test_connections_opened_together_are_spread_evenly_and_a_dead_worker_is_repl
         clients = [httpx.Client(base_url=url, timeout=5) for _ in range(8)]
         for client in clients:  # each opens its connection and keeps it
             assert client.post(TOKEN_PATH, json=CREDENTIALS).json()["code"] == 0
-        owners = _connection_owners(port, _workers(process.pid))
+        owners = established_connections(port, _workers(process.pid))
         assert sorted(owners.values()) == [4, 4], owners
 
         # One worker dies with its connections; the supervisor starts another in its place.
@@ -152,7 +130,7 @@ def test_connections_opened_together_are_spread_evenly_and_a_dead_worker_is_repl
         fresh = [httpx.Client(base_url=url, timeout=5) for _ in range(4)]
         for client in fresh:
             assert client.post(TOKEN_PATH, json=CREDENTIALS).json()["code"] == 0
-        owners = _connection_owners(port, _workers(process.pid))
+        owners = established_connections(port, _workers(process.pid))
         assert sorted(owners.values()) == [2, 2], owners
         assert dead not in owners
         for client in fresh:

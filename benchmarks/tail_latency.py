@@ -1,0 +1,105 @@
+"""The mock's latency tail at c=8, and how the connections spread over its worker processes.
+
+    .venv/bin/python -m benchmarks.tail_latency [--rounds 4] [--seconds 8] [--mock-args "--workers 2"]
+        [--against DIR]
+
+wrk POSTs site_users with a unique external_id at c=8 (rate limits off) to a fresh `feishu-hire serve`
+for `--seconds`, after a 1 s warm-up (on connections of its own, closed before the run). Each run prints
+req/s, the latency's 50th, 90th, 99th and 99.9th percentiles, and how many of the run's connections each
+worker process held halfway through (read from /proc: Linux). The mock alone: `benchmarks.load` sets
+it beside Prism; this is for finding what the tail is made of. `--against DIR` runs a second source tree
+(another commit checked out there, put first on PYTHONPATH) in turn with this one, round by round, as
+`benchmarks.cpu_per_create` does, so a machine whose speed drifts weighs on both alike.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import tempfile
+import threading
+from pathlib import Path
+
+from benchmarks import servers, wrk
+from benchmarks.drills.common import reproduce
+from benchmarks.load import WEBSITE_ID, fetch_token
+
+CONNECTIONS = 8
+
+
+def measure(tree: str | None, mock_args: list[str], seconds: float) -> tuple[wrk.LoadResult, list[int]]:
+    """One fresh server run from `tree` (None: this checkout): wrk's result, and the connections each
+    worker held halfway through the run, fewest first."""
+    env = None if tree is None else {**os.environ, "PYTHONPATH": tree}
+    with tempfile.TemporaryDirectory(prefix="bench-tail-") as tmp:
+        port = servers.free_port()
+        argv = servers.mock_argv(port, Path(tmp) / "mock.db", "--no-rate-limits", *mock_args)
+        with servers.running("mock", argv, port, env=env) as server:
+            token = fetch_token(server.base_url)
+            wrk.run(
+                server.base_url, connections=CONNECTIONS, seconds=1, token=token, website_id=WEBSITE_ID,
+                prefix=f"warm-{port}",
+            )  # fmt: skip
+            supervisor = server.process.pid
+            held: dict[int, int] = {}
+
+            def look() -> None:
+                workers = [pid for pid in servers.process_group(supervisor) if pid != supervisor]
+                held.update(servers.established_connections(port, workers or [supervisor]))
+
+            halfway = threading.Timer(seconds / 2, look)
+            halfway.start()
+            result = wrk.run(
+                server.base_url, connections=CONNECTIONS, seconds=seconds, token=token, website_id=WEBSITE_ID,
+                prefix=f"run-{port}",
+            )  # fmt: skip
+            halfway.join()
+    return result, sorted(held.values())
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--rounds", type=int, default=4)
+    parser.add_argument("--seconds", type=float, default=8)
+    parser.add_argument("--mock-args", default="", help="`feishu-hire serve` flags, e.g. '--workers 1'")
+    parser.add_argument("--against", default=None, help="another source tree to run in turn with this one")
+    args = parser.parse_args()
+
+    trees: dict[str, str | None] = {"this": None}
+    if args.against:
+        trees["against"] = str(Path(args.against).resolve())
+    runs: dict[str, list[wrk.LoadResult]] = {name: [] for name in trees}
+    print(
+        f"POST site_users, c={CONNECTIONS}, {args.seconds:g} s runs, serve {args.mock_args or '(no flags)'}"
+    )
+    print(
+        f"{'':8} {'':8} {'req/s':>8} {'p50':>7} {'p90':>7} {'p99':>7} {'p99.9':>7} ms  connections per worker"
+    )
+    for round_no in range(1, args.rounds + 1):
+        for name, tree in trees.items():
+            result, held = measure(tree, args.mock_args.split(), args.seconds)
+            runs[name].append(result)
+            print(
+                f"round {round_no:<2} {name:8} {result.requests_per_s:8.0f} {result.p50_ms:7.2f}"
+                f" {result.p90_ms:7.2f} {result.p99_ms:7.2f} {result.p999_ms:7.2f}"
+                f"     {'/'.join(map(str, held))}"
+            )
+    for name, results in runs.items():
+        med = {
+            field: statistics.median(getattr(r, field) for r in results)
+            for field in ("requests_per_s", "p50_ms", "p90_ms", "p99_ms", "p999_ms")
+        }
+        p99s = [r.p99_ms for r in results]
+        print(
+            f"{name:8} medians: {med['requests_per_s']:.0f} req/s, p50 {med['p50_ms']:.2f}, p90"
+            f" {med['p90_ms']:.2f}, p99 {med['p99_ms']:.2f} ({min(p99s):.2f}-{max(p99s):.2f}), p99.9"
+            f" {med['p999_ms']:.2f} ms"
+        )
+    print("reproduce:", reproduce("benchmarks.tail_latency"))
+
+
+if __name__ == "__main__":
+    main()
