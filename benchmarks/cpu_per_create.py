@@ -18,7 +18,7 @@ import statistics
 import tempfile
 from pathlib import Path
 
-from benchmarks import servers, wrk
+from benchmarks import servers, trees, wrk
 from benchmarks.drills.common import reproduce
 from benchmarks.load import WEBSITE_ID, fetch_token
 
@@ -33,7 +33,7 @@ def process_group_cpu_seconds(pgid: int) -> float:
 
 def measure(tree: str | None, mock_args: list[str], seconds: float) -> tuple[float, float]:
     """(req/s, server CPU µs per create) of one fresh server run from `tree` (None: this checkout)."""
-    env = None if tree is None else {**os.environ, "PYTHONPATH": tree}
+    env = trees.environment(tree)
     with tempfile.TemporaryDirectory(prefix="bench-cpu-") as tmp:
         port = servers.free_port()
         argv = servers.mock_argv(port, Path(tmp) / "mock.db", "--no-rate-limits", *mock_args)
@@ -59,19 +59,14 @@ def main() -> None:
     )
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--seconds", type=float, default=4)
-    parser.add_argument("--mock-args", default="", help="`feishu-hire serve` flags, e.g. '--workers 1'")
-    parser.add_argument("--against", default=None, help="another source tree to run in turn with this one")
+    trees.add_arguments(parser)
     args = parser.parse_args()
-
-    trees: dict[str, str | None] = {"this": None}
-    if args.against:
-        trees["against"] = str(Path(args.against).resolve())
-    runs: dict[str, list[tuple[float, float]]] = {name: [] for name in trees}
+    runs: dict[str, list[tuple[float, float]]] = {name: [] for name in trees.chosen(args)}
     print(
         f"POST site_users, c={CONNECTIONS}, {args.seconds:g} s runs, serve {args.mock_args or '(no flags)'}"
     )
     for round_no in range(1, args.rounds + 1):
-        for name, tree in trees.items():
+        for name, tree in trees.chosen(args).items():
             rate, cpu = measure(tree, args.mock_args.split(), args.seconds)
             runs[name].append((rate, cpu))
             print(f"round {round_no}  {name:8} {rate:8.0f} req/s  {cpu:7.1f} µs of server CPU a create")

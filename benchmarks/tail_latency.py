@@ -15,13 +15,12 @@ it beside Prism; this is for finding what the tail is made of. `--against DIR` r
 from __future__ import annotations
 
 import argparse
-import os
 import statistics
 import tempfile
 import threading
 from pathlib import Path
 
-from benchmarks import servers, wrk
+from benchmarks import servers, trees, wrk
 from benchmarks.drills.common import reproduce
 from benchmarks.load import WEBSITE_ID, fetch_token
 
@@ -31,7 +30,7 @@ CONNECTIONS = 8
 def measure(tree: str | None, mock_args: list[str], seconds: float) -> tuple[wrk.LoadResult, list[int]]:
     """One fresh server run from `tree` (None: this checkout): wrk's result, and the connections each
     worker held halfway through the run, fewest first."""
-    env = None if tree is None else {**os.environ, "PYTHONPATH": tree}
+    env = trees.environment(tree)
     with tempfile.TemporaryDirectory(prefix="bench-tail-") as tmp:
         port = servers.free_port()
         argv = servers.mock_argv(port, Path(tmp) / "mock.db", "--no-rate-limits", *mock_args)
@@ -64,14 +63,9 @@ def main() -> None:
     )
     parser.add_argument("--rounds", type=int, default=4)
     parser.add_argument("--seconds", type=float, default=8)
-    parser.add_argument("--mock-args", default="", help="`feishu-hire serve` flags, e.g. '--workers 1'")
-    parser.add_argument("--against", default=None, help="another source tree to run in turn with this one")
+    trees.add_arguments(parser)
     args = parser.parse_args()
-
-    trees: dict[str, str | None] = {"this": None}
-    if args.against:
-        trees["against"] = str(Path(args.against).resolve())
-    runs: dict[str, list[wrk.LoadResult]] = {name: [] for name in trees}
+    runs: dict[str, list[wrk.LoadResult]] = {name: [] for name in trees.chosen(args)}
     print(
         f"POST site_users, c={CONNECTIONS}, {args.seconds:g} s runs, serve {args.mock_args or '(no flags)'}"
     )
@@ -79,7 +73,7 @@ def main() -> None:
         f"{'':8} {'':8} {'req/s':>8} {'p50':>7} {'p90':>7} {'p99':>7} {'p99.9':>7} ms  connections per worker"
     )
     for round_no in range(1, args.rounds + 1):
-        for name, tree in trees.items():
+        for name, tree in trees.chosen(args).items():
             result, held = measure(tree, args.mock_args.split(), args.seconds)
             runs[name].append(result)
             print(
