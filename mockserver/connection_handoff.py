@@ -102,6 +102,7 @@ class HandedServer(uvicorn.Server):
     def __init__(self, config: uvicorn.Config, channel: socket.socket) -> None:
         super().__init__(config)
         self._channel = channel
+        self._connecting: set[asyncio.Task[None]] = set()  # the loop keeps only weak references
 
     async def startup(self, sockets: list[socket.socket] | None = None) -> None:
         await super().startup(sockets=[])  # no socket to listen on
@@ -124,7 +125,9 @@ class HandedServer(uvicorn.Server):
                 loop.remove_reader(self._channel.fileno())
                 return
             for fd in fds:
-                loop.create_task(self._connect(loop, socket.socket(fileno=fd)))
+                task = loop.create_task(self._connect(loop, socket.socket(fileno=fd)))
+                self._connecting.add(task)
+                task.add_done_callback(self._connecting.discard)
 
     async def _connect(self, loop: asyncio.AbstractEventLoop, conn: socket.socket) -> None:
         conn.setblocking(False)
