@@ -1,8 +1,8 @@
 """Connections handed to worker processes in turn by the process that accepts them.
 
 Where every worker accepts on the shared listening socket, the kernel gives a new connection to whichever
-worker wakes first, and an event loop accepts every connection waiting at once: eight connections opened
-together often land six on one worker and two on the other, which then idles while the first queues.
+worker wakes first, and an event loop accepts every connection waiting at once: connections opened
+together can land mostly on one worker, whose requests then queue while the other idles.
 Here, as in Node's cluster module, the supervisor alone accepts and passes each connection's file
 descriptor to the next worker in turn over a Unix socket (`SCM_RIGHTS`); a worker wraps it in its
 HTTP protocol as if it had accepted it itself. A worker that cannot take more for now (its socket's
