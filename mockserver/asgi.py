@@ -27,6 +27,7 @@ from typing import Any
 
 from mockserver.errors import FeishuAPIError, FieldViolation, error_response, invalid_parameter
 from mockserver.journal import new_log_id
+from mockserver.wsgi_headers import environ_key
 
 WSGIApp = Callable[[dict[str, Any], Any], Iterable[bytes]]
 
@@ -126,12 +127,10 @@ def wsgi_environ(
         "wsgi.run_once": False,
     }
     for raw_name, raw_value in headers:
-        key = raw_name.decode("latin-1").upper().replace("-", "_")
-        value = raw_value.decode("latin-1")
-        if key == "TRANSFER_ENCODING":
+        key = environ_key(raw_name.decode("latin-1"))
+        if key == "HTTP_TRANSFER_ENCODING":
             continue  # the body is whole here; the app gets its length
-        if key not in ("CONTENT_TYPE", "CONTENT_LENGTH"):
-            key = "HTTP_" + key
+        value = raw_value.decode("latin-1")
         environ[key] = f"{environ[key]},{value}" if key in environ else value
     # A declared length stays as the client sent it: the app refuses a body over the limit unread, and
     # one that ended short of its length (the client went away) as cut short. A chunked body gets its own.

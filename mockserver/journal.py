@@ -28,6 +28,7 @@ from mockserver.errors import FeishuAPIError
 from mockserver.ids import rng
 from mockserver.storage import Store
 from mockserver.storage.queries import JournalInsert
+from mockserver.wsgi_headers import environ_key
 
 logger = logging.getLogger(__name__)
 
@@ -110,11 +111,8 @@ def redact_authorization(value: str) -> str:
     return f"{scheme} {token[:6]}{REDACTED}"
 
 
-# Where the WSGI environ keeps each of REQUEST_HEADERS (PEP 3333: Content-Type and Content-Length bare).
-_BARE = ("Content-Type", "Content-Length")
-_ENVIRON_KEYS = tuple(
-    (name, ("" if name in _BARE else "HTTP_") + name.upper().replace("-", "_")) for name in REQUEST_HEADERS
-)
+# Where the WSGI environ keeps each of REQUEST_HEADERS.
+_ENVIRON_KEYS = tuple((name, environ_key(name)) for name in REQUEST_HEADERS)
 _RESPONSE_NAMES = {name.lower(): name for name in RESPONSE_HEADERS}
 
 
