@@ -15,12 +15,10 @@ from __future__ import annotations
 import argparse
 import os
 import statistics
-import tempfile
-from pathlib import Path
 
 from benchmarks import servers, trees, wrk
 from benchmarks.drills.common import reproduce
-from benchmarks.load import WEBSITE_ID, fetch_token
+from benchmarks.load import WEBSITE_ID
 
 CONNECTIONS = 8
 
@@ -33,23 +31,13 @@ def process_group_cpu_seconds(pgid: int) -> float:
 
 def measure(tree: str | None, mock_args: list[str], seconds: float) -> tuple[float, float]:
     """(req/s, server CPU µs per create) of one fresh server run from `tree` (None: this checkout)."""
-    env = trees.environment(tree)
-    with tempfile.TemporaryDirectory(prefix="bench-cpu-") as tmp:
-        port = servers.free_port()
-        argv = servers.mock_argv(port, Path(tmp) / "mock.db", "--no-rate-limits", *mock_args)
-        with servers.running("mock", argv, port, env=env) as server:
-            token = fetch_token(server.base_url)
-            for warm_up in (True, False):
-                before = process_group_cpu_seconds(server.process.pid)
-                result = wrk.run(
-                    server.base_url,
-                    connections=CONNECTIONS,
-                    seconds=1 if warm_up else seconds,
-                    token=token,
-                    website_id=WEBSITE_ID,
-                    prefix=f"{'warm' if warm_up else 'run'}-{port}",
-                )
-            used = process_group_cpu_seconds(server.process.pid) - before
+    with trees.fresh_mock(tree, mock_args) as (server, token):
+        before = process_group_cpu_seconds(server.process.pid)
+        result = wrk.run(
+            server.base_url, connections=CONNECTIONS, seconds=seconds, token=token, website_id=WEBSITE_ID,
+            prefix=f"run-{server.port}",
+        )  # fmt: skip
+        used = process_group_cpu_seconds(server.process.pid) - before
     return result.requests_per_s, used / result.requests * 1e6
 
 
@@ -57,19 +45,16 @@ def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--rounds", type=int, default=2)
-    parser.add_argument("--seconds", type=float, default=4)
-    trees.add_arguments(parser)
+    trees.add_arguments(parser, rounds=2, seconds=4)
     args = parser.parse_args()
     runs: dict[str, list[tuple[float, float]]] = {name: [] for name in trees.chosen(args)}
     print(
         f"POST site_users, c={CONNECTIONS}, {args.seconds:g} s runs, serve {args.mock_args or '(no flags)'}"
     )
-    for round_no in range(1, args.rounds + 1):
-        for name, tree in trees.chosen(args).items():
-            rate, cpu = measure(tree, args.mock_args.split(), args.seconds)
-            runs[name].append((rate, cpu))
-            print(f"round {round_no}  {name:8} {rate:8.0f} req/s  {cpu:7.1f} µs of server CPU a create")
+    for round_no, name, tree in trees.interleaved(args):
+        rate, cpu = measure(tree, args.mock_args.split(), args.seconds)
+        runs[name].append((rate, cpu))
+        print(f"round {round_no}  {name:8} {rate:8.0f} req/s  {cpu:7.1f} µs of server CPU a create")
     for name, results in runs.items():
         rates, cpus = zip(*results, strict=True)
         print(

@@ -14,6 +14,7 @@ from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import httpx
 
@@ -47,6 +48,11 @@ def process_group(pgid: int) -> dict[int, list[str]]:
     return found
 
 
+def live_process_group(pgid: int) -> list[int]:
+    """The live (not zombie) processes of process group `pgid` (Linux)."""
+    return [pid for pid, fields in process_group(pgid).items() if fields[0] not in ("Z", "X")]
+
+
 def established_connections(port: int, pids: Iterable[int]) -> Counter[int]:
     """How many established TCP connections to local `port` each of `pids` holds (Linux: from /proc)."""
     inodes = set()
@@ -71,6 +77,12 @@ class Server:
     name: str
     base_url: str
     process: subprocess.Popen[bytes]
+
+    @property
+    def port(self) -> int:
+        port = urlsplit(self.base_url).port
+        assert port is not None  # every server here is started on a port of its own
+        return port
 
     def kill(self, sig: int = signal.SIGTERM) -> None:
         """Signals the whole process group (uvicorn and Prism fork workers)."""

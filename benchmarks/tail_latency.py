@@ -16,13 +16,11 @@ from __future__ import annotations
 
 import argparse
 import statistics
-import tempfile
 import threading
-from pathlib import Path
 
 from benchmarks import servers, trees, wrk
 from benchmarks.drills.common import reproduce
-from benchmarks.load import WEBSITE_ID, fetch_token
+from benchmarks.load import WEBSITE_ID
 
 CONNECTIONS = 8
 
@@ -30,30 +28,21 @@ CONNECTIONS = 8
 def measure(tree: str | None, mock_args: list[str], seconds: float) -> tuple[wrk.LoadResult, list[int]]:
     """One fresh server run from `tree` (None: this checkout): wrk's result, and the connections each
     worker held halfway through the run, fewest first."""
-    env = trees.environment(tree)
-    with tempfile.TemporaryDirectory(prefix="bench-tail-") as tmp:
-        port = servers.free_port()
-        argv = servers.mock_argv(port, Path(tmp) / "mock.db", "--no-rate-limits", *mock_args)
-        with servers.running("mock", argv, port, env=env) as server:
-            token = fetch_token(server.base_url)
-            wrk.run(
-                server.base_url, connections=CONNECTIONS, seconds=1, token=token, website_id=WEBSITE_ID,
-                prefix=f"warm-{port}",
-            )  # fmt: skip
-            supervisor = server.process.pid
-            held: dict[int, int] = {}
+    with trees.fresh_mock(tree, mock_args) as (server, token):
+        supervisor = server.process.pid
+        held: dict[int, int] = {}
 
-            def look() -> None:
-                workers = [pid for pid in servers.process_group(supervisor) if pid != supervisor]
-                held.update(servers.established_connections(port, workers or [supervisor]))
+        def look() -> None:
+            workers = [pid for pid in servers.live_process_group(supervisor) if pid != supervisor]
+            held.update(servers.established_connections(server.port, workers or [supervisor]))
 
-            halfway = threading.Timer(seconds / 2, look)
-            halfway.start()
-            result = wrk.run(
-                server.base_url, connections=CONNECTIONS, seconds=seconds, token=token, website_id=WEBSITE_ID,
-                prefix=f"run-{port}",
-            )  # fmt: skip
-            halfway.join()
+        halfway = threading.Timer(seconds / 2, look)
+        halfway.start()
+        result = wrk.run(
+            server.base_url, connections=CONNECTIONS, seconds=seconds, token=token, website_id=WEBSITE_ID,
+            prefix=f"run-{server.port}",
+        )  # fmt: skip
+        halfway.join()
     return result, sorted(held.values())
 
 
@@ -61,9 +50,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--rounds", type=int, default=4)
-    parser.add_argument("--seconds", type=float, default=8)
-    trees.add_arguments(parser)
+    trees.add_arguments(parser, rounds=4, seconds=8)
     args = parser.parse_args()
     runs: dict[str, list[wrk.LoadResult]] = {name: [] for name in trees.chosen(args)}
     print(
@@ -72,15 +59,14 @@ def main() -> None:
     print(
         f"{'':8} {'':8} {'req/s':>8} {'p50':>7} {'p90':>7} {'p99':>7} {'p99.9':>7} ms  connections per worker"
     )
-    for round_no in range(1, args.rounds + 1):
-        for name, tree in trees.chosen(args).items():
-            result, held = measure(tree, args.mock_args.split(), args.seconds)
-            runs[name].append(result)
-            print(
-                f"round {round_no:<2} {name:8} {result.requests_per_s:8.0f} {result.p50_ms:7.2f}"
-                f" {result.p90_ms:7.2f} {result.p99_ms:7.2f} {result.p999_ms:7.2f}"
-                f"     {'/'.join(map(str, held))}"
-            )
+    for round_no, name, tree in trees.interleaved(args):
+        result, held = measure(tree, args.mock_args.split(), args.seconds)
+        runs[name].append(result)
+        print(
+            f"round {round_no:<2} {name:8} {result.requests_per_s:8.0f} {result.p50_ms:7.2f}"
+            f" {result.p90_ms:7.2f} {result.p99_ms:7.2f} {result.p999_ms:7.2f}"
+            f"     {'/'.join(map(str, held))}"
+        )
     for name, results in runs.items():
         med = {
             field: statistics.median(getattr(r, field) for r in results)

@@ -20,7 +20,7 @@ from urllib.parse import urlsplit
 import httpx
 import pytest
 
-from benchmarks.servers import established_connections, process_group
+from benchmarks.servers import established_connections, live_process_group
 from mockserver.connection_handoff import Dealer, channel_pair
 from tests.mockserver.helpers import start_server
 
@@ -102,8 +102,7 @@ def test_a_dead_workers_channel_is_passed_over() -> None:
 
 
 def _workers(supervisor: int) -> list[int]:
-    group = process_group(supervisor)
-    return [pid for pid, fields in group.items() if pid != supervisor and fields[0] not in "ZX"]
+    return [pid for pid in live_process_group(supervisor) if pid != supervisor]
 
 
 @pytest.mark.skipif(not Path("/proc/net/tcp").exists(), reason="reads connections from Linux's /proc")

@@ -21,7 +21,7 @@ import httpx
 import pytest
 
 from benchmarks.drills.slow_clients import p99, run
-from benchmarks.servers import process_group
+from benchmarks.servers import live_process_group
 from mockserver.server import SERVER_HEADER_BYTES
 from tests.mockserver.helpers import SITE_USERS, bearer, start_server
 
@@ -31,11 +31,6 @@ MODES = {
     "uvicorn-h11": ("--workers", "2", "--http", "h11"),
     "waitress": ("--server", "waitress"),
 }
-
-
-def _group(pgid: int) -> list[int]:
-    """The live (not zombie) processes of process group `pgid`."""
-    return [pid for pid, fields in process_group(pgid).items() if fields[0] not in ("Z", "X")]
 
 
 @contextlib.contextmanager
@@ -146,7 +141,7 @@ def test_a_stop_is_quick_and_loses_nothing(tmp_path: Path, mode: str, sig: signa
         deadline = time.monotonic() + 10
         while len(acknowledged) < 20 and time.monotonic() < deadline:  # creates in flight
             time.sleep(0.05)
-        group = _group(process.pid)
+        group = live_process_group(process.pid)
         started = time.monotonic()
         process.send_signal(sig)
         process.wait(10)
@@ -160,8 +155,8 @@ def test_a_stop_is_quick_and_loses_nothing(tmp_path: Path, mode: str, sig: signa
         assert process.returncode == 0
         assert len(group) >= (1 if mode == "waitress" else 3)
         deadline = time.monotonic() + 2
-        while _group(process.pid) and time.monotonic() < deadline:
+        while live_process_group(process.pid) and time.monotonic() < deadline:
             time.sleep(0.05)
-        assert _group(process.pid) == []
+        assert live_process_group(process.pid) == []
         assert acknowledged
         assert set(acknowledged) <= _stored(tmp_path / "mock.db")
