@@ -341,10 +341,12 @@ def die_with_parent() -> None:
     """A worker process ends when the process that started it dies, even by `kill -9` (Linux: the
     kernel's parent-death signal), so no worker keeps the port or the database open. Nothing in a
     process that is no worker (uvicorn with one worker serves in the main process)."""
-    if not sys.platform.startswith("linux") or multiprocessing.parent_process() is None:
+    parent = multiprocessing.parent_process()
+    if not sys.platform.startswith("linux") or parent is None:
         return
-    parent = os.getppid()
     libc = ctypes.CDLL(None, use_errno=True)
     libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
-    if os.getppid() != parent:  # the parent died before the signal was set
+    # The parent as it was at the fork, not as it is now: one that died before the signal was set (a
+    # worker still loading the app) has left this process to another parent already.
+    if os.getppid() != parent.pid:
         os._exit(1)

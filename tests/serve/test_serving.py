@@ -160,3 +160,47 @@ def test_a_stop_is_quick_and_loses_nothing(tmp_path: Path, mode: str, sig: signa
         assert live_process_group(process.pid) == []
         assert acknowledged
         assert set(acknowledged) <= _stored(tmp_path / "mock.db")
+
+
+ORPHAN = """
+import multiprocessing, os, sys, time
+from mockserver.server import die_with_parent
+
+def worker(path):
+    time.sleep(0.5)  # still loading the app when its parent is killed
+    die_with_parent()
+    with open(path, "w") as f:
+        f.write("survived")
+    time.sleep(30)
+
+if __name__ == "__main__":
+    child = multiprocessing.get_context("fork").Process(target=worker, args=(sys.argv[1],))
+    child.start()
+    print(child.pid, flush=True)
+    os._exit(0)  # the parent dies at once, before the child has set its parent-death signal
+"""
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the parent-death signal is Linux's")
+def test_a_worker_whose_parent_died_while_it_started_ends_too(tmp_path: Path) -> None:
+    marker = tmp_path / "survived"
+    started = subprocess.run(
+        [sys.executable, "-c", ORPHAN, str(marker)], capture_output=True, text=True, timeout=10, check=True
+    )
+    child = int(started.stdout.split()[0])
+    deadline = time.monotonic() + 5
+    while _alive(child) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    alive = _alive(child)
+    if alive:
+        os.kill(child, signal.SIGKILL)
+    assert not alive
+    assert not marker.exists()
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state not in ("Z", "X")
