@@ -176,18 +176,21 @@ def worker(path):
 if __name__ == "__main__":
     child = multiprocessing.get_context("fork").Process(target=worker, args=(sys.argv[1],))
     child.start()
-    print(child.pid, flush=True)
+    with open(sys.argv[2], "w") as f:
+        f.write(str(child.pid))
     os._exit(0)  # the parent dies at once, before the child has set its parent-death signal
 """
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the parent-death signal is Linux's")
 def test_a_worker_whose_parent_died_while_it_started_ends_too(tmp_path: Path) -> None:
-    marker = tmp_path / "survived"
-    started = subprocess.run(
-        [sys.executable, "-c", ORPHAN, str(marker)], capture_output=True, text=True, timeout=10, check=True
-    )
-    child = int(started.stdout.split()[0])
+    marker, pid_file = tmp_path / "survived", tmp_path / "child.pid"
+    # No pipe to the parent: the child would hold it open, and the run would wait for the child.
+    subprocess.run(
+        [sys.executable, "-c", ORPHAN, str(marker), str(pid_file)],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=10, check=True,
+    )  # fmt: skip
+    child = int(pid_file.read_text())
     deadline = time.monotonic() + 5
     while _alive(child) and time.monotonic() < deadline:
         time.sleep(0.05)
