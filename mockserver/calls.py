@@ -48,6 +48,7 @@ from mockserver.journal import (
 )
 from mockserver.operations import Behaviour, Invocation, behaviours
 from mockserver.runtime import Runtime
+from mockserver.storage.shared_state import StaleGeneration
 from mockserver.validation import RequestRules, request_rules
 
 LOG_ID_HEADER = "X-Tt-Logid"
@@ -162,11 +163,17 @@ def _dispatch(rt: Runtime, endpoint: Endpoint, req: Request, path: Mapping[str, 
     operation = endpoint.operation
     caller = None
     now: float = state.now
+    generation = rt.store.generation
     if operation.requires_token:
-        caller = authenticate(rt.store, rt.clock, req.headers.get("Authorization"), now)
+        try:
+            caller = authenticate(rt.store, rt.clock, req.headers.get("Authorization"), now)
+        except FeishuAPIError:
+            generation.settle()  # a refused token is answered on the current state only
+            raise
         state.app_id, state.tenant_key = caller.app_id, caller.tenant_key
         now = rt.clock.tenant_now(caller.tenant_key, now)  # the tenant's own clock from here on
-        rt.limiter.hit(caller.app_id, operation, now)
+        rt.limiter.hit(caller.app_id, operation, now)  # may settle the generation, with the count
+    generation.settle()  # before anything the call changes
     injected = rt.faults.take(operation, path.values(), None if caller is None else caller.tenant_key)
     if injected.error is not None:
         time.sleep(injected.latency_s)
@@ -218,8 +225,13 @@ class FeishuCalls:
                 match = pattern.fullmatch(path)
                 if match is not None:
                     path_args = {name: _segment(value) for name, value in match.groupdict().items()}
-                    with self.app.app_context():
-                        response = self.answer(endpoint, Request(environ), path_args)
+                    req = Request(environ)
+                    try:
+                        with self.app.app_context():
+                            response = self.answer(endpoint, req, path_args, trusting=True)
+                    except StaleGeneration:  # changed nothing: again, on the current state
+                        with self.app.app_context():
+                            response = self.answer(endpoint, req, path_args)
                     # Sent as it is: every answer here is whole (its body and Content-Length set by
                     # `errors.py`), none is a 304, and a HEAD routes to no operation (routes go by each
                     # operation's own method), so none of werkzeug's fixes for those apply.
@@ -227,15 +239,23 @@ class FeishuCalls:
                     return [response.get_data()]
         return self.fallback(environ, start_response)
 
-    def answer(self, endpoint: Endpoint, req: Request, path: Mapping[str, str]) -> Response:
-        """The answer to one call of `endpoint`, journaled, in an app context."""
+    def answer(
+        self, endpoint: Endpoint, req: Request, path: Mapping[str, str], trusting: bool = False
+    ) -> Response:
+        """The answer to one call of `endpoint`, journaled, in an app context. `trusting`: the call may
+        go on the generation this process knows (`ChangeCounter.trust_known`); it raises
+        `StaleGeneration`, journaling nothing, if that had moved."""
         rt = self.rt
         if not rt.enter():
             return shutting_down()
         try:
             try:
+                if trusting:
+                    rt.store.generation.trust_known()
                 begin(rt)
                 response = _dispatch(rt, endpoint, req, path)
+            except StaleGeneration:
+                raise
             except FeishuAPIError as error:
                 response = error_response(error, g.log_id)
             except HTTPException as error:  # werkzeug's, from reading the request

@@ -142,7 +142,9 @@ def _windows(config: MockConfig, store: Store) -> Windows:
     if config.redis_url is not None:
         from mockserver.ratelimit.redis import RedisWindows
 
-        return RedisWindows(config.redis_url)
+        # A PostgreSQL store's generation is checked in Redis, with each call's count.
+        generation = cast("PostgresStore", store).generation if store.path is None else None
+        return RedisWindows(config.redis_url, generation=generation)
     if store.path is None:
         from mockserver.ratelimit.postgres import PostgresWindows
 

@@ -7,17 +7,25 @@ window. (The stock `limits` strategies read Redis's own time and count refused c
 
 When Redis cannot be asked the call fails with 1002001 (fail closed): the sandbox never admits a call its
 limits would refuse, and answers again by itself once Redis is back.
+
+On a PostgreSQL store Redis also keeps a copy of the store's generation, which every bump announces, and
+the script checks the generation a call went on against it in the same step as its count: the call's
+state is then checked without a round trip to PostgreSQL (`mockserver.storage.postgres.PostgresGeneration`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import redis
 
 from mockserver.errors import SYSTEM_ERROR, FeishuAPIError
 from mockserver.ratelimit import Refusal, Window, app_prefix
+
+if TYPE_CHECKING:
+    from mockserver.storage.postgres import PostgresGeneration
 
 SCRIPT = Path(__file__).with_name("redis.lua").read_text(encoding="utf-8")
 # Every key of one sandbox starts with this, so several sandboxes can share one Redis database.
@@ -40,30 +48,51 @@ class RedisWindows:
     """Fixed windows in Redis (a `ratelimit.Windows`). Safe to share between threads; a process that
     forks gets connections of its own (redis-py checks the pid), though workers build theirs after it."""
 
-    def __init__(self, url: str, prefix: str = DEFAULT_PREFIX) -> None:
+    def __init__(
+        self, url: str, prefix: str = DEFAULT_PREFIX, generation: PostgresGeneration | None = None
+    ) -> None:
+        """`generation`: the store's, when it is PostgreSQL's: its copy is kept here and checked by
+        every hit."""
         self.prefix = prefix
         self._client = redis.Redis.from_url(
             url, socket_connect_timeout=CONNECT_TIMEOUT_SECONDS, socket_timeout=COMMAND_TIMEOUT_SECONDS
         )
         self._script = self._client.register_script(SCRIPT)
+        self._generation_key = f"{prefix}generation"
+        self._generation = generation
+        if generation is not None:
+            generation.announce_to(self.announce)
 
     def key(self, caller: str, window: Window) -> str:
-        # The braces make every window of `caller` one hash tag: one slot, so the script also runs on a
-        # Redis Cluster.
+        # Every window key starts with `{`, which `clear` matches on (the generation's copy does not).
         return f"{self.prefix}{{{caller}}}/{window.limit}/{window.seconds}"
 
+    def _run(self, went_on: int | None, keys: list[str], args: list[float | int]) -> list[bytes | int]:
+        try:
+            answer: list[bytes | int] = self._script(
+                keys=[self._generation_key, *keys], args=[-1 if went_on is None else went_on, *args]
+            )
+        except redis.RedisError as exc:
+            raise RedisUnavailable(exc) from exc
+        return answer
+
     def hit(self, caller: str, windows: Sequence[Window], now: float) -> Refusal | None:
+        """Also settles the generation the call went on (`PostgresGeneration.settled_by`), which raises
+        `StaleGeneration` when it had moved: nothing was counted then."""
+        went_on = None if self._generation is None else self._generation.unsettled()
         args: list[float | int] = [now, KEEP_IDLE_SECONDS]  # floats go as repr(): exact
         for window in windows:
             args += [window.limit, window.seconds]
-        try:
-            answer = self._script(keys=[self.key(caller, window) for window in windows], args=args)
-        except redis.RedisError as exc:
-            raise RedisUnavailable(exc) from exc
-        if answer == 0:
+        generation, index, *expires_at = self._run(went_on, [self.key(caller, w) for w in windows], args)
+        if went_on is not None and self._generation is not None:
+            self._generation.settled_by(int(generation))
+        if int(index) == 0:
             return None
-        index, expires_at = answer
-        return Refusal.of(windows[int(index) - 1], float(expires_at), now)
+        return Refusal.of(windows[int(index) - 1], float(expires_at[0]), now)
+
+    def announce(self, generation: int) -> None:
+        """The store's generation is at least `generation` now: the copy takes it if it is behind."""
+        self._run(generation, [], [0, KEEP_IDLE_SECONDS])
 
     def window(self, caller: str, window: Window, now: float) -> tuple[int, float] | None:
         """(count, expires_at) of the live window of `caller`, or None."""
@@ -76,8 +105,10 @@ class RedisWindows:
         return int(count), float(expires_at)
 
     def clear(self, apps: Sequence[str] | None = None) -> None:
-        """Drops every window of this sandbox (its prefix), or only those of `apps`."""
-        starts = [self.prefix] if apps is None else [f"{self.prefix}{{{app_prefix(app)}" for app in apps]
+        """Drops every window of this sandbox (its prefix), or only those of `apps`. The generation's copy
+        stays: it only ever moves up."""
+        windows = f"{self.prefix}{{"
+        starts = [windows] if apps is None else [f"{windows}{app_prefix(app)}" for app in apps]
         try:
             for start in starts:
                 keys = list(self._client.scan_iter(match=f"{escape_glob(start)}*", count=1000))

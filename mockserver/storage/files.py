@@ -83,5 +83,11 @@ class Generation:
     def bump(self) -> None:
         self._map[: self.SIZE] = ((self.value() + 1) % (1 << 64)).to_bytes(self.SIZE, "little")
 
+    def trust_known(self) -> None:
+        """Every read is exact and free: nothing to trust."""
+
+    def settle(self) -> None:
+        """Every read was exact: nothing to settle."""
+
     def close(self) -> None:
         self._map.close()

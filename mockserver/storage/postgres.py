@@ -12,8 +12,9 @@ conditional UPDATE for the job marker (READ COMMITTED re-checks its WHERE on the
 transaction just wrote).
 
 What each process caches (token rows, the clock offset and the faults) is stamped by a generation kept in
-the database (`PostgresGeneration`), read once per request: a change committed on any host is seen by
-every request that starts after it.
+the database (`PostgresGeneration`): a change answered on any host is seen by every request that starts
+after it. A request reads the generation once, or, with Redis, has it checked by its rate-limit hit in the
+same step as the count, with no round trip to PostgreSQL for it.
 
 When PostgreSQL cannot be reached (down, restarting, too slow to hand a connection) a call fails with
 1002001 within `CONNECT_TIMEOUT_SECONDS`, at once for a short pause after another call found it so;
@@ -24,6 +25,8 @@ with the first call after PostgreSQL is back.
 
 from __future__ import annotations
 
+import logging
+import math
 import re
 import threading
 import time
@@ -44,7 +47,7 @@ from mockserver.errors import SYSTEM_ERROR, FeishuAPIError
 from mockserver.storage.engine import Engine
 from mockserver.storage.queries import Queries
 from mockserver.storage.schema import ddl
-from mockserver.storage.shared_state import TokenCache
+from mockserver.storage.shared_state import StaleGeneration, TokenCache
 
 # A call waits this long for a connection (PostgreSQL down, or every connection busy) before 1002001.
 CONNECT_TIMEOUT_SECONDS = 0.5
@@ -74,10 +77,14 @@ GENERATION_DDL = (
     "CREATE TABLE IF NOT EXISTS generation (id INTEGER PRIMARY KEY CHECK (id = 1), value BIGINT NOT NULL)",
     "INSERT INTO generation (id, value) VALUES (1, 0) ON CONFLICT (id) DO NOTHING",
 )
-BUMP = "UPDATE generation SET value = value + 1 WHERE id = 1"
+BUMP = "UPDATE generation SET value = value + 1 WHERE id = 1 RETURNING value"
+# A process that goes on the generation it knows (`PostgresGeneration.trust_known`) still reads it from the
+# database at least this often: the bound on how long a lagging copy in Redis can hide a change.
+REREAD_SECONDS = 1.0
 # Errors that mean "PostgreSQL could not be asked", as opposed to a query's own failure.
 UNAVAILABLE = (psycopg.OperationalError, psycopg.InterfaceError, psycopg_pool.PoolTimeout)
 
+logger = logging.getLogger(__name__)
 _NAMED = re.compile(r"(?<![:\w]):([A-Za-z_]\w*)")
 
 
@@ -181,32 +188,120 @@ class _Pooled:
 class PostgresGeneration:
     """The store's `ChangeCounter`: a row every host reads. Within a request it is read once (the first
     time the request asks) and kept on Flask's `g`, so a request sees one consistent generation and
-    costs one round trip for it; outside a request every read asks the database."""
+    costs one round trip for it; outside a request every read asks the database.
+
+    A call that can be answered again from the start (`trust_known`) goes instead on the last value
+    this process knew, without a round trip, and the value is checked before the call changes anything
+    (`settle`): by its rate-limit hit in Redis, in the same atomic step as the count, where Redis keeps a
+    copy of the generation (`announce_to`, `unsettled`, `settled_by`), else by reading the row. A call
+    that went on a moved value raises `StaleGeneration` and is answered again. Every bump is announced to
+    the copy before the change it stamps is answered, so a change answered on one host is seen by every
+    call that starts after it on any host. A copy that lags (Redis lost its data, or a host died between a
+    change and its announcement) is caught up by the next process that reads the row: each reads it at
+    least every `REREAD_SECONDS` it answers calls."""
 
     KEY = "_feishu_postgres_generation"
+    TRUSTING = "_feishu_postgres_generation_trusting"
+    UNSETTLED = "_feishu_postgres_generation_unsettled"
 
     def __init__(self, store: PostgresStore) -> None:
         self._store = store
+        self._known: int | None = None  # the highest value this process read, made or was told
+        self._read_at = -math.inf  # when this process last read the row (time.monotonic)
+        self._announce: Callable[[int], None] | None = None
 
     def value(self) -> int:
-        if flask.has_app_context():
-            cached: int | None = flask.g.get(self.KEY)
-            if cached is not None:
-                return cached
-        row = self._store.read().conn.execute("SELECT value FROM generation WHERE id = 1").fetchone()
-        value = int(row["value"])
-        if flask.has_app_context():
-            setattr(flask.g, self.KEY, value)
+        if not flask.has_app_context():
+            return self._read()
+        state = flask.g
+        cached: int | None = state.get(self.KEY)
+        if cached is not None:
+            return cached
+        known = self._known
+        if (
+            state.get(self.TRUSTING)
+            and known is not None
+            and time.monotonic() - self._read_at < REREAD_SECONDS
+        ):
+            setattr(state, self.UNSETTLED, True)
+            value = known
+        else:
+            value = self._read()
+        setattr(state, self.KEY, value)
         return value
 
+    def _read(self) -> int:
+        row = self._store.read().conn.execute("SELECT value FROM generation WHERE id = 1").fetchone()
+        value = int(row["value"])
+        self._read_at = time.monotonic()
+        if self._known is None or value > self._known:
+            # Moved without this process hearing of it: the copy in Redis may lag; it takes the higher.
+            self._learn(value)
+            self._publish(value)
+        return value
+
+    def _learn(self, value: int) -> None:
+        if self._known is None or value > self._known:
+            self._known = value
+
+    def _publish(self, value: int) -> None:
+        if self._announce is None:
+            return
+        try:
+            self._announce(value)
+        except FeishuAPIError as exc:  # Redis down: calls that need it fail; the next read catches it up
+            logger.warning("generation %d was not announced: %s", value, exc.msg)
+
     def bump(self) -> None:
-        self._store.read().conn.execute(BUMP)
+        row = self._store.read().conn.execute(BUMP).fetchone()
         self.forget()
+        self.bumped(int(row["value"]))
+
+    def bumped(self, value: int) -> None:
+        """The generation was moved to `value` (committed): announced before the change is answered."""
+        self._learn(value)
+        self._publish(value)
 
     def forget(self) -> None:
         """This request has changed what the generation stamps: its next read asks the database."""
         if flask.has_app_context():
             flask.g.pop(self.KEY, None)
+
+    def trust_known(self) -> None:
+        if flask.has_app_context():
+            setattr(flask.g, self.TRUSTING, True)
+
+    def settle(self) -> None:
+        if not flask.has_app_context():
+            return
+        state = flask.g
+        state.pop(self.TRUSTING, None)
+        if state.get(self.UNSETTLED):
+            self.settled_by(self._read())
+
+    def unsettled(self) -> int | None:
+        """The value the current call went on without checking it, or None (checked, or read)."""
+        if flask.has_app_context() and flask.g.get(self.UNSETTLED):
+            value: int = flask.g.get(self.KEY)
+            return value
+        return None
+
+    def settled_by(self, current: int) -> None:
+        """The generation is `current` now (read from the row, or from Redis's copy): the call's value is
+        settled, or `StaleGeneration` is raised."""
+        self._learn(current)
+        if not flask.has_app_context():
+            return
+        state = flask.g
+        state.pop(self.TRUSTING, None)
+        if state.pop(self.UNSETTLED, None) and state.get(self.KEY) != current:
+            state.pop(self.KEY, None)
+            raise StaleGeneration
+
+    def announce_to(self, announce: Callable[[int], None]) -> None:
+        """Every value this process moves the generation to, or reads above what it knew, is passed to
+        `announce` (which keeps the copy that `settled_by` is told of)."""
+        self._announce = announce
 
 
 class PostgresStore(Engine):
@@ -305,19 +400,21 @@ class PostgresStore(Engine):
         # The shared state's "move the generation after the commit" is done inside the transaction
         # instead: a host killed between the two cannot leave the change unannounced.
         bump_inside = then is not None and then == self.generation.bump
-        bumped = False
+        bumped: int | None = None
         with self._pooled() as conn, conn.transaction():
             queries = self._local.queries = Queries(_Bound(conn))
             self._local.conn = conn
             try:
                 yield queries
                 if queries.forgot_tokens or bump_inside:
-                    conn.execute(BUMP)
-                    bumped = True
+                    row = conn.execute(BUMP).fetchone()
+                    assert row is not None
+                    bumped = int(row["value"])
             finally:
                 del self._local.queries, self._local.conn
-        if bumped:
+        if bumped is not None:
             self.generation.forget()
+            self.generation.bumped(bumped)
         if then is not None and not bump_inside:
             then()
 

@@ -24,12 +24,27 @@ if TYPE_CHECKING:
 TOKEN_CACHE_SIZE = 10_000
 
 
+class StaleGeneration(Exception):
+    """The generation a call went on (`ChangeCounter.trust_known`) had moved: the call changed nothing
+    yet and is answered again from the start, on the current one."""
+
+
 class ChangeCounter(Protocol):
     """A counter every process on one database reads cheaply; moved after changes to what it stamps."""
 
     def value(self) -> int: ...
 
     def bump(self) -> None: ...
+
+    def trust_known(self) -> None:
+        """The current call, which can be answered again from the start, may go on the last value this
+        process knows instead of reading it, until `settle`. A no-op where reading it is free."""
+        ...
+
+    def settle(self) -> None:
+        """Raises `StaleGeneration` if the value the current call went on has moved; the call's value is
+        current after it. Called before the call changes anything. A no-op where reading it is free."""
+        ...
 
 
 class SharedState(Protocol):
