@@ -15,9 +15,10 @@ state is then checked without a round trip to PostgreSQL (`mockserver.storage.po
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, Protocol, cast
 
 import redis
 
@@ -58,6 +59,7 @@ class RedisWindows:
             url, socket_connect_timeout=CONNECT_TIMEOUT_SECONDS, socket_timeout=COMMAND_TIMEOUT_SECONDS
         )
         self._script = self._client.register_script(SCRIPT)
+        self._local = threading.local()
         self._generation_key = f"{prefix}generation"
         self._generation = generation
         if generation is not None:
@@ -67,14 +69,36 @@ class RedisWindows:
         # Every window key starts with `{`, which `clear` matches on (the generation's copy does not).
         return f"{self.prefix}{{{caller}}}/{window.limit}/{window.seconds}"
 
+    def _connection(self) -> Connection:
+        """The connection this thread keeps for the script (taken from the client's pool once)."""
+        conn: Connection | None = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = self._local.conn = cast("Connection", self._client.connection_pool.get_connection())
+        return conn
+
     def _run(self, went_on: int | None, keys: list[str], args: list[float | int]) -> list[bytes | int]:
+        """The script's answer, sent on the thread's own connection: the call on every create, so it
+        skips the client's per-command layers (pool checkout, retries, timing). A connection Redis closed
+        (a restart) is opened again once at once; a script Redis lost (a restart) is loaded again."""
+        command = (
+            "EVALSHA",
+            self._script.sha,
+            len(keys) + 1,
+            self._generation_key,
+            *keys,
+            -1 if went_on is None else went_on,
+            *args,
+        )
+        conn = self._connection()
         try:
-            answer: list[bytes | int] = self._script(
-                keys=[self._generation_key, *keys], args=[-1 if went_on is None else went_on, *args]
-            )
+            try:
+                return _send(conn, command)
+            except redis.ConnectionError:
+                conn.disconnect()  # closed by Redis (a restart): once more, on a new connection
+                return _send(conn, command)
         except redis.RedisError as exc:
+            conn.disconnect()
             raise RedisUnavailable(exc) from exc
-        return answer
 
     def hit(self, caller: str, windows: Sequence[Window], now: float) -> Refusal | None:
         """Also settles the generation the call went on (`PostgresGeneration.settled_by`), which raises
@@ -119,6 +143,29 @@ class RedisWindows:
 
     def close(self) -> None:
         self._client.close()
+
+
+class Connection(Protocol):
+    """What is used here of redis-py's connection (which leaves these untyped)."""
+
+    def send_command(self, *args: str | int | float) -> None: ...
+
+    def read_response(self) -> Any: ...
+
+    def disconnect(self) -> None: ...
+
+
+def _send(conn: Connection, command: tuple[str | int | float, ...]) -> list[bytes | int]:
+    """The script's answer to `command` on `conn`, loading the script first where Redis lacks it."""
+    try:
+        conn.send_command(*command)
+        answer: list[bytes | int] = conn.read_response()
+    except redis.exceptions.NoScriptError:  # Redis restarted, or its scripts were flushed
+        conn.send_command("SCRIPT", "LOAD", SCRIPT)
+        conn.read_response()
+        conn.send_command(*command)
+        answer = conn.read_response()
+    return answer
 
 
 def escape_glob(text: str) -> str:

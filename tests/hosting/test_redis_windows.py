@@ -86,3 +86,17 @@ def test_redis_down_is_1002001_at_once_and_service_resumes_by_itself(own_engines
     own_engines.start("redis")  # nothing was saved: the restarted Redis starts with no windows
     assert windows.hit("app/op", [Window(1, 1)], NOW) is None
     assert windows.hit("app/op", [Window(1, 1)], NOW) is not None
+
+
+def test_a_redis_restarted_between_two_calls_answers_the_second(own_engines: Engines) -> None:
+    # The thread's connection was closed by the restart, and the new Redis has no scripts: the call
+    # opens a connection, loads the script and is counted, without a 1002001.
+    windows = RedisWindows(own_engines.redis_url)
+    try:
+        assert windows.hit("app/restart", [Window(1, 1)], NOW) is None
+        own_engines.stop("redis")
+        own_engines.start("redis")
+        assert windows.hit("app/restart", [Window(1, 1)], NOW) is None
+        assert windows.hit("app/restart", [Window(1, 1)], NOW) is not None
+    finally:
+        windows.close()
