@@ -76,7 +76,7 @@ def test_connections_probe_a_silent_network_unless_the_url_says_otherwise(postgr
     for url, idle in ((postgres_url, "10"), (f"{postgres_url}{separator}keepalives_idle=30", "30")):
         opened = PostgresStore(url)
         try:
-            parameters = opened._own().info.get_parameters()
+            parameters = opened._own()[0].info.get_parameters()
             assert parameters["keepalives"] == "1"
             assert parameters["keepalives_idle"] == idle
             assert parameters["tcp_user_timeout"] == str(CONNECTION_LIVENESS["tcp_user_timeout"])
