@@ -6,7 +6,8 @@ An entry keeps the request (method, path, query, the headers that matter, the bo
 asking the host for logs. Entries live in the store's `journal` table, so every process and host of one
 server writes and reads one journal, and the filters hit its indexes.
 
-Retention is bounded: the newest `RETENTION` entries are kept (older ones are pruned as new ones come),
+Retention is bounded: the newest `RETENTION` entries are kept (older ones are pruned, a few hundred at a
+time, as new ones come),
 and a body is kept up to `BODY_LIMIT` bytes (the rest cut, marked `truncated`).
 """
 
@@ -32,9 +33,13 @@ from mockserver.wsgi_headers import environ_key
 
 logger = logging.getLogger(__name__)
 
-# The newest entries kept; checked every `PRUNE_EVERY` entries a process writes.
+# The newest entries kept. Every `PRUNE_EVERY` entries a process writes, it deletes at most `PRUNE_STEP`
+# of the oldest beyond them: each deletion holds the database's write lock for a few hundred rows' worth
+# (all of a journal's indexes change with each), never for thousands, and the steps of every process
+# together delete faster than they all write.
 RETENTION = 100_000
-PRUNE_EVERY = 1_000
+PRUNE_EVERY = 100
+PRUNE_STEP = 250
 # A count stops here: it then answers "at least COUNT_CAP" (`JournalCount.capped`), so it costs at most
 # this many index entries whatever the journal holds. Far above what a test verifies it sent.
 COUNT_CAP = 10_000
@@ -300,10 +305,11 @@ class Journal:
             queries.insert_journal_entries(insert)
         before, self._recorded = self._recorded, self._recorded + len(rows)
         if self._recorded // PRUNE_EVERY != before // PRUNE_EVERY:
-            self.prune()
+            with self.store.statement() as queries:
+                queries.prune_journal(self.retention, at_most=PRUNE_STEP)
 
     def prune(self) -> None:
-        """Only the newest `retention` entries stay (`record` calls it every `PRUNE_EVERY` entries)."""
+        """Only the newest `retention` entries stay (what the writes' steps come to, at once)."""
         self.flush()
         with self.store.statement() as queries:
             queries.prune_journal(self.retention)

@@ -551,10 +551,18 @@ class Queries:
         whatever the journal holds (unordered, PostgreSQL may gather every match in a bitmap first)."""
         return int(dict(self.conn.execute(*self.journal_count_select(wanted, at_most)).fetchone())["n"])
 
-    def prune_journal(self, keep: int) -> None:
-        """Only the newest `keep` entries stay."""
+    def prune_journal(self, keep: int, at_most: int | None = None) -> None:
+        """Only the newest `keep` entries stay; or, with `at_most`, that many of the oldest beyond them go
+        (oldest first)."""
+        if at_most is None:
+            self.conn.execute(
+                "DELETE FROM journal WHERE id <= (SELECT MAX(id) FROM journal) - :keep", {"keep": keep}
+            )
+            return
         self.conn.execute(
-            "DELETE FROM journal WHERE id <= (SELECT MAX(id) FROM journal) - :keep", {"keep": keep}
+            "DELETE FROM journal WHERE id IN (SELECT id FROM journal"
+            " WHERE id <= (SELECT MAX(id) FROM journal) - :keep ORDER BY id LIMIT :at_most)",
+            {"keep": keep, "at_most": at_most},
         )
 
     def clear_journal(self, tenant_key: str | None = None) -> None:

@@ -155,6 +155,24 @@ def test_the_journal_keeps_the_newest_entries(app: Flask, local: httpx.Client) -
     assert len(_requests(local)) == 3
 
 
+def test_writes_prune_the_oldest_entries_beyond_retention_a_bounded_step_at_a_time(
+    app: Flask, local: httpx.Client, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    runtime: Runtime = app.extensions[EXTENSION]
+    runtime.journal.retention = 3
+    monkeypatch.setattr(journal_module, "PRUNE_EVERY", 10)
+    monkeypatch.setattr(journal_module, "PRUNE_STEP", 4)
+    paths = [f"/entry/{n}" for n in range(1, 11)]
+    for path in paths[:9]:
+        runtime.journal.record(replace(ENTRY, path=path))
+    assert len(_requests(local, limit=100)) == 9  # no step before the 10th write
+    runtime.journal.record(replace(ENTRY, path=paths[9]))
+    # The 10th write's step: 7 entries beyond the 3 kept, the 4 oldest of them deleted.
+    assert sorted(str(e["path"]) for e in _requests(local, limit=100)) == sorted(paths[4:])
+    runtime.journal.prune()  # all at once
+    assert sorted(str(e["path"]) for e in _requests(local, limit=100)) == sorted(paths[7:])
+
+
 def test_a_lone_surrogate_escape_is_journaled_and_shown(local: httpx.Client) -> None:
     """`"\\ud800"` parses to a str UTF-8 cannot hold: the call is refused as usual, the journal keeps the
     escape as text, and the console shows it."""
