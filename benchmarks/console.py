@@ -39,6 +39,7 @@ from mockserver.journal import COUNT_CAP, JournalFilter
 from mockserver.runtime import EXTENSION, Runtime
 from mockserver.seed import DEFAULT_APP_ID, DEFAULT_APP_SECRET, OTHER_APP_ID
 from mockserver.storage.queries import JournalInsert, Queries
+from mockserver.storage.sqlite import JOURNAL_SCHEMA
 
 OPERATIONS = (
     "create_website_site_user",
@@ -177,12 +178,12 @@ def filter_times(runtime: Runtime, rounds: int) -> dict[str, tuple[float, float]
 
 # The indexes the journal had before its reads went by (time, id): one column each, then the id.
 EARLIER_INDEXES = (
-    "CREATE INDEX e_tenant ON journal (tenant_key, id)",
-    "CREATE INDEX e_operation ON journal (operation, id)",
-    "CREATE INDEX e_app ON journal (app_id, id)",
-    "CREATE INDEX e_status ON journal (status, id)",
-    "CREATE INDEX e_code ON journal (code, id)",
-    "CREATE INDEX e_time ON journal (time)",
+    f"CREATE INDEX {JOURNAL_SCHEMA}.e_tenant ON journal (tenant_key, id)",
+    f"CREATE INDEX {JOURNAL_SCHEMA}.e_operation ON journal (operation, id)",
+    f"CREATE INDEX {JOURNAL_SCHEMA}.e_app ON journal (app_id, id)",
+    f"CREATE INDEX {JOURNAL_SCHEMA}.e_status ON journal (status, id)",
+    f"CREATE INDEX {JOURNAL_SCHEMA}.e_code ON journal (code, id)",
+    f"CREATE INDEX {JOURNAL_SCHEMA}.e_time ON journal (time)",
 )
 
 
@@ -195,10 +196,10 @@ def index_cost(folder: Path, entries: int, rounds: int) -> dict[str, float]:
         if name != "these indexes":
             conn = store.connection()
             for (index,) in conn.execute(
-                "SELECT name FROM sqlite_master WHERE type = 'index'"
+                f"SELECT name FROM {JOURNAL_SCHEMA}.sqlite_master WHERE type = 'index'"
                 " AND tbl_name = 'journal' AND sql IS NOT NULL"
             ).fetchall():
-                conn.execute(f"DROP INDEX {index}")
+                conn.execute(f"DROP INDEX {JOURNAL_SCHEMA}.{index}")
             for statement in EARLIER_INDEXES if name == "the earlier indexes" else ():
                 conn.execute(statement)
         stores[name] = store

@@ -130,13 +130,7 @@ JOURNAL_INDEXES = {
         for name in JOURNAL_INDEXED_FILTERS
     },
 }
-INDEXES = (
-    "CREATE INDEX IF NOT EXISTS tokens_by_app ON tokens (app_id, expires_at)",
-    *(
-        f"CREATE INDEX IF NOT EXISTS {name} ON journal ({columns})"
-        for name, columns in JOURNAL_INDEXES.items()
-    ),
-)
+INDEXES = ("CREATE INDEX IF NOT EXISTS tokens_by_app ON tokens (app_id, expires_at)",)
 # Indexes of earlier versions that nothing reads any more: an engine drops each one still there.
 DROPPED_INDEXES = (
     "journal_by_tenant",
@@ -189,12 +183,20 @@ UNIQUE_KEYS: dict[str, tuple[tuple[str, ...], ...]] = {
 USER_ID_COLUMNS = ("open_id", "union_id", "user_id")
 
 
-def ddl(dialect: Dialect) -> list[str]:
+def ddl(dialect: Dialect, journal_schema: str | None = None) -> list[str]:
     """The statements that create every table and index that is missing and drop the indexes of earlier
-    versions (`DROPPED_INDEXES`); they change nothing else."""
+    versions (`DROPPED_INDEXES`); they change nothing else. `journal_schema`: the attached database
+    that holds the journal's table and indexes (SQLite keeps them in a file of their own), instead of
+    the database itself."""
     types = DIALECT_TYPES[dialect]
+    journal = "" if journal_schema is None else f"{journal_schema}."
     tables = [
-        f"CREATE TABLE IF NOT EXISTS {name} ({body.format(**types)}\n)" for name, body in TABLES.items()
+        f"CREATE TABLE IF NOT EXISTS {journal if name == 'journal' else ''}{name} ({body.format(**types)}\n)"
+        for name, body in TABLES.items()
     ]
     dropped = [f"DROP INDEX IF EXISTS {name}" for name in DROPPED_INDEXES]
-    return [*tables, *dropped, *INDEXES]
+    journal_indexes = [
+        f"CREATE INDEX IF NOT EXISTS {journal}{name} ON journal ({columns})"
+        for name, columns in JOURNAL_INDEXES.items()
+    ]
+    return [*tables, *dropped, *INDEXES, *journal_indexes]

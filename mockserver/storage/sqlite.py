@@ -2,6 +2,14 @@
 
 A connection per thread; writers queue on a `FileLock` beside the database, then BEGIN IMMEDIATE; a
 `Checkpointer` thread copies the WAL back into the database off the write path.
+
+The request journal lives in a second file beside it (`<db>.requests`, attached to every connection as
+`requests`), written without syncs: a server starts with its journal fresh, so the journal needs no
+durability beyond the process, which a killed process keeps (the data sits in the system's page cache).
+A sync is what stalls writers on a real disk, and the journal's eleven indexes are most of what each
+call writes; the data file keeps its syncs (NORMAL: a committed transaction survives a killed process,
+and the file stays whole through a power cut). A journal file SQLite cannot open (a power cut during
+its write) is replaced by an empty one.
 """
 
 from __future__ import annotations
@@ -24,6 +32,8 @@ from mockserver.storage.shared_state import TokenCache
 # The WAL's length, in pages, past which the Checkpointer stops the writers to let it start over: about
 # 64 MiB of 4 KiB pages, which steady writes fill in a second or more.
 WAL_RESTART_PAGES = 16_384
+# The attached database that holds the journal, and the suffix of its file.
+JOURNAL_SCHEMA = "requests"
 
 
 class Checkpointer:
@@ -40,8 +50,18 @@ class Checkpointer:
     running returns at once.
     """
 
-    def __init__(self, path: Path, write_lock: FileLock, *, restart_pages: int, every: float = 0.1) -> None:
+    def __init__(
+        self,
+        path: Path,
+        write_lock: FileLock,
+        *,
+        restart_pages: int,
+        every: float = 0.1,
+        synchronous: str = "NORMAL",
+    ) -> None:
+        """`synchronous`: the database's setting (a checkpoint syncs the files under NORMAL, not OFF)."""
         self._path = path
+        self._synchronous = synchronous
         self._write_lock = write_lock
         self._every = every
         self._restart_pages = restart_pages
@@ -52,7 +72,7 @@ class Checkpointer:
     def _run(self) -> None:
         conn = sqlite3.connect(self._path, timeout=0, isolation_level=None, check_same_thread=False)
         try:
-            conn.execute("PRAGMA synchronous = NORMAL")
+            conn.execute(f"PRAGMA synchronous = {self._synchronous}")
             while not self._stop.wait(self._every):
                 with contextlib.suppress(sqlite3.Error):  # busy, or the file is going away: next time
                     busy, pages, _ = conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
@@ -88,16 +108,26 @@ class SQLiteStore(Engine):
         # shared state after changes to what it caches.
         self.generation = Generation(Path(f"{self.path}.generation"))
         self._tokens = TokenCache(self.generation)
+        self.journal_path = Path(f"{self.path}.{JOURNAL_SCHEMA}")
+        _replace_if_unreadable(self.journal_path)
         conn = self.connection()
         conn.execute("PRAGMA journal_mode = WAL")
+        conn.execute(f"PRAGMA {JOURNAL_SCHEMA}.journal_mode = WAL")
         with self.transaction() as queries:
-            for statement in ddl("sqlite"):
+            # Earlier versions kept the journal in the database itself (a server starts with it fresh).
+            queries.conn.execute("DROP TABLE IF EXISTS main.journal")
+            for statement in ddl("sqlite", journal_schema=JOURNAL_SCHEMA):
                 queries.conn.execute(statement)
             for table, column, kind in ADDED_COLUMNS:
                 present = {row["name"] for row in conn.execute(f"PRAGMA table_info({table})").fetchall()}
                 if column not in present:
                     conn.execute(f"ALTER TABLE {table} ADD COLUMN {column} {kind}")
-        self._checkpointer = Checkpointer(self.path, self._write_lock, restart_pages=WAL_RESTART_PAGES)
+        self._checkpointers = [
+            Checkpointer(self.path, self._write_lock, restart_pages=WAL_RESTART_PAGES),
+            Checkpointer(
+                self.journal_path, self._write_lock, restart_pages=WAL_RESTART_PAGES, synchronous="OFF"
+            ),
+        ]
 
     @property
     def private(self) -> bool:
@@ -115,6 +145,8 @@ class SQLiteStore(Engine):
             conn.row_factory = sqlite3.Row
             # NORMAL in WAL mode: a committed transaction survives a killed process (not a power cut).
             conn.execute("PRAGMA synchronous = NORMAL")
+            conn.execute(f"ATTACH DATABASE ? AS {JOURNAL_SCHEMA}", (str(self.journal_path),))
+            conn.execute(f"PRAGMA {JOURNAL_SCHEMA}.synchronous = OFF")
             conn.execute("PRAGMA busy_timeout = 30000")
             conn.execute("PRAGMA wal_autocheckpoint = 0")  # the Checkpointer's job, off the write path
             self._local.conn = conn
@@ -191,7 +223,8 @@ class SQLiteStore(Engine):
 
     def close(self) -> None:
         self._closed = True
-        self._checkpointer.stop()
+        for checkpointer in self._checkpointers:
+            checkpointer.stop()
         with self._lock:
             for conn in self._connections:
                 conn.close()
@@ -201,3 +234,15 @@ class SQLiteStore(Engine):
         self.generation.close()
         if self._tempdir is not None:
             shutil.rmtree(self._tempdir, ignore_errors=True)
+
+
+def _replace_if_unreadable(path: Path) -> None:
+    """Removes the database at `path` (and its WAL) when SQLite cannot read it, so an empty one is made."""
+    if not path.exists():
+        return
+    try:
+        with contextlib.closing(sqlite3.connect(path)) as conn:
+            conn.execute("PRAGMA schema_version").fetchone()
+    except sqlite3.DatabaseError:
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{path}{suffix}").unlink(missing_ok=True)

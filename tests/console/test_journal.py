@@ -20,7 +20,7 @@ from mockserver.journal import BODY_LIMIT, RETENTION, JournalEntry, redact_body
 from mockserver.runtime import EXTENSION, Runtime
 from mockserver.seed import DEFAULT_APP_ID, DEFAULT_APP_SECRET, OTHER_APP_ID, OTHER_APP_SECRET
 from mockserver.storage.schema import DROPPED_INDEXES, JOURNAL_INDEXES
-from mockserver.storage.sqlite import SQLiteStore
+from mockserver.storage.sqlite import JOURNAL_SCHEMA, SQLiteStore
 from tests.console.journal_plans import PLAN_CASES, count_statement, page_statement
 from tests.mockserver.helpers import BATCH_UPDATE, DOC_BATCH_UPDATE, SITE_USERS, TOKEN_PATH, bearer
 
@@ -258,16 +258,33 @@ def test_every_filter_reads_its_index_on_sqlite(tmp_path: Path, wanted: dict[str
         store.close()
 
 
-def test_a_database_of_an_earlier_version_gets_the_new_indexes(tmp_path: Path) -> None:
+def test_the_journal_lives_in_a_file_of_its_own_and_an_earlier_versions_in_the_database_goes(
+    tmp_path: Path,
+) -> None:
     path = tmp_path / "old.db"
-    SQLiteStore(path).close()
-    with sqlite3.connect(path) as conn:
-        for name in JOURNAL_INDEXES:
-            conn.execute(f"DROP INDEX {name}")
+    with sqlite3.connect(path) as conn:  # the journal as earlier versions kept it, with their indexes
+        conn.execute("CREATE TABLE journal (id INTEGER PRIMARY KEY, tenant_key TEXT)")
         for name in DROPPED_INDEXES:
             conn.execute(f"CREATE INDEX {name} ON journal (id)")
     SQLiteStore(path).close()
     with sqlite3.connect(path) as conn:
-        found = {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'index'")}
-    assert set(JOURNAL_INDEXES) <= found
-    assert not found & set(DROPPED_INDEXES)
+        in_database = {row[0] for row in conn.execute("SELECT name FROM sqlite_master")}
+    assert "journal" not in in_database
+    assert not in_database & (set(DROPPED_INDEXES) | set(JOURNAL_INDEXES))
+    with sqlite3.connect(f"{path}.{JOURNAL_SCHEMA}") as conn:
+        in_file = {row[0] for row in conn.execute("SELECT name FROM sqlite_master")}
+        assert conn.execute("PRAGMA journal_mode").fetchone() == ("wal",)
+    assert {"journal", *JOURNAL_INDEXES} <= in_file
+
+
+def test_a_journal_file_sqlite_cannot_read_is_replaced_by_an_empty_one(tmp_path: Path) -> None:
+    path = tmp_path / "mock.db"
+    SQLiteStore(path).close()
+    Path(f"{path}.{JOURNAL_SCHEMA}").write_bytes(b"not a database, as a power cut can leave it" * 100)
+    store = SQLiteStore(path)
+    try:
+        journal = journal_module.Journal(store)
+        journal.record(ENTRY)
+        assert [e["path"] for e in journal.entries(journal_module.JournalFilter(), limit=10)] == [ENTRY.path]
+    finally:
+        store.close()
