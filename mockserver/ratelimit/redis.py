@@ -15,6 +15,7 @@ state is then checked without a round trip to PostgreSQL (`mockserver.storage.po
 
 from __future__ import annotations
 
+import os
 import threading
 from collections.abc import Sequence
 from pathlib import Path
@@ -70,11 +71,13 @@ class RedisWindows:
         return f"{self.prefix}{{{caller}}}/{window.limit}/{window.seconds}"
 
     def _connection(self) -> Connection:
-        """The connection this thread keeps for the script (taken from the client's pool once)."""
-        conn: Connection | None = getattr(self._local, "conn", None)
-        if conn is None:
-            conn = self._local.conn = cast("Connection", self._client.connection_pool.get_connection())
-        return conn
+        """The connection this thread keeps for the script (taken from the client's pool once, and again
+        in a process forked since: a socket is never shared across a fork)."""
+        kept: tuple[int, Connection] | None = getattr(self._local, "kept", None)
+        pid = os.getpid()
+        if kept is None or kept[0] != pid:
+            kept = self._local.kept = (pid, cast("Connection", self._client.connection_pool.get_connection()))
+        return kept[1]
 
     def _run(self, went_on: int | None, keys: list[str], args: list[float | int]) -> list[bytes | int]:
         """The script's answer, sent on the thread's own connection: the call on every create, so it

@@ -3,6 +3,7 @@ many clients at once, windows on the mock's clock, a refused call uses no window
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -100,3 +101,32 @@ def test_a_redis_restarted_between_two_calls_answers_the_second(own_engines: Eng
         assert windows.hit("app/restart", [Window(1, 1)], NOW) is not None
     finally:
         windows.close()
+
+
+def _client_id(windows: RedisWindows) -> int:
+    """The Redis client id of the connection the calling thread's hits go out on."""
+    conn = windows._connection()
+    conn.send_command("CLIENT", "ID")
+    client_id: int = conn.read_response()
+    return client_id
+
+
+def test_a_forked_process_hits_on_a_connection_of_its_own(windows: RedisWindows) -> None:
+    assert windows.hit("app/fork", [Window(3, 60)], NOW) is None
+    parents = _client_id(windows)
+    reading, writing = os.pipe()
+    child = os.fork()
+    if child == 0:  # the child: a hit, then its connection's id to the parent
+        try:
+            admitted = windows.hit("app/fork", [Window(3, 60)], NOW) is None
+            os.write(writing, f"{int(admitted)} {_client_id(windows)}".encode())
+        finally:
+            os._exit(0)
+    os.close(writing)
+    with os.fdopen(reading) as answer:
+        counted, childs = answer.read().split()
+    os.waitpid(child, 0)
+    assert counted == "1"
+    assert int(childs) != parents
+    assert windows.hit("app/fork", [Window(3, 60)], NOW) is None  # the parent's connection still works
+    assert windows.hit("app/fork", [Window(3, 60)], NOW) is not None  # 3 counted, across both processes
