@@ -238,15 +238,17 @@ class PostgresGeneration:
         row = self._store.read().conn.execute("SELECT value FROM generation WHERE id = 1").fetchone()
         value = int(row["value"])
         self._read_at = time.monotonic()
-        if self._known is None or value > self._known:
+        if self._learn(value):
             # Moved without this process hearing of it: the copy in Redis may lag; it takes the higher.
-            self._learn(value)
             self._publish(value)
         return value
 
-    def _learn(self, value: int) -> None:
-        if self._known is None or value > self._known:
-            self._known = value
+    def _learn(self, value: int) -> bool:
+        """Keeps `value` if it is above what this process knew; True if it was."""
+        if self._known is not None and value <= self._known:
+            return False
+        self._known = value
+        return True
 
     def _publish(self, value: int) -> None:
         if self._announce is None:

@@ -32,8 +32,9 @@ from mockserver.storage.shared_state import TokenCache
 # The WAL's length, in pages, past which the Checkpointer stops the writers to let it start over: about
 # 64 MiB of 4 KiB pages, which steady writes fill in a second or more.
 WAL_RESTART_PAGES = 16_384
-# The attached database that holds the journal, and the suffix of its file.
+# The attached database that holds the journal, and the suffix of its file; written without syncs.
 JOURNAL_SCHEMA = "requests"
+JOURNAL_SYNCHRONOUS = "OFF"
 
 
 class Checkpointer:
@@ -125,7 +126,10 @@ class SQLiteStore(Engine):
         self._checkpointers = [
             Checkpointer(self.path, self._write_lock, restart_pages=WAL_RESTART_PAGES),
             Checkpointer(
-                self.journal_path, self._write_lock, restart_pages=WAL_RESTART_PAGES, synchronous="OFF"
+                self.journal_path,
+                self._write_lock,
+                restart_pages=WAL_RESTART_PAGES,
+                synchronous=JOURNAL_SYNCHRONOUS,
             ),
         ]
 
@@ -146,7 +150,7 @@ class SQLiteStore(Engine):
             # NORMAL in WAL mode: a committed transaction survives a killed process (not a power cut).
             conn.execute("PRAGMA synchronous = NORMAL")
             conn.execute(f"ATTACH DATABASE ? AS {JOURNAL_SCHEMA}", (str(self.journal_path),))
-            conn.execute(f"PRAGMA {JOURNAL_SCHEMA}.synchronous = OFF")
+            conn.execute(f"PRAGMA {JOURNAL_SCHEMA}.synchronous = {JOURNAL_SYNCHRONOUS}")
             conn.execute("PRAGMA busy_timeout = 30000")
             conn.execute("PRAGMA wal_autocheckpoint = 0")  # the Checkpointer's job, off the write path
             self._local.conn = conn
