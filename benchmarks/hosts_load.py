@@ -2,7 +2,7 @@
 SQLite server and Prism, all in one run, at the same concurrency.
 
     .venv/bin/python -m benchmarks.hosts_load [--seconds 5] [--rounds 3] [--concurrency 8] [--hosts 1 2 3]
-        [--workers 2]
+        [--workers 2] [--no-sized]
 
 Every request is a real create: POST site_users with a unique external_id (auth, the rate limit, the
 injected-fault check, validation from the spec, an insert). Rate limits stay on, scaled so that none
@@ -12,15 +12,20 @@ the SQLite server is `feishu-hire serve --workers W --db FILE`; Prism is `prism 
 For N hosts, N wrk processes run at once, one per host, sharing the connections (8 = 3 + 3 + 2): req/s
 is their sum, and p50 and p99 the highest of theirs (an upper bound of the whole's: no more than 1 % of
 all requests can be slower than every host's own 99th percentile). The N-host runs use the first N
-hosts of one fleet. Each configuration gets a 1 s warm-up first, not reported; then `--rounds` rounds
-run every configuration in turn (interleaved, so a machine whose load drifts weighs on all alike), and
-each row is the run of median req/s. PostgreSQL and Redis are the environment's (`FEISHU_TEST_POSTGRES_URL`,
-`FEISHU_TEST_REDIS_URL`) or throwaway ones from `scripts/services`, on the same machine.
+hosts of one fleet. Hosts that share this machine share its cores, so beside the hosts of `--workers`
+each, the N-host runs are made again with the hosts sized to their share of the machine, as one would
+deploy them there: `max(1, cores // N)` workers each, where that differs from `--workers` (on 2 cores,
+2 and 3 hosts of 1 worker; `--no-sized` leaves these out). Each configuration gets a 1 s warm-up
+first, not reported; then `--rounds` rounds run every configuration in turn (interleaved, so a machine
+whose load drifts weighs on all alike), and each row is the run of median req/s. PostgreSQL and Redis
+are the environment's (`FEISHU_TEST_POSTGRES_URL`, `FEISHU_TEST_REDIS_URL`) or throwaway ones from
+`scripts/services`, on the same machine.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -80,6 +85,15 @@ def load(name: str, urls: list[str], *, connections: int, seconds: float, token:
     )
 
 
+def sized_workers(hosts: int) -> int:
+    """Workers for each of `hosts` hosts that share this machine's cores: its share, at least one."""
+    return max(1, len(os.sched_getaffinity(0)) // hosts)
+
+
+def host_name(hosts: int, workers: int) -> str:
+    return f"postgres+redis, {hosts} host{'s' * (hosts > 1)} x{workers}"
+
+
 def median_row(name: str, runs: list[Row]) -> Row:
     """The run of median req/s (its own latencies with it), the failures of all runs."""
     middle = sorted(runs, key=lambda r: r.requests_per_s)[len(runs) // 2]
@@ -102,6 +116,9 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=8)
     parser.add_argument("--hosts", type=int, nargs="+", default=[1, 2, 3])
     parser.add_argument("--workers", type=int, default=2, help="`feishu-hire serve --workers` per server")
+    parser.add_argument(
+        "--no-sized", dest="sized", action="store_false", help="no runs of hosts sized to the cores"
+    )
     args = parser.parse_args()
     extra = ("--rate-limit-scale", RATE_LIMIT_SCALE)
     runs: dict[str, list[Row]] = {}
@@ -115,18 +132,24 @@ def main() -> None:
         shared = stack.enter_context(engines.engines())
         database = stack.enter_context(engines.fresh_database(shared.postgres_url))
         redis_url = stack.enter_context(engines.fresh_redis(shared.redis_url))
-        fleet = stack.enter_context(
-            hosts(database, redis_url, count=max(args.hosts), workers=args.workers, extra=extra, logs=tmp)
-        )
-        pg_token = fetch_token(fleet[0].base_url)
-        # (name, urls, token): the first N hosts of one fleet serve the N-host runs.
+        # (hosts, workers each) of every PostgreSQL run; the first N hosts of one fleet per worker count.
+        shapes = [(n, args.workers) for n in args.hosts]
+        if args.sized:
+            shapes += [(n, sized_workers(n)) for n in args.hosts if sized_workers(n) != args.workers]
+        fleets = {}
+        for workers in dict.fromkeys(w for _, w in shapes):
+            count = max(n for n, w in shapes if w == workers)
+            logs = tmp / f"x{workers}"
+            logs.mkdir()
+            fleets[workers] = stack.enter_context(
+                hosts(database, redis_url, count=count, workers=workers, extra=extra, logs=logs)
+            )
+        pg_token = fetch_token(fleets[args.workers][0].base_url)
+        # (name, urls, token)
         configurations = [
             ("prism", [prism.base_url], "prism-accepts-any-token"),
             ("sqlite, 1 server", [sqlite.base_url], fetch_token(sqlite.base_url)),
-        ] + [
-            (f"postgres+redis, {n} host{'s' * (n > 1)}", [s.base_url for s in fleet[:n]], pg_token)
-            for n in args.hosts
-        ]
+        ] + [(host_name(n, w), [s.base_url for s in fleets[w][:n]], pg_token) for n, w in shapes]
         for name, urls, token in configurations:  # a warm-up each, not reported
             load(
                 name,
@@ -153,14 +176,15 @@ def main() -> None:
         f" (configurations interleaved), wrk on 127.0.0.1 ({when})"
     )
     print(
-        f"servers: --workers {args.workers} each; PostgreSQL, Redis, wrk and the servers share this machine"
+        f"servers: --workers {args.workers} each (postgres+redis: xW, W workers each);"
+        " PostgreSQL, Redis, wrk and the servers share this machine"
     )
-    print(f"{'server':<26}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}{'vs prism':>10}{'p99 vs prism':>14}")
+    print(f"{'server':<32}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}{'vs prism':>10}{'p99 vs prism':>14}")
     prism_row = rows[0]
     for r in rows:
         ratio = r.requests_per_s / prism_row.requests_per_s
         print(
-            f"{r.name:<26}{r.requests_per_s:>9.0f}{r.p50_ms:>9.2f}{r.p99_ms:>9.2f}"
+            f"{r.name:<32}{r.requests_per_s:>9.0f}{r.p50_ms:>9.2f}{r.p99_ms:>9.2f}"
             f"{ratio:>9.2f}x{r.p99_ms / prism_row.p99_ms:>13.2f}x"
         )
     for r in rows:
