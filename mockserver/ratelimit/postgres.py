@@ -1,25 +1,58 @@
-"""Rate-limit windows in PostgreSQL (`rate_counters`), for hosts sharing a database without a Redis:
-each call's test and hit of its windows is one transaction holding a lock on the caller
-(`pg_advisory_xact_lock`), so two hosts cannot both admit the last call of a window."""
+"""Rate-limit windows in PostgreSQL (`rate_counters`), for hosts sharing a database without a Redis: each
+call's test and hit of all its windows is one call of the function in `postgres.sql`, which holds a lock
+on the caller (`pg_advisory_xact_lock`) until it commits, so two hosts cannot both admit the last call of
+a window. The same call checks the generation the call went on against the store's row, as the Redis
+script checks it against its copy: a call on PostgreSQL alone reads no generation of its own."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from pathlib import Path
 
 from mockserver.ratelimit import Refusal, Window
 from mockserver.ratelimit.database import DatabaseWindows
 from mockserver.storage.postgres import PostgresStore
 
+FUNCTION = Path(__file__).with_name("postgres.sql").read_text(encoding="utf-8")
+HIT = (
+    "SELECT current_generation, refused, refused_until FROM feishu_rate_hit(:caller, :went_on::bigint,"
+    " :at::double precision, :keys::text[], :amounts::integer[], :seconds::integer[])"
+)
+
 
 class PostgresWindows:
     def __init__(self, store: PostgresStore) -> None:
         self.store = store
-        self._counted = DatabaseWindows(store)
+        with store.transaction() as queries:
+            store.create(queries, [FUNCTION])  # one host at a time: hosts start at once
 
     def hit(self, caller: str, windows: Sequence[Window], now: float) -> Refusal | None:
-        with self.store.transaction() as queries:
-            queries.conn.execute("SELECT pg_advisory_xact_lock(hashtext(:caller))", {"caller": caller})
-            return self._counted.hit(caller, windows, now)  # joins this transaction
+        """Also settles the generation the call went on (`PostgresGeneration.settled_by`), which raises
+        `StaleGeneration` when it had moved: nothing was counted then."""
+        generation = self.store.generation
+        went_on = generation.unsettled()
+        row = (
+            self.store.read()
+            .conn.execute(
+                HIT,
+                {
+                    "caller": caller,
+                    "went_on": went_on,
+                    "at": now,
+                    "keys": [window.key(caller) for window in windows],
+                    "amounts": [window.limit for window in windows],
+                    "seconds": [window.seconds for window in windows],
+                },
+            )
+            .fetchone()
+        )
+        assert row is not None  # the function answers one row
+        if went_on is not None:
+            generation.settled_by(int(row["current_generation"]))
+        refused = int(row["refused"])
+        if refused == 0:
+            return None
+        return Refusal.of(windows[refused - 1], float(row["refused_until"]), now)
 
     def clear(self, apps: Sequence[str] | None = None) -> None:
-        self._counted.clear(apps)
+        DatabaseWindows(self.store).clear(apps)

@@ -1,7 +1,8 @@
-"""A call on a PostgreSQL store with Redis goes on the generation its process knows, and Redis checks it
-with the call's count (`PostgresGeneration.trust_known`): no round trip to PostgreSQL for it, and still
-every change answered on one host is seen by the next call on any other. Two in-process apps on one
-PostgreSQL database and one Redis stand for two hosts."""
+"""A call on a PostgreSQL store goes on the generation its process knows, and the rate-limit hit checks it
+with the call's count (`PostgresGeneration.trust_known`): Redis against its copy, or, without Redis,
+PostgreSQL's window function against the row. No round trip of its own for it, and still every change
+answered on one host is seen by the next call on any other. Two in-process apps on one PostgreSQL
+database (and one Redis) stand for two hosts."""
 
 from __future__ import annotations
 
@@ -43,7 +44,7 @@ class Host:
 
 
 @contextmanager
-def _host(postgres_url: str, redis_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[Host]:
+def _host(postgres_url: str, redis_url: str | None, monkeypatch: pytest.MonkeyPatch) -> Iterator[Host]:
     app = create_app(MockConfig(db_path=postgres_url, redis_url=redis_url, clock=Clock(start=START)))
     rt: Runtime = app.extensions[EXTENSION]
     generation = rt.store.generation
@@ -65,10 +66,22 @@ def _host(postgres_url: str, redis_url: str, monkeypatch: pytest.MonkeyPatch) ->
         rt.close()
 
 
-@pytest.fixture
-def hosts(postgres_url: str, redis_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[list[Host]]:
+def _hosts(postgres_url: str, redis_url: str | None, monkeypatch: pytest.MonkeyPatch) -> Iterator[list[Host]]:
     with ExitStack() as stack:
         yield [stack.enter_context(_host(postgres_url, redis_url, monkeypatch)) for _ in range(2)]
+
+
+@pytest.fixture(params=["redis", "postgresql"])
+def hosts(
+    request: pytest.FixtureRequest, postgres_url: str, redis_url: str, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[list[Host]]:
+    """Two hosts whose windows are in Redis, or in PostgreSQL (no `--redis`)."""
+    yield from _hosts(postgres_url, redis_url if request.param == "redis" else None, monkeypatch)
+
+
+@pytest.fixture
+def redis_hosts(postgres_url: str, redis_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[list[Host]]:
+    yield from _hosts(postgres_url, redis_url, monkeypatch)
 
 
 def test_a_steady_call_reads_no_generation_from_postgresql_and_a_process_reads_it_every_second(
@@ -93,7 +106,7 @@ def test_a_change_answered_on_one_host_is_seen_by_the_next_call_on_the_other(hos
     b.reads.clear()
     a.control.advance_clock(7200)  # the token's life
     assert b.create("expired", headers) == TOKEN_EXPIRED
-    assert len(b.reads) == 1  # Redis's copy told it the generation had moved: it read again
+    assert len(b.reads) == 1  # its rate-limit hit told it the generation had moved: it read again
     headers = bearer(a.client)
     assert b.create("new token", headers) == 0
     a.control.inject_fault("create_website_site_user", code=1002001)
@@ -122,9 +135,9 @@ def test_a_refused_token_is_answered_on_the_generation_read_from_postgresql(host
 
 
 def test_a_copy_in_redis_that_lags_is_caught_up_by_the_next_read_of_the_row(
-    hosts: list[Host], postgres_url: str, redis_url: str, monkeypatch: pytest.MonkeyPatch
+    redis_hosts: list[Host], postgres_url: str, redis_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    a, b = hosts
+    a, b = redis_hosts
     headers = bearer(a.client)
     assert b.create("warm", headers) == 0
     # A host that died between a change's commit and its announcement: the row moved, the copy did not
