@@ -2,13 +2,14 @@
 SQLite server and Prism, all in one run, at the same concurrency.
 
     .venv/bin/python -m benchmarks.hosts_load [--seconds 5] [--rounds 3] [--concurrency 8] [--hosts 1 2 3]
-        [--workers 2] [--no-sized]
+        [--workers 2] [--no-sized] [--windows redis|postgresql]
 
 Every request is a real create: POST site_users with a unique external_id (auth, the rate limit, the
 injected-fault check, validation from the spec, an insert). Rate limits stay on, scaled so that none
 refuses (each call is still counted: in Redis on the PostgreSQL hosts, in the SQLite database on the
-SQLite server). The hosts are `feishu-hire serve --workers W --db postgresql://... --redis redis://...`;
-the SQLite server is `feishu-hire serve --workers W --db FILE`; Prism is `prism mock spec/hire.yaml`.
+SQLite server; `--windows postgresql` runs the hosts without Redis, their windows in PostgreSQL). The
+hosts are `feishu-hire serve --workers W --db postgresql://... --redis redis://...`; the SQLite server is
+`feishu-hire serve --workers W --db FILE`; Prism is `prism mock spec/hire.yaml`.
 For N hosts, N wrk processes run at once, one per host, sharing the connections (8 = 3 + 3 + 2): req/s
 is their sum, and p50 and p99 the highest of theirs (an upper bound of the whole's: no more than 1 % of
 all requests can be slower than every host's own 99th percentile). The N-host runs use the first N
@@ -90,8 +91,8 @@ def sized_workers(hosts: int) -> int:
     return max(1, len(os.sched_getaffinity(0)) // hosts)
 
 
-def host_name(hosts: int, workers: int) -> str:
-    return f"postgres+redis, {hosts} host{'s' * (hosts > 1)} x{workers}"
+def host_name(engines: str, hosts: int, workers: int) -> str:
+    return f"{engines}, {hosts} host{'s' * (hosts > 1)} x{workers}"
 
 
 def median_row(name: str, runs: list[Row]) -> Row:
@@ -119,6 +120,12 @@ def main() -> None:
     parser.add_argument(
         "--no-sized", dest="sized", action="store_false", help="no runs of hosts sized to the cores"
     )
+    parser.add_argument(
+        "--windows",
+        choices=["redis", "postgresql"],
+        default="redis",
+        help="where the hosts count rate limits",
+    )
     args = parser.parse_args()
     extra = ("--rate-limit-scale", RATE_LIMIT_SCALE)
     runs: dict[str, list[Row]] = {}
@@ -131,7 +138,10 @@ def main() -> None:
         sqlite = stack.enter_context(servers.running("sqlite", argv, sqlite_port, tmp / "sqlite.log"))
         shared = stack.enter_context(engines.engines())
         database = stack.enter_context(engines.fresh_database(shared.postgres_url))
-        redis_url = stack.enter_context(engines.fresh_redis(shared.redis_url))
+        redis_url = (
+            stack.enter_context(engines.fresh_redis(shared.redis_url)) if args.windows == "redis" else None
+        )
+        hosts_on = "postgres+redis" if redis_url else "postgres"
         # (hosts, workers each) of every PostgreSQL run; the first N hosts of one fleet per worker count.
         shapes = [(n, args.workers) for n in args.hosts]
         if args.sized:
@@ -149,7 +159,7 @@ def main() -> None:
         configurations = [
             ("prism", [prism.base_url], "prism-accepts-any-token"),
             ("sqlite, 1 server", [sqlite.base_url], fetch_token(sqlite.base_url)),
-        ] + [(host_name(n, w), [s.base_url for s in fleets[w][:n]], pg_token) for n, w in shapes]
+        ] + [(host_name(hosts_on, n, w), [s.base_url for s in fleets[w][:n]], pg_token) for n, w in shapes]
         for name, urls, token in configurations:  # a warm-up each, not reported
             load(
                 name,
@@ -169,14 +179,17 @@ def main() -> None:
                 runs.setdefault(name, []).append(row)
         stored = read_db(database, "SELECT count(*) FROM records WHERE kind = 'site_user'")[0][0] - before
     rows = [median_row(name, found) for name, found in runs.items()]
+    report(rows, args, stored)
 
+
+def report(rows: list[Row], args: argparse.Namespace, stored: int) -> None:
     when = time.strftime("%Y-%m-%d %H:%M")
     print(
         f"\nPOST site_users, c={args.concurrency}, {args.rounds} rounds of {args.seconds:g} s runs"
         f" (configurations interleaved), wrk on 127.0.0.1 ({when})"
     )
     print(
-        f"servers: --workers {args.workers} each (postgres+redis: xW, W workers each);"
+        f"servers: --workers {args.workers} each (postgres: xW, W workers each);"
         " PostgreSQL, Redis, wrk and the servers share this machine"
     )
     print(f"{'server':<32}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}{'vs prism':>10}{'p99 vs prism':>14}")
