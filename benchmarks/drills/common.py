@@ -41,7 +41,7 @@ def mock_servers(
         yield started
 
 
-ENGINES = ("sqlite", "postgres")
+ENGINES = ("sqlite", "postgres", "postgres-only")
 
 
 def add_engine_arguments(parser: argparse.ArgumentParser) -> None:
@@ -51,7 +51,8 @@ def add_engine_arguments(parser: argparse.ArgumentParser) -> None:
         choices=ENGINES,
         default="sqlite",
         help="sqlite: servers on one SQLite file; postgres: hosts on one PostgreSQL database and one Redis"
-        " (FEISHU_TEST_POSTGRES_URL / FEISHU_TEST_REDIS_URL, or throwaway ones from scripts/services)",
+        " (FEISHU_TEST_POSTGRES_URL / FEISHU_TEST_REDIS_URL, or throwaway ones from scripts/services);"
+        " postgres-only: the hosts without Redis, their rate-limit windows in PostgreSQL",
     )
 
 
@@ -60,7 +61,7 @@ def sandbox(
     engine: str, tmp: Path, count: int, *extra: str, logs: Path | None = None
 ) -> Iterator[tuple[list[servers.Server], Path | str]]:
     """`count` servers of one sandbox (`feishu-hire serve EXTRA`) and their database: on a SQLite file in
-    `tmp`, or hosts on a fresh PostgreSQL database with windows in Redis."""
+    `tmp`, or hosts on a fresh PostgreSQL database with windows in Redis (or, `postgres-only`, in it)."""
     if engine == "sqlite":
         db = tmp / "mock.db"
         with mock_servers(db, count, *extra, logs=logs) as started:
@@ -70,9 +71,10 @@ def sandbox(
         engines.engines() as shared,
         engines.fresh_database(shared.postgres_url) as database,
         engines.fresh_redis(shared.redis_url) as redis_url,
-        mock_servers(database, count, *extra, "--redis", redis_url, logs=logs) as started,
     ):
-        yield started, database
+        windows = () if engine == "postgres-only" else ("--redis", redis_url)
+        with mock_servers(database, count, *extra, *windows, logs=logs) as started:
+            yield started, database
 
 
 def token(base_url: str, app_id: str = DEFAULT_APP_ID, app_secret: str = DEFAULT_APP_SECRET) -> str:
