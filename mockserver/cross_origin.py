@@ -1,4 +1,5 @@
-"""Cross-site request refusal for the JSON control plane (`/mock-api/`), after Go's
+"""Cross-site request refusal for the JSON control plane (`/mock-api/`) and the console's forms (whose
+CSRF token is checked besides, `mockserver.console.security`), after Go's
 `net/http.CrossOriginProtection`: a browser names where a request comes from, a programmatic client
 (the kit's `MockControl`, the contract suite, curl, httpx) names nothing, so only what a browser says
 decides.
@@ -47,6 +48,18 @@ def check(request: Request) -> None:
     not JSON; programmatic clients (which send no browser headers) pass."""
     if request.method in SAFE_METHODS:
         return
+    refuse_cross_site(request)
+    if _has_body(request) and request.mimetype != JSON_MEDIA_TYPE:
+        raise CrossOriginRefusal(
+            f"a control-plane body must be sent as Content-Type: {JSON_MEDIA_TYPE}"
+            f" (got {request.mimetype or 'none'}); with curl: --json '{{...}}'",
+            415,
+        )
+
+
+def refuse_cross_site(request: Request) -> None:
+    """Raises `CrossOriginRefusal` (403) when the browser says `request` comes from another origin
+    (`Sec-Fetch-Site`, else `Origin`): the rule of the control plane and of the console's forms alike."""
     site = request.headers.get("Sec-Fetch-Site")
     if site is not None:
         if site.strip().lower() not in SAME_ORIGIN_SITES:
@@ -59,12 +72,6 @@ def check(request: Request) -> None:
             raise CrossOriginRefusal(
                 f"cross-origin request refused: Origin {origin} is not this server ({request.host})", 403
             )
-    if _has_body(request) and request.mimetype != JSON_MEDIA_TYPE:
-        raise CrossOriginRefusal(
-            f"a control-plane body must be sent as Content-Type: {JSON_MEDIA_TYPE}"
-            f" (got {request.mimetype or 'none'}); with curl: --json '{{...}}'",
-            415,
-        )
 
 
 def _has_body(request: Request) -> bool:

@@ -4,16 +4,16 @@
   script, no eval, no other origin), so a partner's `<img src=x onerror=...>` that slipped past the
   templates' escaping would still run nothing.
 - Every request that changes something (any method but GET/HEAD) must carry the session's CSRF token
-  (a form field `csrf_token` or the `X-CSRFToken` header htmx sends) and, when the browser names its
-  origin, come from this origin; the session cookie is SameSite=Strict as well (`session.py`).
+  (a form field `csrf_token` or the `X-CSRFToken` header htmx sends) and, when the browser says where it
+  comes from (`Sec-Fetch-Site`, else `Origin`), come from this origin, by the control plane's rule
+  (`mockserver.cross_origin`); the session cookie is SameSite=Strict as well (`session.py`).
 """
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
-
 from flask import Flask, Response, request
 
+from mockserver import cross_origin
 from mockserver.console.blueprint import blueprint
 
 CONTENT_SECURITY_POLICY = "; ".join(
@@ -69,21 +69,14 @@ def csrf_valid(token: str | None) -> bool:
     return True
 
 
-def _same_origin() -> bool:
-    """False when the browser says the request comes from another origin (Origin, else Referer)."""
-    named = request.headers.get("Origin") or request.headers.get("Referer")
-    if not named:
-        return True  # not a browser that names origins; the CSRF token still has to match
-    origin = urlsplit(named)
-    return (origin.scheme, origin.netloc) == (request.scheme, request.host)
-
-
 @blueprint.before_request
 def _refuse_cross_site() -> Response | None:
     if request.method in SAFE_METHODS:
         return None
-    if not _same_origin():
-        return Response("cross-origin request refused", status=403, content_type="text/plain")
+    try:
+        cross_origin.refuse_cross_site(request)
+    except cross_origin.CrossOriginRefusal as refusal:
+        return Response(refusal.message, status=refusal.status, content_type="text/plain")
     if not csrf_valid(request.form.get(CSRF_FIELD) or request.headers.get(CSRF_HEADER)):
         return Response("missing or stale CSRF token: reload the page", status=400, content_type="text/plain")
     return None

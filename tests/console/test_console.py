@@ -97,11 +97,19 @@ def test_forms_need_the_csrf_token_and_this_origin(local: httpx.Client) -> None:
     assert local.post("/mock-ui/faults", data=fault).status_code == 400
     assert local.post("/mock-ui/faults", data={**fault, "csrf_token": "forged"}).status_code == 400
     token = csrf(local.get("/mock-ui/").text)
-    evil = {"Origin": "https://evil.example"}
-    assert local.post("/mock-ui/faults", data={**fault, "csrf_token": token}, headers=evil).status_code == 403
-    assert local.post("/mock-ui/reset", headers={"X-CSRFToken": token, **evil}).status_code == 403
+    for evil in (
+        {"Origin": "https://evil.example"},
+        {"Sec-Fetch-Site": "cross-site"},  # a browser that names no origin on this post still says this
+        {"Sec-Fetch-Site": "same-site", "Origin": "http://sandbox.example:3000"},  # another port
+    ):
+        refused = local.post("/mock-ui/faults", data={**fault, "csrf_token": token}, headers=evil)
+        assert refused.status_code == 403, evil
+        assert "cross-origin request refused" in refused.text
+        assert local.post("/mock-ui/reset", headers={"X-CSRFToken": token, **evil}).status_code == 403
     assert local.get("/mock-api/faults").json()["faults"] == []
-    ok = local.post("/mock-ui/faults", data=fault, headers={"X-CSRFToken": token})
+    ok = local.post(
+        "/mock-ui/faults", data=fault, headers={"X-CSRFToken": token, "Sec-Fetch-Site": "same-origin"}
+    )
     assert ok.status_code == 200, ok.text
     assert [f["code"] for f in local.get("/mock-api/faults").json()["faults"]] == [1002001]
     # The login form too (no logging a victim into the attacker's tenant).
