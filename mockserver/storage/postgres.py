@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import logging
 import math
+import os
 import re
 import threading
 import time
@@ -69,6 +70,12 @@ CONNECTION_LIVENESS = {
     "keepalives_count": 3,
     "tcp_user_timeout": 10_000,  # milliseconds
 }
+# What the store's sessions set, unless the URL's `options` (or PGOPTIONS) set it: each commit returns
+# once its WAL is written, not flushed to disk (PostgreSQL flushes it within a fraction of a second).
+# A crash of PostgreSQL or its machine may lose the changes of that last fraction, never half of one;
+# a host killed loses nothing it acknowledged, nor does a clean restart of PostgreSQL. A commit that
+# waited for the disk would cost each call a flush: on a default PostgreSQL a third of the throughput.
+SESSION_SETTINGS = {"synchronous_commit": "off"}
 # Taken while creating the tables, so hosts starting at once do not race on the catalog.
 SCHEMA_LOCK = 0x66656973  # "feis"
 # The generation every process stamps its caches with; the PostgreSQL counterpart of SQLite's
@@ -92,6 +99,14 @@ def _liveness(url: str) -> dict[str, int]:
     """`CONNECTION_LIVENESS`, less what `url` sets itself."""
     given = conninfo_to_dict(url)
     return {name: value for name, value in CONNECTION_LIVENESS.items() if name not in given}
+
+
+def _session_options(url: str) -> dict[str, str]:
+    """libpq's `options` with `SESSION_SETTINGS` added, less those the URL's own options (or, without
+    them, PGOPTIONS) set."""
+    given = str(conninfo_to_dict(url).get("options") or os.environ.get("PGOPTIONS", ""))
+    added = [f"-c {name}={value}" for name, value in SESSION_SETTINGS.items() if name not in given]
+    return {"options": " ".join([given, *added]).strip()} if added else {}
 
 
 @lru_cache(maxsize=1024)
@@ -325,7 +340,12 @@ class PostgresStore(Engine):
                 url,
                 min_size=1,
                 max_size=max_size,
-                kwargs={"autocommit": True, "row_factory": dict_row, **_liveness(url)},
+                kwargs={
+                    "autocommit": True,
+                    "row_factory": dict_row,
+                    **_liveness(url),
+                    **_session_options(url),
+                },
                 connection_class=psycopg.Connection[dict[str, Any]],
                 timeout=CONNECT_TIMEOUT_SECONDS,
                 # A failed connection attempt is not retried in the background with growing pauses (the

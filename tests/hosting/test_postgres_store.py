@@ -10,7 +10,9 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import TypeVar
+from urllib.parse import quote, urlencode
 
+import psycopg
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -80,6 +82,39 @@ def test_connections_probe_a_silent_network_unless_the_url_says_otherwise(postgr
             assert parameters["keepalives"] == "1"
             assert parameters["keepalives_idle"] == idle
             assert parameters["tcp_user_timeout"] == str(CONNECTION_LIVENESS["tcp_user_timeout"])
+        finally:
+            opened.close()
+
+
+def test_sessions_commit_without_waiting_for_the_disk_unless_the_url_says_otherwise(
+    postgres_url: str,
+) -> None:
+    """`SESSION_SETTINGS` over the database's own default (here `synchronous_commit = on`); a URL's own
+    `options` keep theirs, and get the setting added where they do not name it."""
+    with psycopg.connect(postgres_url, autocommit=True) as conn:
+        name = conn.execute("SELECT current_database()").fetchone()
+        assert name is not None
+        conn.execute(f'ALTER DATABASE "{name[0]}" SET synchronous_commit = on')
+    separator = "&" if "?" in postgres_url else "?"
+    for options, expected in (
+        ("", "off"),
+        ("-c synchronous_commit=on", "on"),
+        ("-c statement_timeout=5000", "off"),
+    ):
+        url = (
+            f"{postgres_url}{separator}{urlencode({'options': options}, quote_via=quote)}"
+            if options
+            else postgres_url
+        )
+        opened = PostgresStore(url)
+        try:
+            assert opened.read().conn.execute("SHOW synchronous_commit").fetchone() == {
+                "synchronous_commit": expected
+            }, options
+            if "statement_timeout" in options:
+                assert opened.read().conn.execute("SHOW statement_timeout").fetchone() == {
+                    "statement_timeout": "5s"
+                }
         finally:
             opened.close()
 
