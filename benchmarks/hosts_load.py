@@ -16,11 +16,13 @@ all requests can be slower than every host's own 99th percentile). The N-host ru
 hosts of one fleet. Hosts that share this machine share its cores, so beside the hosts of `--workers`
 each, the N-host runs are made again with the hosts sized to their share of the machine, as one would
 deploy them there: `max(1, cores // N)` workers each, where that differs from `--workers` (on 2 cores,
-2 and 3 hosts of 1 worker; `--no-sized` leaves these out). Each configuration gets a 1 s warm-up
-first, not reported; then `--rounds` rounds run every configuration in turn (interleaved, so a machine
-whose load drifts weighs on all alike), and each row is the run of median req/s. PostgreSQL and Redis
-are the environment's (`FEISHU_TEST_POSTGRES_URL`, `FEISHU_TEST_REDIS_URL`) or throwaway ones from
-`scripts/services`, on the same machine.
+2 and 3 hosts of 1 worker; `--no-sized` leaves these out). Each configuration gets a warm-up run of
+the same length first, not reported (Prism's JIT takes seconds to reach its pace); then `--rounds`
+rounds run every configuration in turn (interleaved, so a machine whose load drifts weighs on all
+alike), and each row is the run of median req/s, with each round's req/s against Prism's in the same
+round beside it. PostgreSQL and Redis are the environment's
+(`FEISHU_TEST_POSTGRES_URL`, `FEISHU_TEST_REDIS_URL`) or throwaway ones from `scripts/services`, on the
+same machine.
 """
 
 from __future__ import annotations
@@ -165,7 +167,7 @@ def main() -> None:
                 name,
                 urls,
                 connections=args.concurrency,
-                seconds=1,
+                seconds=args.seconds,
                 token=token,
                 prefix=f"warm-{time.time_ns()}",
             )
@@ -178,11 +180,11 @@ def main() -> None:
                 )
                 runs.setdefault(name, []).append(row)
         stored = read_db(database, "SELECT count(*) FROM records WHERE kind = 'site_user'")[0][0] - before
+    report(runs, args, stored)
+
+
+def report(runs: dict[str, list[Row]], args: argparse.Namespace, stored: int) -> None:
     rows = [median_row(name, found) for name, found in runs.items()]
-    report(rows, args, stored)
-
-
-def report(rows: list[Row], args: argparse.Namespace, stored: int) -> None:
     when = time.strftime("%Y-%m-%d %H:%M")
     print(
         f"\nPOST site_users, c={args.concurrency}, {args.rounds} rounds of {args.seconds:g} s runs"
@@ -192,13 +194,20 @@ def report(rows: list[Row], args: argparse.Namespace, stored: int) -> None:
         f"servers: --workers {args.workers} each (postgres: xW, W workers each);"
         " PostgreSQL, Redis, wrk and the servers share this machine"
     )
-    print(f"{'server':<32}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}{'vs prism':>10}{'p99 vs prism':>14}")
-    prism_row = rows[0]
+    print(
+        f"{'server':<32}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}{'vs prism':>10}{'p99 vs prism':>14}"
+        "   each round's req/s vs that round's prism"
+    )
+    prism_row, prism_runs = rows[0], runs[rows[0].name]
     for r in rows:
         ratio = r.requests_per_s / prism_row.requests_per_s
+        by_round = " ".join(
+            f"{mine.requests_per_s / theirs.requests_per_s:.2f}"
+            for mine, theirs in zip(runs[r.name], prism_runs, strict=True)
+        )
         print(
             f"{r.name:<32}{r.requests_per_s:>9.0f}{r.p50_ms:>9.2f}{r.p99_ms:>9.2f}"
-            f"{ratio:>9.2f}x{r.p99_ms / prism_row.p99_ms:>13.2f}x"
+            f"{ratio:>9.2f}x{r.p99_ms / prism_row.p99_ms:>13.2f}x   {by_round}"
         )
     for r in rows:
         if r.failures:
