@@ -74,7 +74,7 @@ CONNECTION_LIVENESS = {
 # once its WAL is written, not flushed to disk (PostgreSQL flushes it within a fraction of a second).
 # A crash of PostgreSQL or its machine may lose the changes of that last fraction, never half of one;
 # a host killed loses nothing it acknowledged, nor does a clean restart of PostgreSQL. A commit that
-# waited for the disk would cost each call a flush: on a default PostgreSQL a third of the throughput.
+# waited for the disk would make every call that changes something wait for a flush.
 SESSION_SETTINGS = {"synchronous_commit": "off"}
 # Taken while creating the tables, so hosts starting at once do not race on the catalog.
 SCHEMA_LOCK = 0x66656973  # "feis"
