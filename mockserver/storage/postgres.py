@@ -13,8 +13,8 @@ transaction just wrote).
 
 What each process caches (token rows, the clock offset and the faults) is stamped by a generation kept in
 the database (`PostgresGeneration`): a change answered on any host is seen by every request that starts
-after it. A request reads the generation once, or, with Redis, has it checked by its rate-limit hit in the
-same step as the count, with no round trip to PostgreSQL for it.
+after it. A request reads the generation once, or has it checked by its rate-limit hit in the same step as
+the count (in Redis, or in PostgreSQL's window function), with no round trip of its own for it.
 
 When PostgreSQL cannot be reached (down, restarting, too slow to hand a connection) a call fails with
 1002001 within `CONNECT_TIMEOUT_SECONDS`, at once for a short pause after another call found it so;
@@ -211,8 +211,9 @@ class PostgresGeneration:
 
     A call that can be answered again from the start (`trust_known`) goes instead on the last value
     this process knew, without a round trip, and the value is checked before the call changes anything
-    (`settle`): by its rate-limit hit in Redis, in the same atomic step as the count, where Redis keeps a
-    copy of the generation (`announce_to`, `unsettled`, `settled_by`), else by reading the row. A call
+    (`settle`): by its rate-limit hit, in the same atomic step as the count (`unsettled`, `settled_by`),
+    in Redis against a copy of the generation kept there (`announce_to`) or in PostgreSQL's window
+    function against the row itself; else (a call with no limit, a refused token) by reading the row. A call
     that went on a moved value raises `StaleGeneration` and is answered again. Every bump is announced to
     the copy before the change it stamps is answered, so a change answered on one host is seen by every
     call that starts after it on any host. A copy that lags (Redis lost its data, or a host died between a
