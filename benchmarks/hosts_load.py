@@ -28,7 +28,6 @@ same machine.
 from __future__ import annotations
 
 import argparse
-import os
 import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -40,6 +39,7 @@ from benchmarks import engines, servers, wrk
 from benchmarks.drills.common import read_db, reproduce
 from benchmarks.hosts import hosts
 from benchmarks.load import fetch_token
+from mockserver.cli import default_workers
 from mockserver.seed import WEBSITE_ID
 
 # Limits scaled so that none refuses at these rates, while every call is still counted.
@@ -89,8 +89,9 @@ def load(name: str, urls: list[str], *, connections: int, seconds: float, token:
 
 
 def sized_workers(hosts: int) -> int:
-    """Workers for each of `hosts` hosts that share this machine's cores: its share, at least one."""
-    return max(1, len(os.sched_getaffinity(0)) // hosts)
+    """Workers for each of `hosts` hosts that share this machine's cores: its share of the workers one
+    `feishu-hire serve` starts by default (one per core), at least one."""
+    return max(1, default_workers() // hosts)
 
 
 def host_name(engines: str, hosts: int, workers: int) -> str:
