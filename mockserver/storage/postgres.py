@@ -4,7 +4,7 @@ Feishu (`feishu-hire serve --db postgresql://USER@HOST:PORT/DBNAME`).
 psycopg 3 with one `psycopg_pool` pool per process, made when the store is (a uWSGI worker builds its
 app after the fork, so no connection crosses it); each thread keeps the connection it took from it until
 that connection fails. The queries are `queries.Queries`, the same as
-SQLite's: their `:name` parameters are translated to psycopg's once per statement text. Connections
+SQLite's: their `:name` parameters are translated to PostgreSQL's `$n` once per statement text. Connections
 run in autocommit, so a one-statement read or write is one round trip; `transaction()` wraps its block
 in BEGIN ... COMMIT. Races are decided as on SQLite, by the database: the primary key for idempotency
 (INSERT ... ON CONFLICT DO NOTHING waits for a concurrent insert of the same key, then does nothing), a
@@ -109,11 +109,30 @@ def _session_options(url: str) -> dict[str, str]:
     return {"options": " ".join([given, *added]).strip()} if added else {}
 
 
+@dataclass(frozen=True)
+class Translated:
+    """A statement in PostgreSQL's own placeholders (`$1`, `$2`, ...), run on a `psycopg.RawCursor`,
+    which parses nothing of it; `names`: the `:name` parameter each number stands for, in order (None
+    where the statement has `?` ones, numbered as they come)."""
+
+    sql: str
+    names: tuple[str, ...] | None
+
+
 @lru_cache(maxsize=1024)
-def translate(sql: str) -> str:
-    """`:name` parameters as psycopg's `%(name)s` and `?` ones as its `%s` (a literal `%` doubled;
-    `::type` casts left alone; the queries use no `?` operator)."""
-    return _NAMED.sub(r"%(\1)s", sql.replace("%", "%%")).replace("?", "%s")
+def translate(sql: str) -> Translated:
+    """`sql`'s `:name` (each name one number, however often it appears) or `?` parameters as `$n`
+    (`::type` casts left alone; the queries use no `?` operator, and no statement mixes the styles)."""
+    numbers: dict[str, int] = {}
+
+    def number(match: re.Match[str]) -> str:
+        return f"${numbers.setdefault(match.group(1), len(numbers) + 1)}"
+
+    named = _NAMED.sub(number, sql)
+    if numbers:
+        return Translated(named, tuple(numbers))
+    marks = iter(range(1, sql.count("?") + 1))
+    return Translated(re.sub(r"\?", lambda _: f"${next(marks)}", sql), None)
 
 
 class PostgresUnavailable(FeishuAPIError):
@@ -159,18 +178,17 @@ def from_text(stored: str) -> str:
     return _ESCAPED.sub(lambda m: MARK if m.group(1) == "\ue001" else NUL, stored[1:])
 
 
-Cursor = psycopg.Cursor[dict[str, Any]]
+Cursor = psycopg.RawCursor[dict[str, Any]]
 
 
 def _run(cursor: Cursor, sql: str, parameters: Mapping[str, Any] | Sequence[Any]) -> _Rows:
     """`sql` run on `cursor` (the connection's one: a new cursor per statement cost a third of a
     statement's client time), its rows read in full."""
-    values: dict[str, Any] | list[Any]
+    statement = translate(sql)
     if isinstance(parameters, Mapping):
-        values = {k: to_text(v) if isinstance(v, str) else v for k, v in parameters.items()}
-    else:
-        values = [to_text(v) if isinstance(v, str) else v for v in parameters]
-    cursor.execute(translate(sql), values or None)
+        parameters = [parameters[name] for name in statement.names or ()]
+    values = [to_text(v) if isinstance(v, str) else v for v in parameters]
+    cursor.execute(statement.sql, values or None)
     rows = cursor.fetchall() if cursor.description is not None else []
     for row in rows:
         for column, value in row.items():
@@ -389,7 +407,7 @@ class PostgresStore(Engine):
             conn = self._pool.getconn()
         except UNAVAILABLE as exc:
             raise self._failed(exc, None) from exc
-        own = self._local.own = (conn, conn.cursor())
+        own = self._local.own = (conn, psycopg.RawCursor(conn, row_factory=dict_row))
         with self._lock:
             self._kept.add(conn)
         return own

@@ -29,6 +29,7 @@ from mockserver.storage.postgres import (
     MARK,
     PostgresStore,
     PostgresUnavailable,
+    Translated,
     from_text,
     to_text,
     translate,
@@ -119,13 +120,25 @@ def test_sessions_commit_without_waiting_for_the_disk_unless_the_url_says_otherw
             opened.close()
 
 
-def test_named_parameters_become_psycopgs_and_nothing_else_changes() -> None:
-    assert translate("SELECT :a, :b_2 WHERE x = :a") == "SELECT %(a)s, %(b_2)s WHERE x = %(a)s"
-    assert translate("SELECT x::text, '%' FROM t") == "SELECT x::text, '%%' FROM t"
-    assert (
-        translate("INSERT INTO t (a, b) VALUES (?, ?), (?, ?)")
-        == "INSERT INTO t (a, b) VALUES (%s, %s), (%s, %s)"
+def test_parameters_become_postgresqls_numbered_ones_and_nothing_else_changes() -> None:
+    assert translate("SELECT :a, :b_2 WHERE x = :a") == Translated("SELECT $1, $2 WHERE x = $1", ("a", "b_2"))
+    assert translate("SELECT x::text, '%' FROM t") == Translated("SELECT x::text, '%' FROM t", None)
+    assert translate("INSERT INTO t (a, b) VALUES (?, ?), (?, ?)") == Translated(
+        "INSERT INTO t (a, b) VALUES ($1, $2), ($3, $4)", None
     )
+
+
+def test_a_named_parameter_used_twice_is_sent_once_and_a_percent_sign_stays_literal(
+    store: PostgresStore,
+) -> None:
+    row = (
+        store.read()
+        .conn.execute(
+            "SELECT :a || '%' || :b || :a AS joined, 5 % 3 AS rest", {"b": "-", "a": "x", "unused": "y"}
+        )
+        .fetchone()
+    )
+    assert row == {"joined": "x%-x", "rest": 2}
 
 
 @given(st.text(alphabet=st.sampled_from(["a", "\x00", MARK, "\ue001", "\ue002", "é"])) | st.text())
