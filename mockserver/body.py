@@ -39,6 +39,10 @@ def _no_constants(name: str) -> NoReturn:
     _bad(f"{name} is not JSON")
 
 
+# One decoder for every body: `json.loads` with a `parse_constant` builds a new one per call.
+_decode = json.JSONDecoder(parse_constant=_no_constants).decode
+
+
 def read_json(request: Request, max_bytes: int) -> Any:
     """The parsed body; any Content-Type is read as JSON (lark-oapi sends none to the token endpoint)."""
     length = request.content_length
@@ -66,7 +70,7 @@ def read_json(request: Request, max_bytes: int) -> Any:
     except UnicodeDecodeError as exc:
         _bad(f"the body is not UTF-8: {exc.reason} at byte {exc.start}")
     try:
-        value = json.loads(text, parse_constant=_no_constants)
+        value = _decode(text)
     except json.JSONDecodeError as exc:
         _bad(f"the body is not JSON: {exc.msg} at line {exc.lineno} column {exc.colno}")
     except ValueError as exc:  # e.g. an integer of more than 4300 digits (int's conversion limit)

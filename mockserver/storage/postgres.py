@@ -183,12 +183,15 @@ Cursor = psycopg.RawCursor[dict[str, Any]]
 
 def _run(cursor: Cursor, sql: str, parameters: Mapping[str, Any] | Sequence[Any]) -> _Rows:
     """`sql` run on `cursor` (the connection's one: a new cursor per statement cost a third of a
-    statement's client time), its rows read in full."""
-    statement = translate(sql)
-    if isinstance(parameters, Mapping):
-        parameters = [parameters[name] for name in statement.names or ()]
-    values = [to_text(v) if isinstance(v, str) else v for v in parameters]
-    cursor.execute(statement.sql, values or None)
+    statement's client time), its rows read in full. A statement without parameters (DDL, a function's
+    body) goes out as written."""
+    if parameters:
+        statement = translate(sql)
+        if isinstance(parameters, Mapping):
+            parameters = [parameters[name] for name in statement.names or ()]
+        cursor.execute(statement.sql, [to_text(v) if isinstance(v, str) else v for v in parameters])
+    else:
+        cursor.execute(sql)
     rows = cursor.fetchall() if cursor.description is not None else []
     for row in rows:
         for column, value in row.items():

@@ -67,6 +67,11 @@ class NewRecord:
     created_at: float
 
 
+# A record's or resource's fields as stored: JSON, non-ASCII as it is (one encoder for every row:
+# `json.dumps` with options builds a new one per call).
+fields_text = json.JSONEncoder(ensure_ascii=False).encode
+
+
 def _marks(prefix: str, values: Sequence[str]) -> tuple[str, dict[str, str]]:
     """`:p0, :p1, ...` for an IN list, and the parameters they name."""
     names = {f"{prefix}{i}": value for i, value in enumerate(values)}
@@ -186,7 +191,7 @@ class Queries:
                 "UPDATE resources SET fields = :new WHERE tenant_key = :tenant_key AND kind = :kind"
                 " AND resource_id = :id AND fields = :old",
                 {
-                    "new": json.dumps({**json.loads(old), **changes}, ensure_ascii=False),
+                    "new": fields_text({**json.loads(old), **changes}),
                     "old": old,
                     "tenant_key": tenant_key,
                     "kind": kind,
@@ -244,7 +249,7 @@ class Queries:
             "UPDATE resources SET fields = :fields, in_flight = NULL, in_flight_until = NULL"
             " WHERE tenant_key = :tenant_key AND kind = :kind AND resource_id = :id AND in_flight = :marker",
             {
-                "fields": json.dumps(fields, ensure_ascii=False),
+                "fields": fields_text(fields),
                 "tenant_key": tenant_key,
                 "kind": kind,
                 "id": resource_id,
@@ -269,7 +274,7 @@ class Queries:
                 "parent_id": record.parent_id,
                 "record_key": record.key,
                 "record_id": record.record_id,
-                "fields": json.dumps(record.fields, ensure_ascii=False),
+                "fields": fields_text(record.fields),
                 "created_at": record.created_at,
             },
         )

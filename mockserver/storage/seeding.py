@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from feishu_hire_kit.resources import record_kinds, resource_kinds
-from mockserver.storage.queries import Queries
+from mockserver.storage.queries import Queries, fields_text
 from mockserver.storage.schema import UNIQUE_KEYS
 
 
@@ -33,7 +33,7 @@ def apply_seed(queries: Queries, seed: Mapping[str, Any], replace: bool) -> None
                     "tenant_key": key,
                     "kind": kind.kind,
                     "resource_id": item[kind.id_field],
-                    "fields": json.dumps(fields, ensure_ascii=False),
+                    "fields": fields_text(fields),
                 }
                 _put(queries, "resources", row, replace)
 
