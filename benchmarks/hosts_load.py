@@ -17,17 +17,20 @@ hosts of one fleet. Hosts that share this machine share its cores, so beside the
 each, the N-host runs are made again with the hosts sized to their share of the machine, as one would
 deploy them there: `max(1, cores // N)` workers each, where that differs from `--workers` (on 2 cores,
 2 and 3 hosts of 1 worker; `--no-sized` leaves these out). Each configuration gets a warm-up run of
-the same length first, not reported (Prism's JIT takes seconds to reach its pace); then `--rounds`
-rounds run every configuration in turn (interleaved, so a machine whose load drifts weighs on all
-alike), and each row is the run of median req/s, with each round's req/s against Prism's in the same
-round beside it. PostgreSQL and Redis are the environment's
-(`FEISHU_TEST_POSTGRES_URL`, `FEISHU_TEST_REDIS_URL`) or throwaway ones from `scripts/services`, on the
-same machine.
+the same length first, not reported (Prism's JIT takes seconds to reach its pace). Then each of
+`--rounds` rounds runs Prism, then every other configuration with Prism again after it (P A P B P ...):
+a shared machine's speed drifts from one minute to the next, so each run of a configuration is
+compared with the mean of the two Prism runs beside it, seconds apart, and its "vs prism" is the median
+of those flanked ratios (each round's beside it). Its req/s, p50 and p99 are those of its run of median
+req/s; Prism's row is its run of median req/s over all its runs. PostgreSQL and Redis are the
+environment's (`FEISHU_TEST_POSTGRES_URL`, `FEISHU_TEST_REDIS_URL`) or throwaway ones from
+`scripts/services`, on the same machine.
 """
 
 from __future__ import annotations
 
 import argparse
+import statistics
 import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -88,6 +91,11 @@ def load(name: str, urls: list[str], *, connections: int, seconds: float, token:
     )
 
 
+def flanked_ratio(run: Row, prism_before: Row, prism_after: Row) -> float:
+    """`run`'s req/s against the mean of the Prism runs just before and just after it."""
+    return run.requests_per_s / ((prism_before.requests_per_s + prism_after.requests_per_s) / 2)
+
+
 def sized_workers(hosts: int) -> int:
     """Workers for each of `hosts` hosts that share this machine's cores: its share of the workers one
     `feishu-hire serve` starts by default (one per core), at least one."""
@@ -132,6 +140,7 @@ def main() -> None:
     args = parser.parse_args()
     extra = ("--rate-limit-scale", RATE_LIMIT_SCALE)
     runs: dict[str, list[Row]] = {}
+    ratios: dict[str, list[float]] = {}  # each run of a configuration against the Prism runs beside it
 
     with ExitStack() as stack:
         tmp = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="bench-hosts-")))
@@ -173,23 +182,35 @@ def main() -> None:
                 prefix=f"warm-{time.time_ns()}",
             )
         before = read_db(database, "SELECT count(*) FROM records WHERE kind = 'site_user'")[0][0]
+
+        def measure(name: str, urls: list[str], token: str) -> Row:
+            prefix = f"run-{time.time_ns()}"
+            row = load(
+                name, urls, connections=args.concurrency, seconds=args.seconds, token=token, prefix=prefix
+            )
+            runs.setdefault(name, []).append(row)
+            return row
+
+        prism_config, others = configurations[0], configurations[1:]
         for _ in range(args.rounds):
-            for name, urls, token in configurations:
-                prefix = f"run-{time.time_ns()}"
-                row = load(
-                    name, urls, connections=args.concurrency, seconds=args.seconds, token=token, prefix=prefix
-                )
-                runs.setdefault(name, []).append(row)
+            prism_before = measure(*prism_config)
+            for name, urls, token in others:
+                row = measure(name, urls, token)
+                prism_after = measure(*prism_config)
+                ratios.setdefault(name, []).append(flanked_ratio(row, prism_before, prism_after))
+                prism_before = prism_after
         stored = read_db(database, "SELECT count(*) FROM records WHERE kind = 'site_user'")[0][0] - before
-    report(runs, args, stored)
+    report(runs, ratios, args, stored)
 
 
-def report(runs: dict[str, list[Row]], args: argparse.Namespace, stored: int) -> None:
+def report(
+    runs: dict[str, list[Row]], ratios: dict[str, list[float]], args: argparse.Namespace, stored: int
+) -> None:
     rows = [median_row(name, found) for name, found in runs.items()]
     when = time.strftime("%Y-%m-%d %H:%M")
     print(
         f"\nPOST site_users, c={args.concurrency}, {args.rounds} rounds of {args.seconds:g} s runs"
-        f" (configurations interleaved), wrk on 127.0.0.1 ({when})"
+        f" (each configuration between two Prism runs), wrk on 127.0.0.1 ({when})"
     )
     print(
         f"servers: --workers {args.workers} each (postgres: xW, W workers each);"
@@ -197,18 +218,15 @@ def report(runs: dict[str, list[Row]], args: argparse.Namespace, stored: int) ->
     )
     print(
         f"{'server':<32}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}{'vs prism':>10}{'p99 vs prism':>14}"
-        "   each round's req/s vs that round's prism"
+        "   each run vs the Prism runs beside it"
     )
-    prism_row, prism_runs = rows[0], runs[rows[0].name]
+    prism_row = rows[0]
     for r in rows:
-        ratio = r.requests_per_s / prism_row.requests_per_s
-        by_round = " ".join(
-            f"{mine.requests_per_s / theirs.requests_per_s:.2f}"
-            for mine, theirs in zip(runs[r.name], prism_runs, strict=True)
-        )
+        flanked = ratios.get(r.name, [1.0])
         print(
             f"{r.name:<32}{r.requests_per_s:>9.0f}{r.p50_ms:>9.2f}{r.p99_ms:>9.2f}"
-            f"{ratio:>9.2f}x{r.p99_ms / prism_row.p99_ms:>13.2f}x   {by_round}"
+            f"{statistics.median(flanked):>9.2f}x{r.p99_ms / prism_row.p99_ms:>13.2f}x"
+            f"   {' '.join(f'{ratio:.2f}' for ratio in flanked) if r.name in ratios else ''}"
         )
     for r in rows:
         if r.failures:

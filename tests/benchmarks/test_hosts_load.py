@@ -1,0 +1,28 @@
+"""The arithmetic of `benchmarks.hosts_load`'s report."""
+
+from __future__ import annotations
+
+from benchmarks.hosts_load import Row, flanked_ratio, median_row, split
+
+
+def row(requests_per_s: float, p99_ms: float = 10.0, failures: int = 0) -> Row:
+    return Row("x", int(requests_per_s * 5), requests_per_s, p99_ms / 2, p99_ms, failures)
+
+
+def test_a_run_is_compared_with_the_mean_of_the_prism_runs_beside_it() -> None:
+    assert flanked_ratio(row(3000), row(1000), row(2000)) == 2.0
+    assert flanked_ratio(row(1500), row(1500), row(1500)) == 1.0
+
+
+def test_the_median_row_is_the_run_of_median_req_s_with_its_own_latencies_and_every_failure() -> None:
+    runs = [row(900, p99_ms=30, failures=1), row(1200, p99_ms=12), row(1100, p99_ms=20, failures=2)]
+    middle = median_row("host", runs)
+    assert (middle.name, middle.requests_per_s, middle.p99_ms) == ("host", 1100, 20)
+    assert middle.failures == 3
+    assert middle.requests == sum(r.requests for r in runs)
+
+
+def test_connections_are_shared_as_evenly_as_can_be() -> None:
+    assert split(8, 3) == [3, 3, 2]
+    assert split(8, 1) == [8]
+    assert sum(split(7, 2)) == 7
