@@ -18,13 +18,14 @@ each, the N-host runs are made again with the hosts sized to their share of the 
 deploy them there: `max(1, cores // N)` workers each, where that differs from `--workers` (on 2 cores,
 2 and 3 hosts of 1 worker; `--no-sized` leaves these out). Each configuration gets a warm-up run of
 the same length first, not reported (Prism's JIT takes seconds to reach its pace). Then each of
-`--rounds` rounds runs Prism, then every other configuration with Prism again after it (P A P B P ...):
-a shared machine's speed drifts from one minute to the next, so each run of a configuration is
-compared with the mean of the two Prism runs beside it, seconds apart, and its "vs prism" is the median
-of those flanked ratios (each round's beside it). Its req/s, p50 and p99 are those of its run of median
-req/s; Prism's row is its run of median req/s over all its runs. PostgreSQL and Redis are the
-environment's (`FEISHU_TEST_POSTGRES_URL`, `FEISHU_TEST_REDIS_URL`) or throwaway ones from
-`scripts/services`, on the same machine.
+`--rounds` rounds runs Prism, then every other configuration with Prism again after it (P A P B P ...).
+A shared machine's speed drifts from one minute to the next, so each run of a configuration is compared
+with the mean of the two Prism runs beside it, seconds apart; its "vs prism" is the median of those
+flanked ratios (each round's beside it). Each round starts one configuration further on than the last,
+so that none always runs after the same one (whose writes the machine may still be flushing). A row's
+req/s, p50 and p99 are those of its run of median req/s; Prism's row is its run of median req/s over
+all its runs. PostgreSQL and Redis are the environment's (`FEISHU_TEST_POSTGRES_URL`,
+`FEISHU_TEST_REDIS_URL`) or throwaway ones from `scripts/services`, on the same machine.
 """
 
 from __future__ import annotations
@@ -192,9 +193,10 @@ def main() -> None:
             return row
 
         prism_config, others = configurations[0], configurations[1:]
-        for _ in range(args.rounds):
+        for turn in range(args.rounds):
             prism_before = measure(*prism_config)
-            for name, urls, token in others:
+            # Each round starts one configuration further on, so none always follows the same one.
+            for name, urls, token in others[turn % len(others) :] + others[: turn % len(others)]:
                 row = measure(name, urls, token)
                 prism_after = measure(*prism_config)
                 ratios.setdefault(name, []).append(flanked_ratio(row, prism_before, prism_after))
