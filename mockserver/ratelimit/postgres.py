@@ -14,6 +14,15 @@ from mockserver.ratelimit.database import DatabaseWindows
 from mockserver.storage.postgres import PostgresStore
 
 FUNCTION = Path(__file__).with_name("postgres.sql").read_text(encoding="utf-8")
+# The function's body as PostgreSQL keeps it (`pg_proc.prosrc`: the text between the `$$`).
+BODY = FUNCTION.split("$$")[1]
+# Whether the database holds the function as `FUNCTION` writes it. A process that finds it so leaves it
+# alone: replacing it would need the role that created it (hosts may log in as others), and would make
+# every serving backend plan its calls again.
+CURRENT = (
+    "SELECT 1 AS current FROM pg_proc WHERE proname = 'feishu_rate_hit'"
+    " AND pronamespace = current_schema()::regnamespace AND prosrc = :body"
+)
 HIT = (
     "SELECT current_generation, refused, refused_until FROM feishu_rate_hit(:caller, :went_on::bigint,"
     " :at::double precision, :keys::text[], :amounts::integer[], :seconds::integer[])"
@@ -24,7 +33,7 @@ class PostgresWindows:
     def __init__(self, store: PostgresStore) -> None:
         self.store = store
         with store.transaction() as queries:
-            store.create(queries, [FUNCTION])  # one host at a time: hosts start at once
+            store.create(queries, [FUNCTION], unless_found=(CURRENT, {"body": BODY}))
 
     def hit(self, caller: str, windows: Sequence[Window], now: float) -> Refusal | None:
         """Also settles the generation the call went on (`PostgresGeneration.settled_by`), which raises

@@ -47,7 +47,7 @@ from psycopg.rows import dict_row
 from mockserver.errors import SYSTEM_ERROR, FeishuAPIError
 from mockserver.storage.engine import Engine
 from mockserver.storage.queries import Queries
-from mockserver.storage.schema import ddl
+from mockserver.storage.schema import DROPPED_INDEXES, ddl, made_by_ddl
 from mockserver.storage.shared_state import StaleGeneration, TokenCache
 
 # A call waits this long for a connection (PostgreSQL down, or every connection busy) before 1002001.
@@ -85,6 +85,19 @@ GENERATION_DDL = (
     "INSERT INTO generation (id, value) VALUES (1, 0) ON CONFLICT (id) DO NOTHING",
 )
 BUMP = "UPDATE generation SET value = value + 1 WHERE id = 1 RETURNING value"
+# Whether the database holds every table and index this version makes (`schema.made_by_ddl`, and the
+# generation's table) and none it drops. A process that finds it so runs no DDL: a host may then log in
+# as a role that may read and write the tables but does not own them.
+SCHEMA_CURRENT = (
+    "SELECT 1 AS current WHERE (SELECT count(*) FROM pg_class WHERE relname = ANY(:made::text[])"
+    " AND relnamespace = current_schema()::regnamespace) = :count AND NOT EXISTS (SELECT 1 FROM pg_class"
+    " WHERE relname = ANY(:dropped::text[]) AND relnamespace = current_schema()::regnamespace)"
+)
+SCHEMA_NAMES = {
+    "made": [*made_by_ddl(), "generation"],
+    "count": len(made_by_ddl()) + 1,
+    "dropped": list(DROPPED_INDEXES),
+}
 # A process that goes on the generation it knows (`PostgresGeneration.trust_known`) still reads it from the
 # database at least this often: the bound on how long a lagging copy in Redis can hide a change.
 REREAD_SECONDS = 1.0
@@ -386,7 +399,9 @@ class PostgresStore(Engine):
         self.generation = PostgresGeneration(self)
         self._tokens = TokenCache(self.generation)
         with self.transaction() as queries:
-            self.create(queries, (*ddl("postgresql"), *GENERATION_DDL))
+            self.create(
+                queries, (*ddl("postgresql"), *GENERATION_DDL), unless_found=(SCHEMA_CURRENT, SCHEMA_NAMES)
+            )
 
     @property
     def path(self) -> Path | None:
@@ -486,10 +501,18 @@ class PostgresStore(Engine):
         open_queries: Queries | None = getattr(self._local, "queries", None)
         return open_queries if open_queries is not None else Queries(_Pooled(self))
 
-    def create(self, queries: Queries, statements: Iterable[str]) -> None:
+    def create(
+        self,
+        queries: Queries,
+        statements: Iterable[str],
+        unless_found: tuple[str, Mapping[str, Any]] | None = None,
+    ) -> None:
         """Runs `statements` (CREATE ... IF NOT EXISTS) in the transaction of `queries`, one host at a
-        time: hosts starting at once would otherwise race on PostgreSQL's catalog."""
+        time: hosts starting at once would otherwise race on PostgreSQL's catalog. None of them when
+        `unless_found` (a query and its parameters) answers a row once it is this host's turn."""
         queries.conn.execute("SELECT pg_advisory_xact_lock(:key)", {"key": SCHEMA_LOCK})
+        if unless_found is not None and queries.conn.execute(*unless_found).fetchone() is not None:
+            return
         for statement in statements:
             queries.conn.execute(statement)
 

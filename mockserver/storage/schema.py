@@ -130,7 +130,8 @@ JOURNAL_INDEXES = {
         for name in JOURNAL_INDEXED_FILTERS
     },
 }
-INDEXES = ("CREATE INDEX IF NOT EXISTS tokens_by_app ON tokens (app_id, expires_at)",)
+# Index -> its table and columns.
+INDEXES = {"tokens_by_app": "tokens (app_id, expires_at)"}
 # Indexes of earlier versions that nothing reads any more: an engine drops each one still there.
 DROPPED_INDEXES = (
     "journal_by_tenant",
@@ -199,4 +200,11 @@ def ddl(dialect: Dialect, journal_schema: str | None = None) -> list[str]:
         f"CREATE INDEX IF NOT EXISTS {journal}{name} ON journal ({columns})"
         for name, columns in JOURNAL_INDEXES.items()
     ]
-    return [*tables, *dropped, *INDEXES, *journal_indexes]
+    indexes = [f"CREATE INDEX IF NOT EXISTS {name} ON {on}" for name, on in INDEXES.items()]
+    return [*tables, *dropped, *indexes, *journal_indexes]
+
+
+def made_by_ddl() -> tuple[str, ...]:
+    """The tables and indexes `ddl()` makes: a database that holds every one of them and none of
+    `DROPPED_INDEXES` needs none of its statements."""
+    return (*TABLES, *INDEXES, *JOURNAL_INDEXES)

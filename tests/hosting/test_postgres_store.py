@@ -304,3 +304,41 @@ def test_postgresql_down_is_1002001_at_once_and_the_store_recovers_by_itself(own
                     time.sleep(0.05)
         finally:
             store.close()
+
+
+@pytest.fixture
+def reader_writer(postgres_url: str, store: PostgresStore) -> Iterator[str]:
+    """The URL of a role that may read and write the tables `store` made, and own nothing: as platform
+    teams run an application beside the role that owns its schema."""
+    PostgresWindows(store)  # the window function too, as its owner
+    role = "feishu_host_role"
+    with psycopg.connect(postgres_url, autocommit=True) as admin:
+        admin.execute(f"DROP ROLE IF EXISTS {role}")
+        admin.execute(f"CREATE ROLE {role} LOGIN")
+        admin.execute(f"GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO {role}")
+        admin.execute(f"GRANT USAGE ON ALL SEQUENCES IN SCHEMA public TO {role}")
+        admin.execute(f"REVOKE CREATE ON SCHEMA public FROM {role}")
+    try:
+        yield postgres_url.replace("://postgres@", f"://{role}@", 1)
+    finally:
+        with psycopg.connect(postgres_url, autocommit=True) as admin:
+            admin.execute(f"DROP OWNED BY {role}")
+            admin.execute(f"DROP ROLE {role}")
+
+
+def test_a_host_that_does_not_own_the_schema_starts_once_it_is_made_and_serves(reader_writer: str) -> None:
+    host = open_store(reader_writer)  # no DDL: every table, index and the function are there already
+    try:
+        assert isinstance(host, PostgresStore)
+        windows = PostgresWindows(host)
+        assert windows.hit("app/op", [Window(1, 1)], 1_700_000_000.0) is None
+        assert windows.hit("app/op", [Window(1, 1)], 1_700_000_000.0) == Refusal(1, 1)
+        with host.transaction() as queries:
+            assert queries.insert_record_if_absent(site_user("by-another-role", "u-1"))
+        assert stored_site_user(host, "by-another-role") == {
+            "external_id": "by-another-role",
+            "user_id": "u-1",
+            "name": None,
+        }
+    finally:
+        host.close()
