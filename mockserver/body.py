@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 from typing import Any, NoReturn
 
 from werkzeug.wrappers import Request
@@ -39,8 +40,17 @@ def _no_constants(name: str) -> NoReturn:
     _bad(f"{name} is not JSON")
 
 
-# One decoder for every body: `json.loads` with a `parse_constant` builds a new one per call.
-_decode = json.JSONDecoder(parse_constant=_no_constants).decode
+def _finite(text: str) -> float:
+    """A number as a double, refused when no double holds it (`1e400`): JSON has no way to write an
+    infinity, so none may reach the store or an answer."""
+    value = float(text)
+    if math.isinf(value):
+        _bad(f"{text} is beyond the range of a double")
+    return value
+
+
+# One decoder for every body: `json.loads` with hooks builds a new one per call.
+_decode = json.JSONDecoder(parse_constant=_no_constants, parse_float=_finite).decode
 
 
 def read_json(request: Request, max_bytes: int) -> Any:

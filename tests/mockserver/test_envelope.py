@@ -61,6 +61,7 @@ def test_log_id_header_has_feishus_exact_casing(feishu_mock_server: RunningMock)
         (b'"text"', "body", "'text' is not of type 'object'"),
         (b"\xff\xfe{}", "body", "the body is not UTF-8"),
         (b'{"external_id": NaN}', "body", "NaN is not JSON"),
+        (b'{"external_id": "x", "extra": -1.5e400}', "body", "-1.5e400 is beyond the range of a double"),
         (b"", "body", "a JSON object body is required"),
         (b'{"external_id": 6960663240925956621}', "external_id", "6960663240925956621 is not of type"),
         (b'{"external_id": ""}', "external_id", "'' should be non-empty"),
