@@ -14,6 +14,7 @@ from typing import Any
 from flask import Response
 
 from feishu_hire_kit.spec import error_codes
+from mockserver import json_text
 
 JSON_CONTENT_TYPE = "application/json; charset=utf-8"
 TROUBLESHOOTER = "排查建议查看(Troubleshooting suggestions): https://open.feishu.cn/search?from=openapi&log_id={log_id}&code={code}"
@@ -99,13 +100,9 @@ class FeishuResponse(Response):
     feishu_code: int | None = None
 
 
-# Feishu's compact JSON, characters as they are; one encoder for every answer.
-_encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
-
-
 def _json(payload: Mapping[str, Any], status: int, code: int | None) -> FeishuResponse:
     response = FeishuResponse(
-        _encode(payload),
+        json_text.encode(payload),
         status=status,
         content_type=JSON_CONTENT_TYPE,
     )

@@ -16,6 +16,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from mockserver import json_text
 from mockserver.storage.schema import (
     DATA_TABLES,
     FAULT_COLUMNS,
@@ -67,9 +68,8 @@ class NewRecord:
     created_at: float
 
 
-# A record's or resource's fields as stored: JSON, non-ASCII as it is (one encoder for every row:
-# `json.dumps` with options builds a new one per call).
-fields_text = json.JSONEncoder(ensure_ascii=False).encode
+# A record's or resource's fields as stored.
+fields_text = json_text.dumps
 
 
 def _marks(prefix: str, values: Sequence[str]) -> tuple[str, dict[str, str]]:
@@ -104,7 +104,7 @@ class JournalInsert:
         for start in range(0, len(entries), JOURNAL_ROWS_PER_INSERT):
             rows = entries[start : start + JOURNAL_ROWS_PER_INSERT]
             values = tuple(
-                json.dumps(entry[c]) if c in JOURNAL_JSON_COLUMNS else entry[c]
+                json_text.dumps(entry[c]) if c in JOURNAL_JSON_COLUMNS else entry[c]
                 for entry in rows
                 for c in _JOURNAL_INSERTED
             )
