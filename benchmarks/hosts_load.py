@@ -17,12 +17,15 @@ hosts of one fleet. Hosts that share this machine share its cores, so beside the
 each, the N-host runs are made again with the hosts sized to their share of the machine, as one would
 deploy them there: `max(1, cores // N)` workers each, where that differs from `--workers` (on 2 cores,
 2 and 3 hosts of 1 worker; `--no-sized` leaves these out). Each configuration gets a warm-up run of
-the same length first, not reported (Prism's JIT takes seconds to reach its pace). Then each of
-`--rounds` rounds runs Prism, then every other configuration with Prism again after it (P A P B P ...).
-A shared machine's speed drifts from one minute to the next, so each run of a configuration is compared
-with the mean of the two Prism runs beside it, seconds apart; its "vs prism" is the median of those
-flanked ratios (each round's beside it). Each round starts one configuration further on than the last,
-so that none always runs after the same one (whose writes the machine may still be flushing). A row's
+the same length first, not reported (Prism's JIT takes seconds to reach its pace). After a first Prism
+run, each of `--rounds` rounds runs every other configuration followed by a Prism run (P A P B P ...). A
+shared
+machine's speed drifts from one minute to the next, so each run of a configuration is compared with the
+mean of the two Prism runs beside it, seconds apart; its "vs prism" is the median of those flanked
+ratios (each round's beside it). The order of a round follows a Williams design: over as many rounds as
+there are configurations (twice as many when that count is odd), each configuration follows each other
+one equally often within a round, and takes each place of a round equally often, so none always runs
+after the same one (whose writes the machine may still be flushing into the Prism run between them). A row's
 req/s, p50 and p99 are those of its run of median req/s; Prism's row is its run of median req/s over
 all its runs. PostgreSQL and Redis are the environment's (`FEISHU_TEST_POSTGRES_URL`,
 `FEISHU_TEST_REDIS_URL`) or throwaway ones from `scripts/services`, on the same machine.
@@ -97,6 +100,17 @@ def flanked_ratio(run: Row, prism_before: Row, prism_after: Row) -> float:
     return run.requests_per_s / ((prism_before.requests_per_s + prism_after.requests_per_s) / 2)
 
 
+def round_order(count: int, turn: int) -> list[int]:
+    """The order of `count` configurations in round `turn`: a Williams design, so that over `count`
+    rounds (twice as many when `count` is odd) each configuration follows each other one equally often
+    within a round, and takes each place of a round equally often."""
+    first = [0] + [(k + 1) // 2 if k % 2 else count - k // 2 for k in range(1, count)]
+    order = [(i + turn) % count for i in first]
+    if count % 2 and turn // count % 2:
+        order.reverse()
+    return order
+
+
 def sized_workers(hosts: int) -> int:
     """Workers for each of `hosts` hosts that share this machine's cores: its share of the workers one
     `feishu-hire serve` starts by default (one per core), at least one."""
@@ -108,7 +122,8 @@ def host_name(engines: str, hosts: int, workers: int) -> str:
 
 
 def median_row(name: str, runs: list[Row]) -> Row:
-    """The run of median req/s (its own latencies with it), the failures of all runs."""
+    """The run of median req/s (its own latencies with it; of an even number of runs, the faster of the
+    two middle ones), the failures of all runs."""
     middle = sorted(runs, key=lambda r: r.requests_per_s)[len(runs) // 2]
     return Row(
         name,
@@ -193,10 +208,10 @@ def main() -> None:
             return row
 
         prism_config, others = configurations[0], configurations[1:]
+        prism_before = measure(*prism_config)
         for turn in range(args.rounds):
-            prism_before = measure(*prism_config)
-            # Each round starts one configuration further on, so none always follows the same one.
-            for name, urls, token in others[turn % len(others) :] + others[: turn % len(others)]:
+            for index in round_order(len(others), turn):
+                name, urls, token = others[index]
                 row = measure(name, urls, token)
                 prism_after = measure(*prism_config)
                 ratios.setdefault(name, []).append(flanked_ratio(row, prism_before, prism_after))

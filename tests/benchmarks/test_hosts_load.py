@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
-from benchmarks.hosts_load import Row, flanked_ratio, median_row, split
+import itertools
+from collections import Counter
+
+import pytest
+
+from benchmarks.hosts_load import Row, flanked_ratio, median_row, round_order, split
 
 
 def row(requests_per_s: float, p99_ms: float = 10.0, failures: int = 0) -> Row:
@@ -26,3 +31,17 @@ def test_connections_are_shared_as_evenly_as_can_be() -> None:
     assert split(8, 3) == [3, 3, 2]
     assert split(8, 1) == [8]
     assert sum(split(7, 2)) == 7
+
+
+@pytest.mark.parametrize("count", [1, 2, 3, 5, 6])
+def test_over_its_rounds_each_configuration_follows_each_other_one_equally_often(count: int) -> None:
+    rounds = count if count % 2 == 0 else 2 * count
+    orders = [round_order(count, turn) for turn in range(rounds)]
+    assert all(sorted(order) == list(range(count)) for order in orders)
+    follows = Counter((a, b) for order in orders for a, b in itertools.pairwise(order))
+    pairs = [(a, b) for a in range(count) for b in range(count) if a != b]
+    assert sorted(follows) == sorted(pairs)
+    assert len(set(follows.values())) <= 1  # every ordered pair the same number of times
+    places = Counter((place, i) for order in orders for place, i in enumerate(order))
+    assert len(places) == count * count
+    assert len(set(places.values())) == 1
