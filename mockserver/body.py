@@ -45,7 +45,8 @@ def _finite(text: str) -> float:
     infinity, so none may reach the store or an answer."""
     value = float(text)
     if math.isinf(value):
-        _bad(f"{text} is beyond the range of a double")
+        shown = text if len(text) <= 32 else f"{text[:32]}…"
+        _bad(f"{shown} is beyond the range of a double")
     return value
 
 
@@ -80,6 +81,8 @@ def read_json(request: Request, max_bytes: int) -> Any:
     except UnicodeDecodeError as exc:
         _bad(f"the body is not UTF-8: {exc.reason} at byte {exc.start}")
     try:
+        if text.startswith("\ufeff"):  # as json.loads refuses it (a decoder's own `decode` does not)
+            raise json.JSONDecodeError("Unexpected UTF-8 BOM (decode using utf-8-sig)", text, 0)
         value = _decode(text)
     except json.JSONDecodeError as exc:
         _bad(f"the body is not JSON: {exc.msg} at line {exc.lineno} column {exc.colno}")

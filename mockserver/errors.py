@@ -6,7 +6,6 @@ table (`feishu_hire_kit.spec.error_codes()`), the log id from the request.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -158,4 +157,4 @@ def shutting_down() -> FeishuResponse:
 
 def control_error(message: str, status: int) -> Response:
     """Answers of the /mock-api/ control plane (not Feishu's surface, so not its envelope)."""
-    return Response(json.dumps({"error": message}), status=status, content_type=JSON_CONTENT_TYPE)
+    return Response(json_text.encode({"error": message}), status=status, content_type=JSON_CONTENT_TYPE)

@@ -25,6 +25,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, fields, replace
 from typing import Any
 
+from mockserver import json_text
 from mockserver.errors import FeishuAPIError
 from mockserver.ids import rng
 from mockserver.storage import Store
@@ -100,7 +101,7 @@ def redact_body(raw: bytes | None) -> str | None:
     text = raw[:BODY_LIMIT].decode("utf-8", errors="replace")
     if any(name in text for name in REDACTED_FIELDS):
         try:
-            text = json.dumps(_redact_value(json.loads(text)), ensure_ascii=False)
+            text = json_text.dumps(_redact_value(json.loads(text)))
         except ValueError:  # not JSON (or cut short): the same fields, by pattern
             text = _SECRET_IN_TEXT.sub(lambda m: f"{m['name']}{m['sep']}{REDACTED}", text)
     if len(raw) > BODY_LIMIT:

@@ -1,10 +1,11 @@
-"""The JSON the mock writes on every call: its Feishu answers, its journal entries' headers, the fields it
-stores.
+"""The JSON the mock writes into its answers and its store: Feishu answers, control-plane errors, journal
+entries' headers and bodies, stored fields and seeds.
 
 Compact, every character as it is (no `\\u` escapes). orjson writes it, being the fast one; what orjson
-will not write (an integer beyond 64 bits, a string holding a lone surrogate, a key that is not a string)
-the standard library does, so any value either can write is written, and reads back the same. (No
-infinity or NaN gets here: a request body cannot carry one, `mockserver.body`.)
+will not write (an integer beyond 64 bits, a key that is not a string) the standard library does, so
+any value either can write is written, and reads back the same. No infinity, NaN or lone surrogate gets
+here: a request body cannot carry one (`mockserver.body`), and the journal escapes surrogates
+(`mockserver.journal.storable`).
 """
 
 from __future__ import annotations

@@ -6,6 +6,7 @@ script checks it against its copy: a call on PostgreSQL alone reads no generatio
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -13,7 +14,10 @@ from mockserver.ratelimit import Refusal, Window
 from mockserver.ratelimit.database import DatabaseWindows
 from mockserver.storage.postgres import PostgresStore
 
-FUNCTION = Path(__file__).with_name("postgres.sql").read_text(encoding="utf-8")
+SOURCE = Path(__file__).with_name("postgres.sql").read_text(encoding="utf-8")
+# The function as it is created: its body opens with a digest of the whole file, so a change anywhere in
+# it (the body, the arguments, the result, the options) makes the database's copy differ from this one.
+FUNCTION = SOURCE.replace("$$", f"$$\n-- {hashlib.sha256(SOURCE.encode()).hexdigest()}", 1)
 # The function's body as PostgreSQL keeps it (`pg_proc.prosrc`: the text between the `$$`).
 BODY = FUNCTION.split("$$")[1]
 # Whether the database holds the function as `FUNCTION` writes it. A process that finds it so leaves it

@@ -80,24 +80,24 @@ SESSION_SETTINGS = {"synchronous_commit": "off"}
 SCHEMA_LOCK = 0x66656973  # "feis"
 # The generation every process stamps its caches with; the PostgreSQL counterpart of SQLite's
 # memory-mapped file (`files.Generation`), which only reaches the processes of one host.
+GENERATION_TABLE = "generation"
 GENERATION_DDL = (
-    "CREATE TABLE IF NOT EXISTS generation (id INTEGER PRIMARY KEY CHECK (id = 1), value BIGINT NOT NULL)",
-    "INSERT INTO generation (id, value) VALUES (1, 0) ON CONFLICT (id) DO NOTHING",
+    f"CREATE TABLE IF NOT EXISTS {GENERATION_TABLE} (id INTEGER PRIMARY KEY CHECK (id = 1),"
+    " value BIGINT NOT NULL)",
 )
-BUMP = "UPDATE generation SET value = value + 1 WHERE id = 1 RETURNING value"
+# Run by every process, DDL or not: a database missing the row gets it back.
+GENERATION_ROW = f"INSERT INTO {GENERATION_TABLE} (id, value) VALUES (1, 0) ON CONFLICT (id) DO NOTHING"
+BUMP = f"UPDATE {GENERATION_TABLE} SET value = value + 1 WHERE id = 1 RETURNING value"
 # Whether the database holds every table and index this version makes (`schema.made_by_ddl`, and the
 # generation's table) and none it drops. A process that finds it so runs no DDL: a host may then log in
 # as a role that may read and write the tables but does not own them.
 SCHEMA_CURRENT = (
     "SELECT 1 AS current WHERE (SELECT count(*) FROM pg_class WHERE relname = ANY(:made::text[])"
-    " AND relnamespace = current_schema()::regnamespace) = :count AND NOT EXISTS (SELECT 1 FROM pg_class"
-    " WHERE relname = ANY(:dropped::text[]) AND relnamespace = current_schema()::regnamespace)"
+    " AND relnamespace = current_schema()::regnamespace) = cardinality(:made::text[]) AND NOT EXISTS"
+    " (SELECT 1 FROM pg_class WHERE relname = ANY(:dropped::text[])"
+    " AND relnamespace = current_schema()::regnamespace)"
 )
-SCHEMA_NAMES = {
-    "made": [*made_by_ddl(), "generation"],
-    "count": len(made_by_ddl()) + 1,
-    "dropped": list(DROPPED_INDEXES),
-}
+SCHEMA_NAMES = {"made": [*made_by_ddl(), GENERATION_TABLE], "dropped": list(DROPPED_INDEXES)}
 # A process that goes on the generation it knows (`PostgresGeneration.trust_known`) still reads it from the
 # database at least this often: the bound on how long a lagging copy in Redis can hide a change.
 REREAD_SECONDS = 1.0
@@ -126,7 +126,7 @@ def _session_options(url: str) -> dict[str, str]:
 class Translated:
     """A statement in PostgreSQL's own placeholders (`$1`, `$2`, ...), run on a `psycopg.RawCursor`,
     which parses nothing of it; `names`: the `:name` parameter each number stands for, in order (None
-    where the statement has `?` ones, numbered as they come)."""
+    where the statement has `?` ones, numbered as they come; empty where it has none)."""
 
     sql: str
     names: tuple[str, ...] | None
@@ -135,14 +135,15 @@ class Translated:
 @lru_cache(maxsize=1024)
 def translate(sql: str) -> Translated:
     """`sql`'s `:name` (each name one number, however often it appears) or `?` parameters as `$n`
-    (`::type` casts left alone; the queries use no `?` operator, and no statement mixes the styles)."""
+    (`::type` casts left alone). The queries keep to what this reads right: no `?` operator, no `:name`
+    or `?` inside a literal or a comment, and no statement with both styles."""
     numbers: dict[str, int] = {}
 
     def number(match: re.Match[str]) -> str:
         return f"${numbers.setdefault(match.group(1), len(numbers) + 1)}"
 
     named = _NAMED.sub(number, sql)
-    if numbers:
+    if numbers or "?" not in sql:
         return Translated(named, tuple(numbers))
     marks = iter(range(1, sql.count("?") + 1))
     return Translated(re.sub(r"\?", lambda _: f"${next(marks)}", sql), None)
@@ -200,6 +201,8 @@ def _run(cursor: Cursor, sql: str, parameters: Mapping[str, Any] | Sequence[Any]
     body) goes out as written."""
     if parameters:
         statement = translate(sql)
+        if isinstance(parameters, Mapping) == (statement.names is None) and statement.names != ():
+            raise TypeError(f"{type(parameters).__name__} parameters for the other style's statement: {sql}")
         if isinstance(parameters, Mapping):
             parameters = [parameters[name] for name in statement.names or ()]
         cursor.execute(statement.sql, [to_text(v) if isinstance(v, str) else v for v in parameters])
@@ -285,7 +288,7 @@ class PostgresGeneration:
         return value
 
     def _read(self) -> int:
-        row = self._store.read().conn.execute("SELECT value FROM generation WHERE id = 1").fetchone()
+        row = self._store.read().conn.execute(f"SELECT value FROM {GENERATION_TABLE} WHERE id = 1").fetchone()
         value = int(row["value"])
         self._read_at = time.monotonic()
         if self._learn(value):
@@ -402,6 +405,7 @@ class PostgresStore(Engine):
             self.create(
                 queries, (*ddl("postgresql"), *GENERATION_DDL), unless_found=(SCHEMA_CURRENT, SCHEMA_NAMES)
             )
+            queries.conn.execute(GENERATION_ROW)
 
     @property
     def path(self) -> Path | None:

@@ -445,7 +445,7 @@ class Queries:
             "INSERT INTO tenants (tenant_key, seed, created_at) VALUES (:tenant_key, :seed, :created_at)",
             {
                 "tenant_key": tenant_key,
-                "seed": json.dumps(seed, ensure_ascii=False),
+                "seed": json_text.dumps(seed),
                 "created_at": created_at,
             },
         )

@@ -92,7 +92,7 @@ def test_an_entry_keeps_request_and_answer_with_secrets_redacted(local: httpx.Cl
 
 def test_secrets_are_redacted_in_bodies_that_are_not_json_too() -> None:
     assert redact_body(b'{"app_secret": "s3cret", "x": [{"refresh_token": "r"}]}') == (
-        '{"app_secret": "***", "x": [{"refresh_token": "***"}]}'
+        '{"app_secret":"***","x":[{"refresh_token":"***"}]}'
     )
     for raw in (b'{"app_secret": "s3cret", ', b"app_id=cli_x&app_secret=s3cret", b"{'app_secret': 's3cret'}"):
         text = redact_body(raw)
@@ -180,7 +180,7 @@ def test_a_lone_surrogate_escape_is_journaled_and_shown(local: httpx.Client) -> 
     r = local.post(TOKEN_PATH, content=raw)
     assert r.json()["code"] == 10003
     [entry] = _requests(local)
-    assert entry["request_body"] == '{"app_id": "\\ud800", "app_secret": "***"}'
+    assert entry["request_body"] == '{"app_id":"\\ud800","app_secret":"***"}'
     page = local.get(f"/mock-ui/journal/{entry['id']}")
     assert page.status_code == 200
     assert "\\ud800" in page.text

@@ -4,18 +4,20 @@ every other sees at once, and an unreachable PostgreSQL is 1002001, never a half
 
 from __future__ import annotations
 
+import secrets
 import threading
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import TypeVar
-from urllib.parse import quote, urlencode
+from urllib.parse import quote, urlencode, urlsplit, urlunsplit
 
 import psycopg
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from psycopg.conninfo import conninfo_to_dict
 
 from benchmarks.engines import Engines, fresh_database
 from mockserver.cli import _database
@@ -122,7 +124,7 @@ def test_sessions_commit_without_waiting_for_the_disk_unless_the_url_says_otherw
 
 def test_parameters_become_postgresqls_numbered_ones_and_nothing_else_changes() -> None:
     assert translate("SELECT :a, :b_2 WHERE x = :a") == Translated("SELECT $1, $2 WHERE x = $1", ("a", "b_2"))
-    assert translate("SELECT x::text, '%' FROM t") == Translated("SELECT x::text, '%' FROM t", None)
+    assert translate("SELECT x::text, '%' FROM t") == Translated("SELECT x::text, '%' FROM t", ())
     assert translate("INSERT INTO t (a, b) VALUES (?, ?), (?, ?)") == Translated(
         "INSERT INTO t (a, b) VALUES ($1, $2), ($3, $4)", None
     )
@@ -311,15 +313,17 @@ def reader_writer(postgres_url: str, store: PostgresStore) -> Iterator[str]:
     """The URL of a role that may read and write the tables `store` made, and own nothing: as platform
     teams run an application beside the role that owns its schema."""
     PostgresWindows(store)  # the window function too, as its owner
-    role = "feishu_host_role"
+    role = f"feishu_host_{secrets.token_hex(4)}"
     with psycopg.connect(postgres_url, autocommit=True) as admin:
-        admin.execute(f"DROP ROLE IF EXISTS {role}")
         admin.execute(f"CREATE ROLE {role} LOGIN")
         admin.execute(f"GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO {role}")
         admin.execute(f"GRANT USAGE ON ALL SEQUENCES IN SCHEMA public TO {role}")
         admin.execute(f"REVOKE CREATE ON SCHEMA public FROM {role}")
+    url = urlsplit(postgres_url)
+    as_role = urlunsplit(url._replace(netloc=f"{role}@{url.hostname}:{url.port}"))
+    assert conninfo_to_dict(as_role)["user"] == role != conninfo_to_dict(postgres_url).get("user")
     try:
-        yield postgres_url.replace("://postgres@", f"://{role}@", 1)
+        yield as_role
     finally:
         with psycopg.connect(postgres_url, autocommit=True) as admin:
             admin.execute(f"DROP OWNED BY {role}")
@@ -342,3 +346,27 @@ def test_a_host_that_does_not_own_the_schema_starts_once_it_is_made_and_serves(r
         }
     finally:
         host.close()
+
+
+def test_a_host_puts_back_a_missing_generation_row_though_it_runs_no_ddl(
+    postgres_url: str, store: PostgresStore
+) -> None:
+    with psycopg.connect(postgres_url, autocommit=True) as admin:
+        admin.execute("DELETE FROM generation")
+    host = open_store(postgres_url)
+    try:
+        assert isinstance(host, PostgresStore)
+        assert host.read().conn.execute("SELECT value FROM generation WHERE id = 1").fetchone() == {
+            "value": 0
+        }
+        host.generation.bump()  # moves on from the row put back
+        assert host.read().conn.execute("SELECT value FROM generation").fetchone() == {"value": 1}
+    finally:
+        host.close()
+
+
+def test_parameters_of_the_other_style_are_refused_before_postgresql_sees_them(store: PostgresStore) -> None:
+    with pytest.raises(TypeError, match="dict parameters"):
+        store.read().conn.execute("SELECT ? AS one", {"one": 1})
+    with pytest.raises(TypeError, match="list parameters"):
+        store.read().conn.execute("SELECT :one AS one", [1])
