@@ -188,6 +188,7 @@ def main() -> None:
             ("prism", [prism.base_url], "prism-accepts-any-token"),
             ("sqlite, 1 server", [sqlite.base_url], fetch_token(sqlite.base_url)),
         ] + [(host_name(hosts_on, n, w), [s.base_url for s in fleets[w][:n]], pg_token) for n, w in shapes]
+        runs.update((name, []) for name, _, _ in configurations)  # reported in this order
         for name, urls, token in configurations:  # a warm-up each, not reported
             load(
                 name,
@@ -204,7 +205,7 @@ def main() -> None:
             row = load(
                 name, urls, connections=args.concurrency, seconds=args.seconds, token=token, prefix=prefix
             )
-            runs.setdefault(name, []).append(row)
+            runs[name].append(row)
             return row
 
         prism_config, others = configurations[0], configurations[1:]

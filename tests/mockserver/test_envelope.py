@@ -62,6 +62,8 @@ def test_log_id_header_has_feishus_exact_casing(feishu_mock_server: RunningMock)
         (b"\xff\xfe{}", "body", "the body is not UTF-8"),
         (b'{"external_id": NaN}', "body", "NaN is not JSON"),
         (b'{"external_id": "x", "extra": -1.5e400}', "body", "-1.5e400 is beyond the range of a double"),
+        (b'{"extra": 1' + b"0" * 400 + b".5}", "body", "1" + "0" * 31 + "… is beyond the range"),
+        (b'\xef\xbb\xbf{"external_id": "x"}', "body", "the body is not JSON: Unexpected UTF-8 BOM"),
         (b"", "body", "a JSON object body is required"),
         (b'{"external_id": 6960663240925956621}', "external_id", "6960663240925956621 is not of type"),
         (b'{"external_id": ""}', "external_id", "'' should be non-empty"),
