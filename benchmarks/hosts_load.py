@@ -18,17 +18,17 @@ each, the N-host runs are made again with the hosts sized to their share of the 
 deploy them there: `max(1, cores // N)` workers each, where that differs from `--workers` (on 2 cores,
 2 and 3 hosts of 1 worker; `--no-sized` leaves these out). Each configuration gets a warm-up run of
 the same length first, not reported (Prism's JIT takes seconds to reach its pace). After a first Prism
-run, each of `--rounds` rounds runs every other configuration followed by a Prism run (P A P B P ...). A
-shared
-machine's speed drifts from one minute to the next, so each run of a configuration is compared with the
-mean of the two Prism runs beside it, seconds apart; its "vs prism" is the median of those flanked
-ratios (each round's beside it). The order of a round follows a Williams design: over as many rounds as
-there are configurations (twice as many when that count is odd), each configuration follows each other
-one equally often within a round, and takes each place of a round equally often, so none always runs
-after the same one (whose writes the machine may still be flushing into the Prism run between them). A row's
-req/s, p50 and p99 are those of its run of median req/s; Prism's row is its run of median req/s over
-all its runs. PostgreSQL and Redis are the environment's (`FEISHU_TEST_POSTGRES_URL`,
-`FEISHU_TEST_REDIS_URL`) or throwaway ones from `scripts/services`, on the same machine.
+run, each of `--rounds` rounds runs every other configuration followed by a Prism run (P A P B P ...).
+A shared machine's speed drifts from one minute to the next, so each run of a configuration is compared
+with the mean of the two Prism runs beside it, seconds apart; its "vs prism" is the median of those
+flanked ratios (each round's beside it). The order of a round follows a Williams design: over as many
+rounds as there are configurations (twice as many when that count is odd), each configuration follows
+each other one equally often within a round, and takes each place of a round equally often, so none
+always runs after the same one (whose writes the machine may still be flushing into the Prism run
+between them). A row's req/s, p50 and p99 are those of its run of median req/s; Prism's row is its run
+of median req/s over all its runs. PostgreSQL and Redis are the environment's
+(`FEISHU_TEST_POSTGRES_URL`, `FEISHU_TEST_REDIS_URL`) or throwaway ones from `scripts/services`, on the
+same machine.
 """
 
 from __future__ import annotations
