@@ -16,6 +16,7 @@ A call's state lives on Flask's `g` (an app context is pushed), where the stores
 
 from __future__ import annotations
 
+import functools
 import logging
 import re
 import time
@@ -115,32 +116,44 @@ def record(rt: Runtime, req: Request, response: Response, operation: str | None)
     answer stands."""
     state = g._get_current_object()  # the object behind Flask's `g`, for one lookup instead of many
     response.headers[LOG_ID_HEADER] = state.log_id
+    invocation: Invocation | None = state.get("invocation")
     try:
-        _journal(rt, state, req, response, operation)
+        if invocation is not None and invocation.journaled:  # its write stored the entry
+            rt.journal.written(1)
+        else:
+            rt.journal.record(_entry(rt, state, req, response, operation))
     except Exception:
         logger.exception("the journal entry of %s %s could not be made", req.method, req.path)
 
 
-def _journal(rt: Runtime, state: Any, req: Request, response: Response, operation: str | None) -> None:
+def _journal_row_for(
+    rt: Runtime, state: Any, endpoint: Endpoint, req: Request, data: Mapping[str, Any]
+) -> dict[str, Any]:
+    """`Invocation.journal_row_for`: the call's answer to `data`, kept on `state` to be the answer if
+    the behaviour's write stores the entry, and its journal row (its time taken: until now)."""
+    response = state.journaled_answer = endpoint.answer.render(data)
+    response.headers[LOG_ID_HEADER] = state.log_id
+    return rt.journal.row(_entry(rt, state, req, response, endpoint.operation.operation_id))
+
+
+def _entry(rt: Runtime, state: Any, req: Request, response: Response, operation: str | None) -> JournalEntry:
     app_id, tenant_key = _caller()
-    rt.journal.record(
-        JournalEntry(
-            tenant_key=tenant_key,
-            app_id=app_id,
-            operation=operation,
-            method=req.method,
-            path=req.path,
-            query=req.query_string.decode("latin-1"),
-            status=response.status_code,
-            code=getattr(response, "feishu_code", None),
-            log_id=state.log_id,
-            time=state.now,
-            duration_ms=(time.perf_counter() - state.started) * 1000,
-            request_headers=kept_request_headers(req.environ),
-            request_body=redact_body(body_read(req, rt.config.max_body_bytes)),
-            response_headers=kept_response_headers(response.headers.items()),
-            response_body=None if response.direct_passthrough else redact_body(response.get_data()),
-        )
+    return JournalEntry(
+        tenant_key=tenant_key,
+        app_id=app_id,
+        operation=operation,
+        method=req.method,
+        path=req.path,
+        query=req.query_string.decode("latin-1"),
+        status=response.status_code,
+        code=getattr(response, "feishu_code", None),
+        log_id=state.log_id,
+        time=state.now,
+        duration_ms=(time.perf_counter() - state.started) * 1000,
+        request_headers=kept_request_headers(req.environ),
+        request_body=redact_body(body_read(req, rt.config.max_body_bytes)),
+        response_headers=kept_response_headers(response.headers.items()),
+        response_body=None if response.direct_passthrough else redact_body(response.get_data()),
     )
 
 
@@ -182,7 +195,13 @@ def _dispatch(rt: Runtime, endpoint: Endpoint, req: Request, path: Mapping[str, 
     invocation = state.invocation = Invocation(
         operation, caller, params, body, now, injected.latency_s, tenant_now=rt.clock.now
     )
-    return endpoint.answer.render(endpoint.behaviour(rt.store, invocation))
+    if rt.store.journal_rides_writes:
+        invocation.journal_row_for = functools.partial(_journal_row_for, rt, state, endpoint, req)
+    data = endpoint.behaviour(rt.store, invocation)
+    if invocation.journaled:
+        answer: Response = state.journaled_answer
+        return answer
+    return endpoint.answer.render(data)
 
 
 def _wsgi_path(path: str) -> str:

@@ -253,6 +253,9 @@ class Journal:
     (threads, the test client) `record` writes at once. Reading, pruning or clearing writes what is
     pending first. A write that fails is logged, one line when the store is down, and never fails the
     call it records.
+
+    A call whose write stored its entry too (`Invocation.journal_row_for`: a create on PostgreSQL) is
+    not recorded here; `written` counts it towards pruning.
     """
 
     def __init__(self, store: Store, retention: int = RETENTION) -> None:
@@ -265,9 +268,14 @@ class Journal:
         self._pending_loop: asyncio.AbstractEventLoop | None = None
         self._taking = threading.Lock()  # the loop's callback and `flush` on another thread (a close)
 
-    def record(self, entry: JournalEntry) -> None:
+    @staticmethod
+    def row(entry: JournalEntry) -> dict[str, Any]:
+        """`entry` as the journal's table stores it (a write that carries it takes this row)."""
         # Field by field, not `asdict`: that deep-copies every header dict, on every call.
-        row = {name: storable(getattr(entry, name)) for name in ENTRY_FIELDS}
+        return {name: storable(getattr(entry, name)) for name in ENTRY_FIELDS}
+
+    def record(self, entry: JournalEntry) -> None:
+        row = self.row(entry)
         try:
             loop = asyncio.get_running_loop()
         except RuntimeError:  # no loop on this thread: now
@@ -304,10 +312,19 @@ class Journal:
         insert = JournalInsert.of(rows)
         with self.store.statement() as queries:
             queries.insert_journal_entries(insert)
-        before, self._recorded = self._recorded, self._recorded + len(rows)
-        if self._recorded // PRUNE_EVERY != before // PRUNE_EVERY:
+        self.written(len(rows))
+
+    def written(self, count: int) -> None:
+        """`count` more entries are in the table (written here, or carried by a call's write): every
+        `PRUNE_EVERY` of them, a step of pruning. Raises nothing for a store that is down."""
+        before, self._recorded = self._recorded, self._recorded + count
+        if self._recorded // PRUNE_EVERY == before // PRUNE_EVERY:
+            return
+        try:
             with self.store.statement() as queries:
                 queries.prune_journal(self.retention, at_most=PRUNE_STEP)
+        except FeishuAPIError as exc:  # the store is down: the next step prunes
+            logger.warning("the journal was not pruned: %s", exc.msg)
 
     def prune(self) -> None:
         """Only the newest `retention` entries stay (what the writes' steps come to, at once)."""

@@ -47,6 +47,13 @@ class Store(Protocol):
         """Whether only this process can open the database (no other process can share it)."""
         ...
 
+    @property
+    def journal_rides_writes(self) -> bool:
+        """Whether a write's statement can carry the journal entry of its call
+        (`Queries.insert_record_if_absent`'s `journal`): one round trip for both, where the database
+        is across a network."""
+        ...
+
     def transaction(
         self, write: bool = True, then: Callable[[], None] | None = None
     ) -> AbstractContextManager[Queries]:

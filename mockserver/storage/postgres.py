@@ -415,6 +415,10 @@ class PostgresStore(Engine):
     def private(self) -> bool:
         return False
 
+    @property
+    def journal_rides_writes(self) -> bool:
+        return True
+
     def _own(self) -> tuple[psycopg.Connection[dict[str, Any]], Cursor]:
         """The connection this thread keeps, taken from the pool the first time (one pool checkout per
         statement cost more than the statement), and its cursor. Once PostgreSQL could not be asked,

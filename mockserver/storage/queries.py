@@ -83,10 +83,32 @@ _JOURNAL_INSERTED = [c for c in JOURNAL_COLUMNS if c != "id"]
 JOURNAL_ROWS_PER_INSERT = 500
 
 
+def _journal_value(entry: Mapping[str, Any], column: str) -> Any:
+    """What the journal's `column` stores of an entry's row: headers as JSON text, the rest as they are."""
+    value = entry[column]
+    return json_text.dumps(value) if column in JOURNAL_JSON_COLUMNS else value
+
+
 @functools.lru_cache(maxsize=64)
 def _journal_insert_sql(rows: int) -> str:
     one = "(" + ", ".join("?" for _ in _JOURNAL_INSERTED) + ")"
     return f"INSERT INTO journal ({', '.join(_JOURNAL_INSERTED)}) VALUES {', '.join([one] * rows)}"
+
+
+_INSERT_RECORD = (
+    "INSERT INTO records (tenant_key, kind, parent_kind, parent_id, record_key, record_id, fields,"
+    " created_at) SELECT :tenant_key, :kind, :parent_kind, :parent_id, :record_key, :record_id,"
+    " :fields, :created_at WHERE EXISTS (SELECT 1 FROM resources WHERE tenant_key = :tenant_key"
+    " AND kind = :parent_kind AND resource_id = :parent_id)"
+    " ON CONFLICT (tenant_key, kind, parent_id, record_key) DO NOTHING"
+)
+# The same insert, and the call's journal row when (and only when) the record went in: its rowcount is
+# the journal's, so 1 says both did.
+_INSERT_RECORD_AND_JOURNAL = (
+    f"WITH inserted AS ({_INSERT_RECORD} RETURNING 1)"
+    f" INSERT INTO journal ({', '.join(_JOURNAL_INSERTED)})"
+    f" SELECT {', '.join(f':journal_{c}' for c in _JOURNAL_INSERTED)} FROM inserted"
+)
 
 
 @dataclass(frozen=True)
@@ -103,11 +125,7 @@ class JournalInsert:
         statements = []
         for start in range(0, len(entries), JOURNAL_ROWS_PER_INSERT):
             rows = entries[start : start + JOURNAL_ROWS_PER_INSERT]
-            values = tuple(
-                json_text.dumps(entry[c]) if c in JOURNAL_JSON_COLUMNS else entry[c]
-                for entry in rows
-                for c in _JOURNAL_INSERTED
-            )
+            values = tuple(_journal_value(entry, c) for entry in rows for c in _JOURNAL_INSERTED)
             statements.append((_journal_insert_sql(len(rows)), values))
         return cls(tuple(statements))
 
@@ -258,27 +276,28 @@ class Queries:
         )
         return cursor.rowcount == 1
 
-    def insert_record_if_absent(self, record: NewRecord) -> bool:
+    def insert_record_if_absent(self, record: NewRecord, journal: Mapping[str, Any] | None = None) -> bool:
         """Inserts the record if its parent resource exists and its key is free; True if this call
-        inserted it. One statement does both checks, so the usual create costs a single write."""
-        cursor = self.conn.execute(
-            "INSERT INTO records (tenant_key, kind, parent_kind, parent_id, record_key, record_id, fields,"
-            " created_at) SELECT :tenant_key, :kind, :parent_kind, :parent_id, :record_key, :record_id,"
-            " :fields, :created_at WHERE EXISTS (SELECT 1 FROM resources WHERE tenant_key = :tenant_key"
-            " AND kind = :parent_kind AND resource_id = :parent_id)"
-            " ON CONFLICT (tenant_key, kind, parent_id, record_key) DO NOTHING",
-            {
-                "tenant_key": record.tenant_key,
-                "kind": record.kind,
-                "parent_kind": record.parent_kind,
-                "parent_id": record.parent_id,
-                "record_key": record.key,
-                "record_id": record.record_id,
-                "fields": fields_text(record.fields),
-                "created_at": record.created_at,
-            },
-        )
-        return cursor.rowcount == 1
+        inserted it. One statement does both checks, so the usual create costs a single write.
+
+        `journal`: a journal row (`JOURNAL_COLUMNS` but `id`, as `Journal.row` makes it) inserted by the
+        same statement if, and only if, the record is: the call's entry, made for the answer its insert
+        implies. Only where the store's `journal_rides_writes` (PostgreSQL's data-modifying WITH)."""
+        parameters = {
+            "tenant_key": record.tenant_key,
+            "kind": record.kind,
+            "parent_kind": record.parent_kind,
+            "parent_id": record.parent_id,
+            "record_key": record.key,
+            "record_id": record.record_id,
+            "fields": fields_text(record.fields),
+            "created_at": record.created_at,
+        }
+        if journal is None:
+            return self.conn.execute(_INSERT_RECORD, parameters).rowcount == 1
+        for column in _JOURNAL_INSERTED:
+            parameters[f"journal_{column}"] = _journal_value(journal, column)
+        return self.conn.execute(_INSERT_RECORD_AND_JOURNAL, parameters).rowcount == 1
 
     def record(self, kind: str, tenant_key: str, parent_id: str, key: str) -> dict[str, Any] | None:
         """The fields of the record of `kind` under `parent_id` that holds `key`, or None."""

@@ -138,6 +138,11 @@ class SQLiteStore(Engine):
         """A ":memory:" store: a temporary file no other process can share."""
         return self._tempdir is not None
 
+    @property
+    def journal_rides_writes(self) -> bool:
+        """No: SQLite's statements cannot insert into two tables, and a call into a file is cheap."""
+        return False
+
     def connection(self) -> sqlite3.Connection:
         """This thread's connection (opened on first use, closed by `close`)."""
         conn: sqlite3.Connection | None = getattr(self._local, "conn", None)

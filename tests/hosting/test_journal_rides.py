@@ -1,0 +1,129 @@
+"""On PostgreSQL a create's journal entry rides on its insert (`Store.journal_rides_writes`): one
+statement stores the user and the entry made for the answer that insert implies, and only if the user
+went in. The entry is the one the call would get otherwise, field for field, as on SQLite; a create
+that inserts nothing (a replay of its external_id, a website that does not exist) is journaled with
+the answer it does get."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from benchmarks.engines import fresh_database
+from mockserver.app import create_app
+from mockserver.config import MockConfig
+from mockserver.control import MockControl
+from mockserver.journal import Journal, JournalEntry
+from mockserver.runtime import EXTENSION, Runtime
+from mockserver.seed import WEBSITE_ID
+from tests.mockserver.helpers import SITE_USERS, bearer
+
+# What differs between two calls however they are journaled: their instants, ids and the new user's id.
+VARYING = ("id", "log_id", "time", "duration_ms", "request_headers", "response_headers", "response_body")
+
+
+@contextmanager
+def _sandbox(db: str) -> Iterator[tuple[httpx.Client, MockControl, Runtime]]:
+    app = create_app(MockConfig(db_path=db))
+    client = httpx.Client(transport=httpx.WSGITransport(app=app), base_url="http://127.0.0.1")
+    try:
+        yield client, MockControl(client), app.extensions[EXTENSION]
+    finally:
+        client.close()
+        app.extensions[EXTENSION].close()
+
+
+@pytest.fixture
+def postgresql(postgres_url: str) -> Iterator[tuple[httpx.Client, MockControl, Runtime]]:
+    with fresh_database(postgres_url) as url, _sandbox(url) as sandbox:
+        yield sandbox
+
+
+def _recorded(runtime: Runtime, monkeypatch: pytest.MonkeyPatch) -> list[JournalEntry]:
+    """The entries the journal is handed to write itself (not those a write carried)."""
+    handed: list[JournalEntry] = []
+    record = runtime.journal.record
+
+    def kept(entry: JournalEntry) -> None:
+        handed.append(entry)
+        record(entry)
+
+    monkeypatch.setattr(runtime.journal, "record", kept)
+    return handed
+
+
+def _creates(control: MockControl) -> list[dict[str, Any]]:
+    return control.requests(operation="create_website_site_user")
+
+
+def test_a_new_users_entry_is_stored_by_its_insert_and_is_the_entry_sqlite_keeps(
+    postgresql: tuple[httpx.Client, MockControl, Runtime], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    client, control, runtime = postgresql
+    assert runtime.store.journal_rides_writes
+    handed = _recorded(runtime, monkeypatch)
+    sent = {"external_id": "rides-1", "name": "张敏", "email": "zhang@example.com"}
+    answer = client.post(SITE_USERS, json=sent, headers=bearer(client))
+    assert answer.json()["code"] == 0
+    assert [entry.operation for entry in handed] == ["tenant_access_token_internal"]  # not the create's
+
+    (entry,) = _creates(control)
+    assert (entry["status"], entry["code"]) == (200, 0)
+    assert entry["response_body"] == answer.text
+    assert entry["response_headers"]["X-Tt-Logid"] == answer.headers["X-Tt-Logid"] == entry["log_id"]
+    assert entry["response_headers"]["Content-Type"] == answer.headers["Content-Type"]
+    assert entry["request_headers"]["Authorization"].endswith("***")
+    assert entry["duration_ms"] > 0
+
+    with _sandbox(str(tmp_path / "mock.db")) as (sq_client, sq_control, sq_runtime):
+        assert not sq_runtime.store.journal_rides_writes
+        sq_answer = sq_client.post(SITE_USERS, json=sent, headers=bearer(sq_client))
+        (sq_entry,) = _creates(sq_control)
+    assert {k: v for k, v in entry.items() if k not in VARYING} == {
+        k: v for k, v in sq_entry.items() if k not in VARYING
+    }
+    assert entry["response_headers"].keys() == sq_entry["response_headers"].keys()
+    assert entry["request_headers"].keys() == sq_entry["request_headers"].keys()
+    assert len(entry["response_body"]) == len(sq_answer.text)
+
+
+def test_a_create_that_inserts_nothing_is_journaled_with_the_answer_it_gets(
+    postgresql: tuple[httpx.Client, MockControl, Runtime], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    client, control, runtime = postgresql
+    headers = bearer(client)
+    first = client.post(SITE_USERS, json={"external_id": "twice"}, headers=headers)
+    handed = _recorded(runtime, monkeypatch)
+    replay = client.post(SITE_USERS, json={"external_id": "twice"}, headers=headers)
+    missing = client.post(
+        SITE_USERS.replace(WEBSITE_ID, "9" * 13), json={"external_id": "x"}, headers=headers
+    )
+    assert replay.json() == first.json()
+    assert missing.json()["code"] != 0
+    assert len(handed) == 2  # neither rode on an insert
+
+    entries = _creates(control)
+    assert [(e["status"], e["code"], e["response_body"]) for e in entries] == [
+        (200, 0, first.text),
+        (200, 0, replay.text),
+        (missing.status_code, missing.json()["code"], missing.text),
+    ]
+    assert len(control.requests()) == 4  # the token's call, and each create once
+
+
+def test_entries_a_write_carried_count_towards_pruning(
+    postgresql: tuple[httpx.Client, MockControl, Runtime], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    client, control, runtime = postgresql
+    journal: Journal = runtime.journal
+    monkeypatch.setattr(journal, "retention", 3)
+    monkeypatch.setattr("mockserver.journal.PRUNE_EVERY", 4)
+    headers = bearer(client)  # one entry, written by the journal
+    for n in range(3):  # three more, carried by their inserts: the fourth entry prunes
+        assert client.post(SITE_USERS, json={"external_id": f"p{n}"}, headers=headers).json()["code"] == 0
+    assert [e["operation"] for e in control.requests()] == ["create_website_site_user"] * 3
