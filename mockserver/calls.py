@@ -128,12 +128,18 @@ def record(rt: Runtime, req: Request, response: Response, operation: str | None)
 
 def _journal_row_for(
     rt: Runtime, state: Any, endpoint: Endpoint, req: Request, data: Mapping[str, Any]
-) -> dict[str, Any]:
+) -> dict[str, Any] | None:
     """`Invocation.journal_row_for`: the call's answer to `data`, kept on `state` to be the answer if
-    the behaviour's write stores the entry, and its journal row (its time taken: until now)."""
-    response = state.journaled_answer = endpoint.answer.render(data)
-    response.headers[LOG_ID_HEADER] = state.log_id
-    return rt.journal.row(_entry(rt, state, req, response, endpoint.operation.operation_id))
+    the behaviour's write stores the entry, and its journal row (its time taken: until now, the
+    database's part left out). None, logged, where the entry cannot be made: the call then goes on, and
+    is answered and journaled (or not) as any other."""
+    try:
+        response = state.journaled_answer = endpoint.answer.render(data)
+        response.headers[LOG_ID_HEADER] = state.log_id
+        return rt.journal.row(_entry(rt, state, req, response, endpoint.operation.operation_id))
+    except Exception:
+        logger.exception("the journal entry of %s %s could not be made", req.method, req.path)
+        return None
 
 
 def _entry(rt: Runtime, state: Any, req: Request, response: Response, operation: str | None) -> JournalEntry:

@@ -102,7 +102,7 @@ def redact_body(raw: bytes | None) -> str | None:
     if any(name in text for name in REDACTED_FIELDS):
         try:
             text = json_text.dumps(_redact_value(json.loads(text)))
-        except ValueError:  # not JSON (or cut short): the same fields, by pattern
+        except (ValueError, RecursionError):  # not JSON, cut short, or nested too deep: by pattern
             text = _SECRET_IN_TEXT.sub(lambda m: f"{m['name']}{m['sep']}{REDACTED}", text)
     if len(raw) > BODY_LIMIT:
         text += f"\n… truncated ({len(raw)} bytes in all)"
@@ -254,8 +254,10 @@ class Journal:
     pending first. A write that fails is logged, one line when the store is down, and never fails the
     call it records.
 
-    A call whose write stored its entry too (`Invocation.journal_row_for`: a create on PostgreSQL) is
-    not recorded here; `written` counts it towards pruning.
+    A call whose write stores its entry too (`Invocation.journal_row_for`: a create on PostgreSQL) is
+    not recorded here; `written` counts it towards pruning. Its entry and its change are one statement,
+    so there a write that fails fails the call, and nothing of either is stored. (A connection lost after
+    that statement committed and before its result arrived leaves the entry of a call answered 1002001.)
     """
 
     def __init__(self, store: Store, retention: int = RETENTION) -> None:
@@ -316,8 +318,9 @@ class Journal:
 
     def written(self, count: int) -> None:
         """`count` more entries are in the table (written here, or carried by a call's write): every
-        `PRUNE_EVERY` of them, a step of pruning. Raises nothing for a store that is down."""
-        before, self._recorded = self._recorded, self._recorded + count
+        `PRUNE_EVERY` of them, a step of pruning. Raises nothing: a step that fails is logged."""
+        with self._taking:
+            before, self._recorded = self._recorded, self._recorded + count
         if self._recorded // PRUNE_EVERY == before // PRUNE_EVERY:
             return
         try:
@@ -325,6 +328,8 @@ class Journal:
                 queries.prune_journal(self.retention, at_most=PRUNE_STEP)
         except FeishuAPIError as exc:  # the store is down: the next step prunes
             logger.warning("the journal was not pruned: %s", exc.msg)
+        except Exception:  # anything else is a defect: its traceback goes to the log
+            logger.exception("the journal could not be pruned")
 
     def prune(self) -> None:
         """Only the newest `retention` entries stay (what the writes' steps come to, at once)."""

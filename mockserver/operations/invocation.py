@@ -29,9 +29,12 @@ class Invocation:
     journal_tenant: str | None = None
     # A tenant's clock (`Clock.now(tenant_key)`), for a behaviour that learns its tenant on the way.
     tenant_now: Callable[[str], float] | None = field(default=None, repr=False)
-    # The call's journal row were it answered with the given data (`Journal.row`), for a behaviour whose
-    # last write can carry it (`Store.journal_rides_writes`); None where none can.
-    journal_row_for: Callable[[Mapping[str, Any]], Mapping[str, Any]] | None = field(default=None, repr=False)
+    # The call's journal row were it answered with the given data (`Journal.row`; None if it cannot be
+    # made), for a behaviour whose last write can carry it (`Store.journal_rides_writes`); None where
+    # none can.
+    journal_row_for: Callable[[Mapping[str, Any]], Mapping[str, Any] | None] | None = field(
+        default=None, repr=False
+    )
     # Set by a behaviour whose write stored `journal_row_for`'s row: the call is then answered with
     # exactly that data, and journaled already.
     journaled: bool = False

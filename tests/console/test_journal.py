@@ -94,7 +94,13 @@ def test_secrets_are_redacted_in_bodies_that_are_not_json_too() -> None:
     assert redact_body(b'{"app_secret": "s3cret", "x": [{"refresh_token": "r"}]}') == (
         '{"app_secret":"***","x":[{"refresh_token":"***"}]}'
     )
-    for raw in (b'{"app_secret": "s3cret", ', b"app_id=cli_x&app_secret=s3cret", b"{'app_secret': 's3cret'}"):
+    deep = b'{"app_secret": "s3cret", "x": ' + b"[" * 600 + b"]" * 600 + b"}"  # past Python's recursion
+    for raw in (
+        b'{"app_secret": "s3cret", ',
+        b"app_id=cli_x&app_secret=s3cret",
+        b"{'app_secret': 's3cret'}",
+        deep,
+    ):
         text = redact_body(raw)
         assert text is not None
         assert "s3cret" not in text, text

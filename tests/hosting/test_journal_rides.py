@@ -127,3 +127,36 @@ def test_entries_a_write_carried_count_towards_pruning(
     for n in range(3):  # three more, carried by their inserts: the fourth entry prunes
         assert client.post(SITE_USERS, json={"external_id": f"p{n}"}, headers=headers).json()["code"] == 0
     assert [e["operation"] for e in control.requests()] == ["create_website_site_user"] * 3
+
+
+def test_a_body_nested_too_deep_to_redact_as_json_is_redacted_by_pattern_and_created(
+    postgresql: tuple[httpx.Client, MockControl, Runtime],
+) -> None:
+    client, control, _ = postgresql
+    deep = '{"external_id": "deep", "app_secret": "s3cret", "extra": ' + "[" * 600 + "]" * 600 + "}"
+    answer = client.post(
+        SITE_USERS, content=deep, headers={**bearer(client), "Content-Type": "application/json"}
+    )
+    assert answer.json()["code"] == 0
+    (entry,) = _creates(control)
+    assert entry["response_body"] == answer.text
+    assert "s3cret" not in entry["request_body"]
+    assert '"app_secret": "***"' in entry["request_body"]
+
+
+def test_an_entry_that_cannot_be_made_leaves_the_create_to_go_on(
+    postgresql: tuple[httpx.Client, MockControl, Runtime], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    client, control, runtime = postgresql
+    headers = bearer(client)
+
+    def broken(entry: JournalEntry) -> dict[str, Any]:
+        raise RuntimeError("a defect in making the entry")
+
+    monkeypatch.setattr(runtime.journal, "row", broken)
+    first = client.post(SITE_USERS, json={"external_id": "unjournaled"}, headers=headers)
+    assert first.json()["code"] == 0
+    monkeypatch.undo()
+    again = client.post(SITE_USERS, json={"external_id": "unjournaled"}, headers=headers)
+    assert again.json() == first.json()  # the first made the user
+    assert [e["response_body"] for e in _creates(control)] == [again.text]
