@@ -72,10 +72,13 @@ class Checkpointer:
 
     def _run(self) -> None:
         conn = sqlite3.connect(self._path, timeout=0, isolation_level=None, check_same_thread=False)
+        configured = False
         try:
-            conn.execute(f"PRAGMA synchronous = {self._synchronous}")
             while not self._stop.wait(self._every):
                 with contextlib.suppress(sqlite3.Error):  # busy, or the file is going away: next time
+                    if not configured:  # a database another process holds is locked even to this
+                        conn.execute(f"PRAGMA synchronous = {self._synchronous}")
+                        configured = True
                     busy, pages, _ = conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
                     if not busy and pages > self._restart_pages:
                         with self._write_lock:

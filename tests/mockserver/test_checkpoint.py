@@ -4,6 +4,7 @@ two stores on one file (two processes), every row is kept and the WAL is reused 
 
 from __future__ import annotations
 
+import sqlite3
 import threading
 import time
 from pathlib import Path
@@ -91,3 +92,30 @@ def test_the_wal_starts_over_after_a_pause_without_stopping_the_writers(
     assert after < 5 * counts["b"] + 10, f"{after} frames in the WAL after {counts['b']} commits"
     assert "feishu-mock-checkpoint" not in lockers
     assert lockers  # the writers' own
+
+
+def test_a_checkpointer_that_starts_while_the_database_is_locked_goes_on_once_it_is_not(
+    tmp_path: Path,
+) -> None:
+    """A process starting beside one that holds the database (SQLite's "database is locked" on the
+    checkpointer's first statement) still checkpoints once the database is free."""
+    path = tmp_path / "c.db"
+    holder = sqlite3.connect(path, isolation_level=None)
+    holder.execute("PRAGMA journal_mode = WAL")
+    holder.execute("PRAGMA locking_mode = EXCLUSIVE")
+    holder.execute("CREATE TABLE t (x TEXT)")
+    holder.execute("INSERT INTO t VALUES ('held')")  # the first write takes the lock, kept till close
+    checkpointer = sqlite.Checkpointer(path, FileLock(Path(f"{path}.lock")), restart_pages=1_000, every=0.01)
+    try:
+        time.sleep(0.2)  # its first rounds find the database locked
+        holder.close()
+        writer = sqlite3.connect(path, isolation_level=None)
+        for n in range(50):
+            writer.execute("INSERT INTO t VALUES (?)", ("x" * 1000 + str(n),))
+        time.sleep(0.3)  # its rounds copy the WAL whole ...
+        writer.execute("INSERT INTO t VALUES ('after')")  # ... so this write starts it over
+        frames = writer.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()[1]
+        writer.close()
+    finally:
+        checkpointer.stop()
+    assert frames < 10, f"{frames} frames in the WAL: no checkpoint copied the 50 rows"
