@@ -184,8 +184,9 @@ def engine_down(
     resume_within: float = 30,
 ) -> Verdict:
     """`engine` stopped `before` s into the load, started again `down` s later; the load goes on until
-    every host has answered a create again (at most `resume_within` s)."""
-    headers = bearer(token(urls[0]))
+    every host has answered a create again (at most `resume_within` s). The token it starts with waits
+    for the fleet to serve again after an earlier drill's outage (`token`'s `within`)."""
+    headers = bearer(token(urls[0], within=resume_within))
     with load(urls, headers, f"{engine}-{time.time_ns()}", threads) as sent:
         time.sleep(before)
         own.stop(engine)
