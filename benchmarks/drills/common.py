@@ -85,8 +85,8 @@ def token(
     base_url: str, app_id: str = DEFAULT_APP_ID, app_secret: str = DEFAULT_APP_SECRET, *, within: float = 0
 ) -> str:
     """A tenant token from `base_url` (KeyError when it answers none). `within`: for that many seconds an
-    answer of 1002001 is asked again, every `TOKEN_RETRY_PAUSE` s: a process whose connection an engine's
-    restart broke answers its next call so (`mockserver.storage.postgres`), and then serves again."""
+    answer of 1002001 is asked again, every `TOKEN_RETRY_PAUSE` s: a host asked while an engine is still
+    coming back answers so (the pause after a failed call, `mockserver.storage.postgres`)."""
     deadline = time.monotonic() + within
     while True:
         answer = httpx.post(

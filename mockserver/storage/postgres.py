@@ -20,7 +20,9 @@ When PostgreSQL cannot be reached (down, restarting, too slow to hand a connecti
 1002001 within `CONNECT_TIMEOUT_SECONDS`, at once for a short pause after another call found it so;
 nothing is half-written (a transaction rolls back). Broken connections are dropped when returned, and a
 failed connection attempt is not retried with growing pauses but by the next call, so service resumes
-with the first call after PostgreSQL is back.
+with the first call after PostgreSQL is back. Connections a restart ended while no call used them are
+found before a call does: a thread's kept one by its socket (`_closed_while_idle`), the pool's idle ones
+by a check as they are handed out.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ import logging
 import math
 import os
 import re
+import select
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -42,6 +45,7 @@ import flask
 import psycopg
 import psycopg_pool
 from psycopg.conninfo import conninfo_to_dict
+from psycopg.pq import TransactionStatus
 from psycopg.rows import dict_row
 
 from mockserver.errors import SYSTEM_ERROR, FeishuAPIError
@@ -214,6 +218,23 @@ def _run(cursor: Cursor, sql: str, parameters: Mapping[str, Any] | Sequence[Any]
             if isinstance(value, str) and value.startswith(MARK):
                 row[column] = from_text(value)
     return _Rows(cursor.rowcount, rows)
+
+
+def _closed_while_idle(conn: psycopg.Connection[dict[str, Any]]) -> bool:
+    """Whether PostgreSQL closed `conn` while it sat idle between statements (a shutdown or restart, a
+    terminated backend): its socket is readable then, with the FATAL it sends last and the connection's
+    end, and `conn` is closed here. A connection of the mock's listens for nothing, so an idle one is
+    otherwise silent (a rare unasked message, a setting reloaded, only costs it a new connection). Without
+    this, the first call on each thread after a restart would learn of it by failing."""
+    if conn.closed:
+        return True
+    pgconn = conn.pgconn
+    if pgconn.transaction_status != TransactionStatus.IDLE:
+        return False
+    if not select.select([pgconn.socket], [], [], 0)[0]:
+        return False
+    conn.close()
+    return True
 
 
 class _Bound:
@@ -390,6 +411,10 @@ class PostgresStore(Engine):
                 # pool's default, which left hosts idle for seconds after PostgreSQL was back): the
                 # next call that needs a connection tries again, so service resumes with the first.
                 reconnect_timeout=0,
+                # A connection handed out is checked first (one empty statement, once a thread takes
+                # one): after a restart the pool's idle connections are all dead, and a call must not
+                # be the one that finds out.
+                check=psycopg_pool.ConnectionPool.check_connection,
                 name="feishu-mock",
                 open=False,
             )
@@ -426,7 +451,9 @@ class PostgresStore(Engine):
         connection."""
         own: tuple[psycopg.Connection[dict[str, Any]], Cursor] | None = getattr(self._local, "own", None)
         if own is not None:
-            return own
+            if not _closed_while_idle(own[0]):
+                return own
+            self._drop(own[0])  # PostgreSQL restarted (or ended it) since its last statement
         if time.monotonic() < self._unavailable_until:
             raise PostgresUnavailable(self._unavailable_because)
         try:
@@ -444,11 +471,15 @@ class PostgresStore(Engine):
         self._unavailable_because = exc
         self._unavailable_until = time.monotonic() + PAUSE_AFTER_FAILURE_SECONDS
         if conn is not None:
-            self._local.own = None
-            with self._lock:
-                self._kept.discard(conn)
-            self._pool.putconn(conn)
+            self._drop(conn)
         return PostgresUnavailable(exc)
+
+    def _drop(self, conn: psycopg.Connection[dict[str, Any]]) -> None:
+        """The thread no longer keeps `conn`: it goes back to the pool, which drops it if it is broken."""
+        self._local.own = None
+        with self._lock:
+            self._kept.discard(conn)
+        self._pool.putconn(conn)
 
     @contextmanager
     def _pooled(self) -> Iterator[tuple[psycopg.Connection[dict[str, Any]], Cursor]]:

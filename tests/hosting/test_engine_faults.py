@@ -5,6 +5,8 @@ of `--workers 2` on a PostgreSQL and a Redis of this module's own, which it stop
   lost or half-written, and every host answers again by itself once it is back.
 - Redis stopped under load: the documented choice, fail closed: 500/1002001 while it is down (no call is
   admitted unlimited), and service resumes by itself.
+- PostgreSQL restarted while the hosts are idle: the first call each worker answers after it is
+  answered, not failed on the connection the restart ended.
 - kill -9 of one host mid-load: the other goes on answering, no acknowledged write is lost.
 """
 
@@ -13,8 +15,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 
+from benchmarks.drills.common import bearer, create_site_user, token
 from benchmarks.drills.outage import Verdict, engine_down, kill_one_host, outage_fleet
 from benchmarks.engines import Engine, Engines
 from benchmarks.servers import Server
@@ -74,6 +78,27 @@ def test_an_engine_down_under_load(fleet: Fleet, engine: Engine, logs: Path) -> 
     _check(verdict)
     assert verdict.counts["sent while down"] > 0
     assert _tracebacks(logs) == 0  # an engine down is 1002001 and a warning line, not a defect
+
+
+def _first_calls(servers: list[Server], label: str) -> list[int | None]:
+    """A token and `2 x WORKERS` creates from each host, each on a connection of its own: a host hands
+    new connections to its workers in turn, so every worker answers at least two of them."""
+    codes: list[int | None] = []
+    for server in servers:
+        headers = bearer(token(server.base_url))  # KeyError: answered without a token
+        for i in range(2 * WORKERS):
+            with httpx.Client(base_url=server.base_url, timeout=10) as client:
+                body = {"external_id": f"{label}-{server.port}-{i}"}
+                codes.append(create_site_user(client, headers, body).code)
+    return codes
+
+
+def test_a_host_idle_through_a_postgresql_restart_answers_its_first_calls(fleet: Fleet) -> None:
+    servers, _, own = fleet
+    assert set(_first_calls(servers, "before")) == {0}  # every worker keeps a connection now
+    own.stop("postgres")
+    own.start("postgres")
+    assert set(_first_calls(servers, "after")) == {0}
 
 
 def test_kill_9_of_one_host_mid_load_loses_no_acknowledged_write(fleet: Fleet) -> None:

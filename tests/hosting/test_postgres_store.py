@@ -308,6 +308,36 @@ def test_postgresql_down_is_1002001_at_once_and_the_store_recovers_by_itself(own
             store.close()
 
 
+def _end_every_connection_of(store: PostgresStore, postgres_url: str) -> None:
+    """PostgreSQL ends every connection to the store's database, as a restart does, while the store is
+    not asking anything."""
+    with psycopg.connect(postgres_url, autocommit=True) as admin:
+        ended = admin.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+            " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        ).fetchall()
+    assert ended
+    assert all(row[0] for row in ended)
+    time.sleep(0.2)  # the backends' last words reach the sockets
+
+
+@pytest.mark.parametrize("kept", [True, False], ids=["the-threads-own", "one-idle-in-the-pool"])
+def test_connections_postgresql_ended_while_idle_are_replaced_before_a_statement(
+    store: PostgresStore, postgres_url: str, kept: bool
+) -> None:
+    """A restart ends every connection a host keeps while it is idle: the next statements go on new ones
+    instead of each thread's first failing with 1002001. Whether the ended one is the connection the
+    thread keeps, or one waiting in the pool for the next thread that needs one."""
+    assert store.read().app(DEFAULT_APP_ID) is not None  # this thread keeps a connection now
+    if not kept:
+        store._drop(store._own()[0])  # back to the pool, idle, as after a failed statement
+    _end_every_connection_of(store, postgres_url)
+    assert store.read().app(DEFAULT_APP_ID) is not None
+    with store.statement() as queries:
+        assert queries.insert_record_if_absent(site_user("after-the-end", "u-after"))
+    assert stored_site_user(store, "after-the-end") is not None
+
+
 @pytest.fixture
 def reader_writer(postgres_url: str, store: PostgresStore) -> Iterator[str]:
     """The URL of a role that may read and write the tables `store` made, and own nothing: as platform
