@@ -115,12 +115,12 @@ def record(rt: Runtime, req: Request, response: Response, operation: str | None)
     path of no operation). Never raises: an entry that cannot be made or written is logged, and the
     answer stands."""
     state = g._get_current_object()  # the object behind Flask's `g`, for one lookup instead of many
-    response.headers[LOG_ID_HEADER] = state.log_id
     invocation: Invocation | None = state.get("invocation")
     try:
-        if invocation is not None and invocation.journaled:  # its write stored the entry
+        if invocation is not None and invocation.journaled:  # its write stored the entry, log id and all
             rt.journal.written(1)
         else:
+            response.headers[LOG_ID_HEADER] = state.log_id
             rt.journal.record(_entry(rt, state, req, response, operation))
     except Exception:
         logger.exception("the journal entry of %s %s could not be made", req.method, req.path)
