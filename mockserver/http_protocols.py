@@ -16,6 +16,8 @@ Python). Both keep three promises uvicorn's own protocols do not.
 from __future__ import annotations
 
 import asyncio
+import math
+from collections.abc import Callable
 from typing import Any
 
 import h11
@@ -59,12 +61,21 @@ class HeaderDeadline:
     """What both protocols add to a connection: its writes coalesced (`CoalescingTransport`), and a close
     when its request line and headers are not all in `timeout_keep_alive` seconds after it opened or
     after its previous answer. A protocol calls `_expect_headers` when it starts waiting for a head again
-    and `_cancel` when one is complete. Listed first among a protocol's bases."""
+    and `_cancel` when one is complete; `_await` sets a deadline of its own (a body's). Listed first among
+    a protocol's bases.
+
+    A connection has one deadline at a time and one timer for it. Setting or cancelling a deadline only
+    notes it (every request sets two and cancels two); the timer, when it rings, acts on the deadline
+    noted then: late, or not yet (it rings again at that one), or none. It is moved only for a deadline
+    earlier than the one it rings at."""
 
     loop: asyncio.AbstractEventLoop
     transport: Any
     timeout_keep_alive: int
-    _headers_due: asyncio.TimerHandle | None = None
+    _due_at: float | None = None  # loop time at which what is awaited is late; None: nothing is
+    _on_late: Callable[[], None]
+    _timer: asyncio.TimerHandle | None = None
+    _timer_at = math.inf
 
     def connection_made(self, transport: Any) -> None:
         super().connection_made(transport)  # type: ignore[misc]
@@ -73,19 +84,38 @@ class HeaderDeadline:
 
     def connection_lost(self, exc: Exception | None) -> None:
         self._cancel()
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer, self._timer_at = None, math.inf
         super().connection_lost(exc)  # type: ignore[misc]
 
     def _expect_headers(self) -> None:
-        self._cancel()
-        self._headers_due = self.loop.call_later(self.timeout_keep_alive, self._headers_late)
+        self._await(self.timeout_keep_alive, self._headers_late)
+
+    def _await(self, seconds: float, on_late: Callable[[], None]) -> None:
+        """`on_late` runs in `seconds` unless another deadline or `_cancel` comes first."""
+        at = self.loop.time() + seconds
+        self._due_at, self._on_late = at, on_late
+        if at < self._timer_at:
+            if self._timer is not None:
+                self._timer.cancel()
+            self._timer, self._timer_at = self.loop.call_at(at, self._ring), at
 
     def _cancel(self) -> None:
-        if self._headers_due is not None:
-            self._headers_due.cancel()
-            self._headers_due = None
+        self._due_at = None
+
+    def _ring(self) -> None:
+        self._timer, self._timer_at = None, math.inf
+        at = self._due_at
+        if at is None:
+            return
+        if self.loop.time() < at:  # a later deadline since the timer was set
+            self._timer, self._timer_at = self.loop.call_at(at, self._ring), at
+            return
+        self._due_at = None
+        self._on_late()
 
     def _headers_late(self) -> None:
-        self._headers_due = None
         if not self.transport.is_closing():
             self.transport.close()
 

@@ -83,7 +83,6 @@ class WSGIOverHttpTools(HeaderDeadline, asyncio.Protocol):
         self._headers: list[tuple[bytes, bytes]] = []
         self._body: list[bytes] = []
         self._body_bytes = 0
-        self._body_due: asyncio.TimerHandle | None = None
         self._closing = False  # answer what is being taken in, then close (a shutdown)
 
     # -- the connection
@@ -95,7 +94,6 @@ class WSGIOverHttpTools(HeaderDeadline, asyncio.Protocol):
 
     def connection_lost(self, exc: Exception | None) -> None:
         self.server_state.connections.discard(self)
-        self._cancel_body_deadline()
         super().connection_lost(exc)
 
     def shutdown(self) -> None:
@@ -130,7 +128,6 @@ class WSGIOverHttpTools(HeaderDeadline, asyncio.Protocol):
 
     def _refuse_plainly(self, message: str) -> None:
         self._cancel()
-        self._cancel_body_deadline()
         if not self.transport.is_closing():
             self.transport.write(_plain_400(message))
             self.transport.close()
@@ -150,8 +147,7 @@ class WSGIOverHttpTools(HeaderDeadline, asyncio.Protocol):
 
     def on_headers_complete(self) -> None:
         self._in_head, self._head_bytes = False, 0
-        self._cancel()
-        self._body_due = self.loop.call_later(self.client_timeout, self._body_late)
+        self._await(self.client_timeout, self._body_late)
         for name, value in self._headers:
             if name.lower() == b"expect" and value.lower() == b"100-continue":
                 self.transport.write(_CONTINUE)
@@ -162,7 +158,7 @@ class WSGIOverHttpTools(HeaderDeadline, asyncio.Protocol):
         self._body_bytes += len(body)
 
     def on_message_complete(self) -> None:
-        self._cancel_body_deadline()
+        self._cancel()
         self._in_head = True  # what follows is the next request's head
         if self.transport.is_closing():
             return
@@ -223,7 +219,6 @@ class WSGIOverHttpTools(HeaderDeadline, asyncio.Protocol):
 
     # -- the body's deadline
     def _body_late(self) -> None:
-        self._body_due = None
         if self.transport.is_closing():
             return
         self._in_head = True
@@ -231,8 +226,3 @@ class WSGIOverHttpTools(HeaderDeadline, asyncio.Protocol):
         # The rest of the body may still come: the connection is closed after the answer.
         self._answer(self._environ(b""), lambda e, s: answer_refusal(error, e, s), keep_alive=False)
         self.transport.close()
-
-    def _cancel_body_deadline(self) -> None:
-        if self._body_due is not None:
-            self._body_due.cancel()
-            self._body_due = None

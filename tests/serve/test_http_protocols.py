@@ -11,6 +11,7 @@ import signal
 import socket
 import sys
 import threading
+import time
 from pathlib import Path
 
 import httpx
@@ -192,3 +193,25 @@ def test_each_call_is_in_the_journal_before_its_caller_has_the_answer(tmp_path: 
         os.killpg(process.pid, signal.SIGTERM)
         process.wait(10)
     assert missing == []
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("mode", ["uvicorn", "uvicorn-h11"])
+def test_an_idle_connection_closes_its_timeout_after_its_last_answer(tmp_path: Path, mode: str) -> None:
+    """The head of a next request is awaited `--client-timeout` seconds from the previous answer, not
+    from the connection's opening (one timer serves a connection's deadlines: it is not moved for a
+    later one, and must wait again when it rings before it)."""
+    with serving(tmp_path, mode, "--client-timeout", "1") as (_, url):
+        host, port = url.removeprefix("http://").rsplit(":", 1)
+        with socket.create_connection((host, int(port)), timeout=5) as sock:
+            opened = time.monotonic()
+            time.sleep(0.6)
+            sock.sendall(b"GET /mock-api/scope HTTP/1.1\r\nHost: mock\r\n\r\n")
+            answer = sock.recv(65536)
+            answered = time.monotonic()
+            assert answer.startswith(b"HTTP/1.1 200"), answer[:200]
+            rest = sock.recv(65536)  # b"" once the server closes
+            closed = time.monotonic()
+    assert rest == b""
+    assert 0.9 < closed - answered < 1.6, (closed - answered, closed - opened)
+    assert closed - opened > 1.5
