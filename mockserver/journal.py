@@ -254,10 +254,11 @@ class Journal:
     pending first. A write that fails is logged, one line when the store is down, and never fails the
     call it records.
 
-    A call whose write stores its entry too (`Invocation.journal_row_for`: a create on PostgreSQL) is
-    not recorded here; `written` counts it towards pruning. Its entry and its change are one statement,
-    so there a write that fails fails the call, and nothing of either is stored. (A connection lost after
-    that statement committed and before its result arrived leaves the entry of a call answered 1002001.)
+    A call whose write stores its entry too (`Invocation.journal_row`: on PostgreSQL, a create of a site
+    user and the update of a talent's external info) is not recorded here; `written` counts it towards
+    pruning. Its entry and its change are one statement, so there a write that fails fails the call,
+    and nothing of either is stored. (A connection lost after that statement committed and before its
+    result arrived leaves the entry of a call answered 1002001.)
     """
 
     def __init__(self, store: Store, retention: int = RETENTION) -> None:

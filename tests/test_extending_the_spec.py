@@ -51,10 +51,10 @@ def get_widget(store: Store, invocation: Invocation) -> dict[str, Any]:
 
 def update_widget(store: Store, invocation: Invocation) -> dict[str, Any]:
     kind, tenant_key, widget_id = invocation.resource_kind, invocation.tenant_key, invocation.resource_id
-    with store.transaction() as queries:
-        if not queries.update_resource(kind, tenant_key, widget_id, invocation.body):
-            raise invocation.not_found()
-        widget = queries.resource(kind, tenant_key, widget_id) or {}
+    with store.statement() as queries:
+        widget = queries.update_resource(kind, tenant_key, widget_id, invocation.body)
+    if widget is None:
+        raise invocation.not_found()
     return {"widget": {**widget, "widget_id": widget_id}}
 
 

@@ -35,15 +35,28 @@ class Invocation:
     journal_row_for: Callable[[Mapping[str, Any]], Mapping[str, Any] | None] | None = field(
         default=None, repr=False
     )
-    # Set by a behaviour whose write stored `journal_row_for`'s row: the call is then answered with
-    # exactly that data, and journaled already.
+    # Set by `journal_row_stored`: the call is answered with the data of the row its write stored, and
+    # journaled already.
     journaled: bool = False
+    _journal_row: Mapping[str, Any] | None = field(default=None, init=False, repr=False)
 
     def __post_init__(self) -> None:
         if self.app_id is None and self.caller is not None:
             self.app_id = self.caller.app_id
         if self.journal_tenant is None and self.caller is not None:
             self.journal_tenant = self.caller.tenant_key
+
+    def journal_row(self, data: Mapping[str, Any]) -> Mapping[str, Any] | None:
+        """The journal row of this call were it answered with `data`, for its next write to carry: the
+        last one made is the one `journal_row_stored` speaks of. None where no write can carry one, or
+        where the entry could not be made (then the call is journaled as any other)."""
+        self._journal_row = None if self.journal_row_for is None else self.journal_row_for(data)
+        return self._journal_row
+
+    def journal_row_stored(self) -> None:
+        """The write just made stored the row `journal_row` last made, if it made one: the behaviour
+        answers that row's data, and the call is journaled."""
+        self.journaled = self._journal_row is not None
 
     @property
     def tenant_key(self) -> str:

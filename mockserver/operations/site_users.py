@@ -43,13 +43,13 @@ def create_website_site_user(store: Store, invocation: Invocation) -> dict[str, 
     answer = {RECORD.kind: fields}
     # Where the store can, the insert carries the call's journal entry for this answer, stored only if
     # the record is: the usual create is then one round trip to the database, its entry included.
-    journal = invocation.journal_row_for(answer) if invocation.journal_row_for is not None else None
+    journal = invocation.journal_row(answer)
     # The write is the last step, one statement committed on its own: the usual create is a single call
     # into the database, and a failure before it writes nothing.
     with store.statement() as queries:
         inserted = queries.insert_record_if_absent(record, journal)
     if inserted:
-        invocation.journaled = journal is not None
+        invocation.journal_row_stored()
         return answer
     # Not inserted: the key is taken (answer that user, unchanged: a site user is never changed, so a
     # read after the write sees the one that holds the key) or the website does not exist.

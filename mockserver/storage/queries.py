@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import functools
 import json
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -95,6 +95,22 @@ def _journal_insert_sql(rows: int) -> str:
     return f"INSERT INTO journal ({', '.join(_JOURNAL_INSERTED)}) VALUES {', '.join([one] * rows)}"
 
 
+def _carrying_journal(write: str) -> str:
+    """`write`, and the call's journal row (`:journal_<column>`, `_journal_parameters`) inserted by the
+    same statement when, and only when, `write` changed a row: its rowcount is the journal's, so 1 says
+    both were made."""
+    return (
+        f"WITH written AS ({write} RETURNING 1)"
+        f" INSERT INTO journal ({', '.join(_JOURNAL_INSERTED)})"
+        f" SELECT {', '.join(f':journal_{c}' for c in _JOURNAL_INSERTED)} FROM written"
+    )
+
+
+def _journal_parameters(journal: Mapping[str, Any]) -> dict[str, Any]:
+    """The parameters of a journal row that `_carrying_journal`'s statement inserts."""
+    return {f"journal_{column}": _journal_value(journal, column) for column in _JOURNAL_INSERTED}
+
+
 _INSERT_RECORD = (
     "INSERT INTO records (tenant_key, kind, parent_kind, parent_id, record_key, record_id, fields,"
     " created_at) SELECT :tenant_key, :kind, :parent_kind, :parent_id, :record_key, :record_id,"
@@ -102,13 +118,12 @@ _INSERT_RECORD = (
     " AND kind = :parent_kind AND resource_id = :parent_id)"
     " ON CONFLICT (tenant_key, kind, parent_id, record_key) DO NOTHING"
 )
-# The same insert, and the call's journal row when (and only when) the record went in: its rowcount is
-# the journal's, so 1 says both did.
-_INSERT_RECORD_AND_JOURNAL = (
-    f"WITH inserted AS ({_INSERT_RECORD} RETURNING 1)"
-    f" INSERT INTO journal ({', '.join(_JOURNAL_INSERTED)})"
-    f" SELECT {', '.join(f':journal_{c}' for c in _JOURNAL_INSERTED)} FROM inserted"
+_INSERT_RECORD_AND_JOURNAL = _carrying_journal(_INSERT_RECORD)
+_UPDATE_FIELDS = (
+    "UPDATE resources SET fields = :new WHERE tenant_key = :tenant_key AND kind = :kind"
+    " AND resource_id = :id AND fields = :old"
 )
+_UPDATE_FIELDS_AND_JOURNAL = _carrying_journal(_UPDATE_FIELDS)
 
 
 @dataclass(frozen=True)
@@ -190,12 +205,20 @@ class Queries:
         return self.resource(kind, tenant_key, resource_id) is not None
 
     def update_resource(
-        self, kind: str, tenant_key: str, resource_id: str, changes: Mapping[str, Any]
-    ) -> bool:
-        """Sets the given fields of a resource (the others stay); False if there is no such resource.
+        self,
+        kind: str,
+        tenant_key: str,
+        resource_id: str,
+        changes: Mapping[str, Any],
+        journal_for: Callable[[Mapping[str, Any]], Mapping[str, Any] | None] | None = None,
+    ) -> dict[str, Any] | None:
+        """Sets the given fields of a resource (the others stay) and answers all its fields as they now
+        are; None if there is no such resource.
 
         Compare-and-set on the fields read, so an update that raced another is made again on its result.
-        """
+        `journal_for(fields)`: the journal row (as `Journal.row` makes it) of the call's answer were the
+        resource to hold `fields`, or None; a row it gives is inserted by the same statement as the
+        update, and only if the update is made. Only where the store's `journal_rides_writes`."""
         while True:
             row = self.conn.execute(
                 "SELECT fields FROM resources WHERE tenant_key = :tenant_key AND kind = :kind"
@@ -203,21 +226,22 @@ class Queries:
                 {"tenant_key": tenant_key, "kind": kind, "id": resource_id},
             ).fetchone()
             if row is None:
-                return False
+                return None
             old = dict(row)["fields"]
-            cursor = self.conn.execute(
-                "UPDATE resources SET fields = :new WHERE tenant_key = :tenant_key AND kind = :kind"
-                " AND resource_id = :id AND fields = :old",
-                {
-                    "new": fields_text({**json.loads(old), **changes}),
-                    "old": old,
-                    "tenant_key": tenant_key,
-                    "kind": kind,
-                    "id": resource_id,
-                },
-            )
-            if cursor.rowcount == 1:
-                return True
+            updated = {**json.loads(old), **changes}
+            parameters = {
+                "new": fields_text(updated),
+                "old": old,
+                "tenant_key": tenant_key,
+                "kind": kind,
+                "id": resource_id,
+            }
+            journal = None if journal_for is None else journal_for(updated)
+            statement = _UPDATE_FIELDS if journal is None else _UPDATE_FIELDS_AND_JOURNAL
+            if journal is not None:
+                parameters.update(_journal_parameters(journal))
+            if self.conn.execute(statement, parameters).rowcount == 1:
+                return updated
 
     def delete_resource(self, kind: str, tenant_key: str, resource_id: str) -> bool:
         """Deletes a resource and the records made under it; False if there was no such resource."""
@@ -295,8 +319,7 @@ class Queries:
         }
         if journal is None:
             return self.conn.execute(_INSERT_RECORD, parameters).rowcount == 1
-        for column in _JOURNAL_INSERTED:
-            parameters[f"journal_{column}"] = _journal_value(journal, column)
+        parameters.update(_journal_parameters(journal))
         return self.conn.execute(_INSERT_RECORD_AND_JOURNAL, parameters).rowcount == 1
 
     def record(self, kind: str, tenant_key: str, parent_id: str, key: str) -> dict[str, Any] | None:

@@ -2,7 +2,8 @@
 statement stores the user and the entry made for the answer that insert implies, and only if the user
 went in. The entry is the one the call would get otherwise, field for field, as on SQLite; a create
 that inserts nothing (a replay of its external_id, a website that does not exist) is journaled with
-the answer it does get."""
+the answer it does get. The update of a talent's external info carries its entry the same way, on its
+compare-and-set: only the entry of the attempt that is made is stored."""
 
 from __future__ import annotations
 
@@ -19,9 +20,11 @@ from mockserver.app import create_app
 from mockserver.config import MockConfig
 from mockserver.control import MockControl
 from mockserver.journal import Journal, JournalEntry
+from mockserver.operations.invocation import Invocation
 from mockserver.runtime import EXTENSION, Runtime
-from mockserver.seed import WEBSITE_ID
-from tests.mockserver.helpers import SITE_USERS, bearer
+from mockserver.seed import TALENT_ID, WEBSITE_ID
+from mockserver.storage.postgres import PostgresStore
+from tests.mockserver.helpers import EXTERNAL_INFO, SITE_USERS, bearer
 
 # What differs between two calls however they are journaled: their instants, ids and the new user's id.
 VARYING = ("id", "log_id", "time", "duration_ms", "request_headers", "response_headers", "response_body")
@@ -160,3 +163,73 @@ def test_an_entry_that_cannot_be_made_leaves_the_create_to_go_on(
     again = client.post(SITE_USERS, json={"external_id": "unjournaled"}, headers=headers)
     assert again.json() == first.json()  # the first made the user
     assert [e["response_body"] for e in _creates(control)] == [again.text]
+
+
+def _external_infos(control: MockControl) -> list[dict[str, Any]]:
+    return control.requests(operation="create_talent_external_info")
+
+
+def test_an_external_info_update_carries_its_entry_which_is_the_entry_sqlite_keeps(
+    postgresql: tuple[httpx.Client, MockControl, Runtime], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    client, control, runtime = postgresql
+    headers = bearer(client)
+    handed = _recorded(runtime, monkeypatch)
+    sent = {"external_create_time": "1639992265035"}
+    answer = client.post(EXTERNAL_INFO, json=sent, headers=headers)
+    missing = client.post(EXTERNAL_INFO.replace(TALENT_ID, "9" * 19), json=sent, headers=headers)
+    assert answer.json()["code"] == 0
+    assert answer.json()["data"]["external_info"]["external_create_time"] == "1639992265035"
+    assert missing.json()["code"] != 0
+    assert len(handed) == 1  # the missing talent's: it updated nothing to carry its entry
+
+    entry, missing_entry = sorted(_external_infos(control), key=lambda e: e["id"])
+    assert (entry["status"], entry["code"], entry["response_body"]) == (200, 0, answer.text)
+    assert entry["response_headers"]["X-Tt-Logid"] == answer.headers["X-Tt-Logid"] == entry["log_id"]
+    assert (missing_entry["code"], missing_entry["response_body"]) == (missing.json()["code"], missing.text)
+
+    with _sandbox(str(tmp_path / "mock.db")) as (sq_client, sq_control, _):
+        sq_answer = sq_client.post(EXTERNAL_INFO, json=sent, headers=bearer(sq_client))
+        (sq_entry,) = _external_infos(sq_control)
+    assert sq_answer.text == answer.text
+    assert {k: v for k, v in entry.items() if k not in VARYING} == {
+        k: v for k, v in sq_entry.items() if k not in VARYING
+    }
+    assert entry["response_body"] == sq_entry["response_body"]
+
+
+def test_an_update_that_raced_another_stores_only_the_entry_of_the_attempt_made(
+    postgresql: tuple[httpx.Client, MockControl, Runtime],
+    postgres_url: str,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Another host writes the talent between this call's read and its compare-and-set: the first
+    attempt updates nothing and stores no entry; the second, on the other's result, stores its own."""
+    client, control, runtime = postgresql
+    store = runtime.store
+    assert isinstance(store, PostgresStore)
+    other = PostgresStore(store.url)  # another host's connection to the same database
+    journal_row = Invocation.journal_row
+    attempts: list[str] = []
+    tenants: list[str] = []
+
+    def racing(invocation: Invocation, data: Any) -> Any:
+        tenants.append(invocation.tenant_key)
+        if not attempts:  # the first attempt: the other host writes the talent before its update
+            with other.statement() as queries:
+                assert queries.update_resource("talent", invocation.tenant_key, TALENT_ID, {"name": "raced"})
+        attempts.append(data["external_info"]["external_create_time"])
+        return journal_row(invocation, data)
+
+    monkeypatch.setattr(Invocation, "journal_row", racing)
+    try:
+        answer = client.post(EXTERNAL_INFO, json={"external_create_time": "1"}, headers=bearer(client))
+    finally:
+        other.close()
+    assert answer.json()["code"] == 0
+    assert attempts == ["1", "1"]
+    talent = store.read().resource("talent", tenants[0], TALENT_ID)
+    assert talent is not None
+    assert (talent["name"], talent["external_create_time"]) == ("raced", "1")  # made on the other's result
+    (entry,) = _external_infos(control)  # the first attempt's entry was never stored
+    assert entry["response_body"] == answer.text
