@@ -64,6 +64,10 @@ def _creates(control: MockControl) -> list[dict[str, Any]]:
     return control.requests(operation="create_website_site_user")
 
 
+def _external_infos(control: MockControl) -> list[dict[str, Any]]:
+    return control.requests(operation="create_talent_external_info")
+
+
 def test_a_new_users_entry_is_stored_by_its_insert_and_is_the_entry_sqlite_keeps(
     postgresql: tuple[httpx.Client, MockControl, Runtime], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -163,10 +167,6 @@ def test_an_entry_that_cannot_be_made_leaves_the_create_to_go_on(
     again = client.post(SITE_USERS, json={"external_id": "unjournaled"}, headers=headers)
     assert again.json() == first.json()  # the first made the user
     assert [e["response_body"] for e in _creates(control)] == [again.text]
-
-
-def _external_infos(control: MockControl) -> list[dict[str, Any]]:
-    return control.requests(operation="create_talent_external_info")
 
 
 def test_an_external_info_update_carries_its_entry_which_is_the_entry_sqlite_keeps(
