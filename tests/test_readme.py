@@ -1,4 +1,5 @@
-"""Every example in README.md runs as written.
+"""Every example in README.md runs as written, and the commands of it and of benchmarks/README.md name
+the venv's tools.
 
 Each ```python block is written to a file of its own and run by pytest (in this process), with the kit's
 plugin: top-level code runs as the module is imported, `test_*` functions run as tests with the
@@ -23,13 +24,15 @@ import pytest
 pytest_plugins = ["pytester"]
 
 README = Path(__file__).resolve().parent.parent / "README.md"
+# Documents whose commands are checked (`commands`): the README and the benchmarks' figures.
+COMMANDS_IN = (README, README.parent / "benchmarks" / "README.md")
 FENCE = re.compile(r"^```(\w*)\n(.*?)^```", re.S | re.M)
 LOOPBACK = {"127.0.0.1", "::1", "localhost"}
 BARE_TOOLS = ("python", "python3", "pytest", "pip", "feishu-hire", "ruff", "mypy")
 
 
-def blocks(language: str) -> list[tuple[int, str]]:
-    text = README.read_text(encoding="utf-8")
+def blocks(language: str, document: Path = README) -> list[tuple[int, str]]:
+    text = document.read_text(encoding="utf-8")
     return [
         (text.count("\n", 0, m.start()) + 1, m.group(2))
         for m in FENCE.finditer(text)
@@ -68,14 +71,20 @@ def test_python_block_runs(
         assert outcomes.get("passed", 0) >= 1, result.stdout.str()
 
 
-def commands() -> list[tuple[int, str]]:
-    text = README.read_text(encoding="utf-8")
-    found = [(n + i, cmd) for n, block in blocks("bash") for i, cmd in enumerate(block.splitlines())]
+def commands(document: Path) -> list[tuple[int, str]]:
+    text = document.read_text(encoding="utf-8")
+    found = [
+        (n + i, cmd) for n, block in blocks("bash", document) for i, cmd in enumerate(block.splitlines())
+    ]
     for m in re.finditer(r"`([^`\n]+)`", text):
         found.append((text.count("\n", 0, m.start()) + 1, m.group(1)))
     return [(n, c.strip()) for n, c in found if c.strip()]
 
 
-def test_commands_name_the_venvs_tools() -> None:
-    bare = [f"README.md:{n}: {c}" for n, c in commands() if c.split()[0] in BARE_TOOLS and len(c.split()) > 1]
+@pytest.mark.parametrize("document", COMMANDS_IN, ids=lambda d: str(d.relative_to(README.parent)))
+def test_commands_name_the_venvs_tools(document: Path) -> None:
+    name = document.relative_to(README.parent)
+    bare = [
+        f"{name}:{n}: {c}" for n, c in commands(document) if c.split()[0] in BARE_TOOLS and len(c.split()) > 1
+    ]
     assert bare == [], "use .venv/bin/<tool> or scripts/...:\n" + "\n".join(bare)
