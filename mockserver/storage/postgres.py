@@ -22,7 +22,7 @@ nothing is half-written (a transaction rolls back). Broken connections are dropp
 failed connection attempt is not retried with growing pauses but by the next call, so service resumes
 with the first call after PostgreSQL is back. Connections a restart ended while no call used them are
 found before a call does: a thread's kept one by its socket (`_closed_while_idle`), the pool's idle ones
-by a check as they are handed out.
+by a check before a thread takes one.
 """
 
 from __future__ import annotations
@@ -229,12 +229,20 @@ def _closed_while_idle(conn: psycopg.Connection[dict[str, Any]]) -> bool:
     if conn.closed:
         return True
     pgconn = conn.pgconn
-    if pgconn.transaction_status != TransactionStatus.IDLE:
-        return False
-    if not select.select([pgconn.socket], [], [], 0)[0]:
+    if pgconn.transaction_status != TransactionStatus.IDLE or not _readable(pgconn.socket):
         return False
     conn.close()
     return True
+
+
+def _readable(fd: int) -> bool:
+    """Whether `fd` has something to read (or its end) now, without waiting. poll: select() refuses a
+    descriptor of 1024 or more, which a busy worker's connections may get."""
+    if not hasattr(select, "poll"):  # Windows, whose select() has no such bound
+        return bool(select.select([fd], [], [], 0)[0])
+    poller = select.poll()
+    poller.register(fd, select.POLLIN)
+    return bool(poller.poll(0))
 
 
 class _Bound:
@@ -411,10 +419,6 @@ class PostgresStore(Engine):
                 # pool's default, which left hosts idle for seconds after PostgreSQL was back): the
                 # next call that needs a connection tries again, so service resumes with the first.
                 reconnect_timeout=0,
-                # A connection handed out is checked first (one empty statement, once a thread takes
-                # one): after a restart the pool's idle connections are all dead, and a call must not
-                # be the one that finds out.
-                check=psycopg_pool.ConnectionPool.check_connection,
                 name="feishu-mock",
                 open=False,
             )
@@ -457,6 +461,11 @@ class PostgresStore(Engine):
         if time.monotonic() < self._unavailable_until:
             raise PostgresUnavailable(self._unavailable_because)
         try:
+            # The pool's idle connections are checked first (an empty statement each; a thread takes a
+            # connection only at its first statement and after a failure or a restart): a restart ends
+            # them all, and a call must not be the one that finds out. (The pool's own check as it
+            # hands one out waits out the rest of its timeout once two in a row fail.)
+            self._pool.check()
             conn = self._pool.getconn()
         except UNAVAILABLE as exc:
             raise self._failed(exc, None) from exc

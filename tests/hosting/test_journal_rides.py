@@ -222,6 +222,7 @@ def test_an_update_that_raced_another_stores_only_the_entry_of_the_attempt_made(
         return journal_row(invocation, data)
 
     monkeypatch.setattr(Invocation, "journal_row", racing)
+    handed = _recorded(runtime, monkeypatch)
     try:
         answer = client.post(EXTERNAL_INFO, json={"external_create_time": "1"}, headers=bearer(client))
     finally:
@@ -233,3 +234,4 @@ def test_an_update_that_raced_another_stores_only_the_entry_of_the_attempt_made(
     assert (talent["name"], talent["external_create_time"]) == ("raced", "1")  # made on the other's result
     (entry,) = _external_infos(control)  # the first attempt's entry was never stored
     assert entry["response_body"] == answer.text
+    assert [e.operation for e in handed] == ["tenant_access_token_internal"]  # the update stored its own

@@ -321,16 +321,28 @@ def _end_every_connection_of(store: PostgresStore, postgres_url: str) -> None:
     time.sleep(0.2)  # the backends' last words reach the sockets
 
 
-@pytest.mark.parametrize("kept", [True, False], ids=["the-threads-own", "one-idle-in-the-pool"])
+def _kept_then_given_back(store: PostgresStore) -> None:
+    """The calling thread takes a connection, then gives it back to the pool, idle (as after a failed
+    statement)."""
+    assert store.read().app(DEFAULT_APP_ID) is not None
+    store._drop(store._own()[0])
+
+
+@pytest.mark.parametrize("idle_in_pool", [0, 1, 2], ids=["the-threads-own", "one-in-the-pool", "two"])
 def test_connections_postgresql_ended_while_idle_are_replaced_before_a_statement(
-    store: PostgresStore, postgres_url: str, kept: bool
+    store: PostgresStore, postgres_url: str, idle_in_pool: int
 ) -> None:
     """A restart ends every connection a host keeps while it is idle: the next statements go on new ones
     instead of each thread's first failing with 1002001. Whether the ended one is the connection the
-    thread keeps, or one waiting in the pool for the next thread that needs one."""
+    thread keeps, or those waiting in the pool for the next thread that needs one (psycopg_pool's own
+    check as it hands one out gives up once two in a row fail)."""
     assert store.read().app(DEFAULT_APP_ID) is not None  # this thread keeps a connection now
-    if not kept:
-        store._drop(store._own()[0])  # back to the pool, idle, as after a failed statement
+    if idle_in_pool == 2:  # another thread's, given back while this one holds its own: two in the pool
+        other = threading.Thread(target=_kept_then_given_back, args=(store,))
+        other.start()
+        other.join()
+    if idle_in_pool:
+        store._drop(store._own()[0])
     _end_every_connection_of(store, postgres_url)
     assert store.read().app(DEFAULT_APP_ID) is not None
     with store.statement() as queries:

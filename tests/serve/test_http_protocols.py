@@ -213,5 +213,5 @@ def test_an_idle_connection_closes_its_timeout_after_its_last_answer(tmp_path: P
             rest = sock.recv(65536)  # b"" once the server closes
             closed = time.monotonic()
     assert rest == b""
-    assert 0.9 < closed - answered < 1.6, (closed - answered, closed - opened)
+    assert 0.9 < closed - answered < 2.5, (closed - answered, closed - opened)
     assert closed - opened > 1.5
