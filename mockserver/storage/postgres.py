@@ -484,9 +484,15 @@ class PostgresStore(Engine):
         return PostgresUnavailable(exc)
 
     def _drop(self, conn: psycopg.Connection[dict[str, Any]]) -> None:
-        """The thread no longer keeps `conn`: it goes back to the pool, which drops it if it is broken."""
-        self._local.own = None
+        """The thread no longer keeps `conn`: it goes back to the pool, which drops it if it is broken.
+        Once only: a connection given back already (a block's failure after a statement in it replaced
+        the thread's connection) is left alone, and so is the thread's new one."""
+        own = getattr(self._local, "own", None)
+        if own is not None and own[0] is conn:
+            self._local.own = None
         with self._lock:
+            if conn not in self._kept:
+                return
             self._kept.discard(conn)
         self._pool.putconn(conn)
 

@@ -350,6 +350,22 @@ def test_connections_postgresql_ended_while_idle_are_replaced_before_a_statement
     assert stored_site_user(store, "after-the-end") is not None
 
 
+def test_a_connection_given_back_twice_goes_back_once_and_the_threads_new_one_stays(
+    store: PostgresStore,
+) -> None:
+    """A statement block whose connection a statement in it replaced (PostgreSQL had ended it) and
+    which then fails gives back the connection it began with: that one is back already."""
+    assert store.read().app(DEFAULT_APP_ID) is not None
+    first = store._own()[0]
+    first.close()  # as `_closed_while_idle` closes one PostgreSQL ended
+    store._drop(first)
+    second = store._own()[0]  # the thread's new connection
+    assert second is not first
+    store._drop(first)  # the block's failure, on the connection it began with
+    assert store._own()[0] is second
+    assert store.read().app(DEFAULT_APP_ID) is not None
+
+
 @pytest.fixture
 def reader_writer(postgres_url: str, store: PostgresStore) -> Iterator[str]:
     """The URL of a role that may read and write the tables `store` made, and own nothing: as platform
