@@ -321,8 +321,9 @@ class Journal:
         """`count` more entries are in the table (written here, or carried by a call's write): every
         `PRUNE_EVERY` of them, a step of pruning. Raises nothing: a step that fails is logged."""
         with self._taking:
-            before, self._recorded = self._recorded, self._recorded + count
-        if self._recorded // PRUNE_EVERY == before // PRUNE_EVERY:
+            before = self._recorded
+            self._recorded = after = before + count
+        if after // PRUNE_EVERY == before // PRUNE_EVERY:
             return
         try:
             with self.store.statement() as queries:

@@ -50,8 +50,8 @@ class Store(Protocol):
     @property
     def journal_rides_writes(self) -> bool:
         """Whether a write's statement can carry the journal entry of its call
-        (`Queries.insert_record_if_absent`'s `journal`): one round trip for both, where the database
-        is across a network."""
+        (`Queries.insert_record_if_absent`'s `journal`, `Queries.update_resource`'s `journal_for`): one
+        round trip for both, where the database is across a network."""
         ...
 
     def transaction(

@@ -310,15 +310,18 @@ def test_postgresql_down_is_1002001_at_once_and_the_store_recovers_by_itself(own
 
 def _end_every_connection_of(store: PostgresStore, postgres_url: str) -> None:
     """PostgreSQL ends every connection to the store's database, as a restart does, while the store is
-    not asking anything."""
+    not asking anything; back once every ended backend has exited (its last words sent)."""
+    others = "datname = current_database() AND pid <> pg_backend_pid()"
     with psycopg.connect(postgres_url, autocommit=True) as admin:
         ended = admin.execute(
-            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
-            " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            f"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE {others}"
         ).fetchall()
-    assert ended
-    assert all(row[0] for row in ended)
-    time.sleep(0.2)  # the backends' last words reach the sockets
+        assert ended
+        assert all(row[0] for row in ended)
+        deadline = time.monotonic() + 10
+        while admin.execute(f"SELECT pid FROM pg_stat_activity WHERE {others}").fetchall():
+            assert time.monotonic() < deadline, "the ended backends did not exit"
+            time.sleep(0.01)
 
 
 def _kept_then_given_back(store: PostgresStore) -> None:
