@@ -91,23 +91,25 @@ def begin(rt: Runtime) -> None:
     """Starts a call on `g`: its start, its one instant (log id, auth, journal: one clock read, which may
     be a database read) and its log id. A clock that cannot be read (its database is down) still leaves
     a log id, then raises its FeishuAPIError."""
-    g.started = time.perf_counter()
+    state = g._get_current_object()  # the object behind Flask's `g`, for one lookup instead of many
+    state.started = time.perf_counter()
     try:
         now = rt.clock.now()
     except FeishuAPIError:
-        g.now = now = time.time()
-        g.log_id = new_log_id(now)
+        state.now = now = time.time()
+        state.log_id = new_log_id(now)
         raise
-    g.now = now
-    g.log_id = new_log_id(now)
+    state.now = now
+    state.log_id = new_log_id(now)
 
 
 def _caller() -> tuple[str | None, str | None]:
     """(app_id, tenant_key) the journal files the call under: the token's, or what a behaviour learnt."""
-    invocation: Invocation | None = g.get("invocation")
+    state = g._get_current_object()
+    invocation: Invocation | None = state.get("invocation")
     if invocation is not None:
         return invocation.app_id, invocation.journal_tenant
-    return g.get("app_id"), g.get("tenant_key")
+    return state.get("app_id"), state.get("tenant_key")
 
 
 def record(rt: Runtime, req: Request, response: Response, operation: str | None) -> None:

@@ -36,7 +36,7 @@ class Clock:
         """The tenant's time at the instant the server's clock read `server_now` (an answer of `now()`):
         a request reads the clock once, and its journal entry, its token check and its rate windows all
         stand at that one instant."""
-        return server_now + self._state.clock_offset(tenant_key) - self._state.clock_offset()
+        return server_now + self._state.tenant_offset(tenant_key)
 
     def advance(self, seconds: float, tenant_key: str | None = None) -> float:
         """Moves the clock forward (never back: tokens and windows only age), the server's or only the

@@ -270,6 +270,12 @@ class _Pooled:
             raise self.store._failed(exc, conn) from exc
 
 
+def _call_state() -> Any | None:
+    """The running call's state: the object behind Flask's `g` (looked up once: each use of the proxy
+    costs a lookup of its own), or None outside an app context."""
+    return flask.g._get_current_object() if flask.has_app_context() else None
+
+
 class PostgresGeneration:
     """The store's `ChangeCounter`: a row every host reads. Within a request it is read once (the first
     time the request asks) and kept on Flask's `g`, so a request sees one consistent generation and
@@ -297,9 +303,9 @@ class PostgresGeneration:
         self._announce: Callable[[int], None] | None = None
 
     def value(self) -> int:
-        if not flask.has_app_context():
+        state = _call_state()
+        if state is None:
             return self._read()
-        state = flask.g
         cached: int | None = state.get(self.KEY)
         if cached is not None:
             return cached
@@ -352,25 +358,28 @@ class PostgresGeneration:
 
     def forget(self) -> None:
         """This request has changed what the generation stamps: its next read asks the database."""
-        if flask.has_app_context():
-            flask.g.pop(self.KEY, None)
+        state = _call_state()
+        if state is not None:
+            state.pop(self.KEY, None)
 
     def trust_known(self) -> None:
-        if flask.has_app_context():
-            setattr(flask.g, self.TRUSTING, True)
+        state = _call_state()
+        if state is not None:
+            setattr(state, self.TRUSTING, True)
 
     def settle(self) -> None:
-        if not flask.has_app_context():
+        state = _call_state()
+        if state is None:
             return
-        state = flask.g
         state.pop(self.TRUSTING, None)
         if state.get(self.UNSETTLED):
             self.settled_by(self._read())
 
     def unsettled(self) -> int | None:
         """The value the current call went on without checking it, or None (checked, or read)."""
-        if flask.has_app_context() and flask.g.get(self.UNSETTLED):
-            value: int = flask.g.get(self.KEY)
+        state = _call_state()
+        if state is not None and state.get(self.UNSETTLED):
+            value: int = state.get(self.KEY)
             return value
         return None
 
@@ -378,9 +387,9 @@ class PostgresGeneration:
         """The generation is `current` now (read from the row, or from Redis's copy): the call's value is
         settled, or `StaleGeneration` is raised."""
         self._learn(current)
-        if not flask.has_app_context():
+        state = _call_state()
+        if state is None:
             return
-        state = flask.g
         state.pop(self.TRUSTING, None)
         if state.pop(self.UNSETTLED, None) and state.get(self.KEY) != current:
             state.pop(self.KEY, None)

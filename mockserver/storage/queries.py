@@ -106,9 +106,12 @@ def _carrying_journal(write: str) -> str:
     )
 
 
+_JOURNAL_PARAMETERS = [(f"journal_{column}", column) for column in _JOURNAL_INSERTED]
+
+
 def _journal_parameters(journal: Mapping[str, Any]) -> dict[str, Any]:
     """The parameters of a journal row that `_carrying_journal`'s statement inserts."""
-    return {f"journal_{column}": _journal_value(journal, column) for column in _JOURNAL_INSERTED}
+    return {name: _journal_value(journal, column) for name, column in _JOURNAL_PARAMETERS}
 
 
 _INSERT_RECORD = (

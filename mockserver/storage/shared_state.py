@@ -55,6 +55,10 @@ class SharedState(Protocol):
         """The server's offset, plus the tenant's own when one is named."""
         ...
 
+    def tenant_offset(self, tenant_key: str) -> float:
+        """The tenant's own offset, on top of the server's (0 where it has none)."""
+        ...
+
     def advance_clock(self, seconds: float, tenant_key: str | None = None) -> float:
         """Moves the server's offset, or only the tenant's; answers the offset `clock_offset` then gives."""
         ...
@@ -94,6 +98,9 @@ class LocalState:
         if tenant_key is None:
             return self._offset
         return self._offset + self._tenant_offsets.get(tenant_key, 0.0)
+
+    def tenant_offset(self, tenant_key: str) -> float:
+        return self._tenant_offsets.get(tenant_key, 0.0)
 
     def advance_clock(self, seconds: float, tenant_key: str | None = None) -> float:
         with self._lock:
@@ -184,6 +191,9 @@ class StoredState:
         if tenant_key is None:
             return state.clock_offset
         return state.clock_offset + state.tenant_offsets.get(tenant_key, 0.0)
+
+    def tenant_offset(self, tenant_key: str) -> float:
+        return self._state().tenant_offsets.get(tenant_key, 0.0)
 
     def advance_clock(self, seconds: float, tenant_key: str | None = None) -> float:
         with self._changing() as queries:
