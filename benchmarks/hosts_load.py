@@ -43,7 +43,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from benchmarks import engines, servers, wrk
-from benchmarks.drills.common import read_db, reproduce
+from benchmarks.drills.common import machine, read_db, reproduce
 from benchmarks.hosts import hosts
 from benchmarks.load import fetch_token
 from mockserver.cli import default_workers
@@ -154,6 +154,7 @@ def main() -> None:
         help="where the hosts count rate limits",
     )
     args = parser.parse_args()
+    started = time.strftime("%Y-%m-%d %H:%M")
     extra = ("--rate-limit-scale", RATE_LIMIT_SCALE)
     runs: dict[str, list[Row]] = {}
     ratios: dict[str, list[float]] = {}  # each run of a configuration against the Prism runs beside it
@@ -218,21 +219,26 @@ def main() -> None:
                 ratios.setdefault(name, []).append(flanked_ratio(row, prism_before, prism_after))
                 prism_before = prism_after
         stored = read_db(database, "SELECT count(*) FROM records WHERE kind = 'site_user'")[0][0] - before
-    report(runs, ratios, args, stored)
+    report(runs, ratios, args, stored, started)
 
 
 def report(
-    runs: dict[str, list[Row]], ratios: dict[str, list[float]], args: argparse.Namespace, stored: int
+    runs: dict[str, list[Row]],
+    ratios: dict[str, list[float]],
+    args: argparse.Namespace,
+    stored: int,
+    started: str,
 ) -> None:
+    """The table; `started`: when the run began (its end is stamped now)."""
     rows = [median_row(name, found) for name, found in runs.items()]
-    when = time.strftime("%Y-%m-%d %H:%M")
+    ended = time.strftime("%H:%M")
     print(
         f"\nPOST site_users, c={args.concurrency}, {args.rounds} rounds of {args.seconds:g} s runs"
-        f" (each configuration between two Prism runs), wrk on 127.0.0.1 ({when})"
+        f" (each configuration between two Prism runs), wrk on 127.0.0.1 ({started} to {ended})"
     )
     print(
         f"servers: --workers {args.workers} each (postgres: xW, W workers each);"
-        " PostgreSQL, Redis, wrk and the servers share this machine"
+        f" PostgreSQL, Redis, wrk and the servers share this machine ({machine()})"
     )
     print(
         f"{'server':<32}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}{'vs prism':>10}{'p99 vs prism':>14}"

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import os
+import platform
 import shlex
 import sqlite3
 import sys
@@ -33,6 +35,17 @@ def reproduce(module: str, argv: list[str] | None = None) -> str:
     """The command line that reruns this drill with the same arguments."""
     args = sys.argv[1:] if argv is None else argv
     return shlex.join([".venv/bin/python", "-m", module, *args])
+
+
+def machine() -> str:
+    """The machine a run is made on: its CPU's model name and its cores (a ratio to a peer measured in
+    the same run still differs from one CPU to another, so a report names the one it was made on)."""
+    try:
+        lines = Path("/proc/cpuinfo").read_text(encoding="utf-8").splitlines()
+    except OSError:
+        lines = []
+    model = next((line.split(":", 1)[1].strip() for line in lines if line.startswith("model name")), "")
+    return f"{model or platform.processor() or platform.machine()}, {os.cpu_count()} cores"
 
 
 @contextlib.contextmanager
