@@ -39,6 +39,21 @@ CONNECT_TIMEOUT_SECONDS = 1.0
 COMMAND_TIMEOUT_SECONDS = 2.0
 
 
+class _Process:
+    """This process's id, kept current across forks (asking the system for it costs a call into the
+    kernel, which every create's script would make)."""
+
+    pid = os.getpid()
+
+    @classmethod
+    def forked(cls) -> None:
+        cls.pid = os.getpid()
+
+
+if hasattr(os, "register_at_fork"):  # POSIX; a system without fork has nothing to keep current
+    os.register_at_fork(after_in_child=_Process.forked)
+
+
 class RedisUnavailable(FeishuAPIError):
     """1002001: Redis could not be asked (down, unreachable, or too slow to answer)."""
 
@@ -74,7 +89,7 @@ class RedisWindows:
         """The connection this thread keeps for the script (taken from the client's pool once, and again
         in a process forked since: a socket is never shared across a fork)."""
         kept: tuple[int, Connection] | None = getattr(self._local, "kept", None)
-        pid = os.getpid()
+        pid = _Process.pid
         if kept is None or kept[0] != pid:
             kept = self._local.kept = (pid, cast("Connection", self._client.connection_pool.get_connection()))
         return kept[1]
