@@ -61,6 +61,11 @@ STARTUP_WAIT_SECONDS = 10.0
 # After a call found PostgreSQL unavailable, the process's calls fail at once for this long; the first
 # call after it tries again.
 PAUSE_AFTER_FAILURE_SECONDS = 0.2
+# Once a call found PostgreSQL unavailable, the next ones wait only this long for a connection, until one
+# is made: an attempt PostgreSQL refuses fails within it, and a process that waited the whole
+# `CONNECT_TIMEOUT_SECONDS` each time would answer its first call up to that long after PostgreSQL was
+# back. (An attempt that takes longer goes on, and its connection serves the next call.)
+RECONNECT_WAIT_SECONDS = 0.05
 # Connections per process: one per thread that uses the store (a uWSGI worker has one, waitress 8).
 POOL_MAX_SIZE = 16
 # How a connection notices a network that stopped answering (a partition, a host gone without closing
@@ -411,6 +416,7 @@ class PostgresStore(Engine):
         self._kept: set[psycopg.Connection[dict[str, Any]]] = set()  # every thread's own connection
         self._unavailable_until = 0.0
         self._unavailable_because: Exception = ConnectionError("not asked yet")
+        self._reconnecting = False  # a call found PostgreSQL unavailable, and none has connected since
         self._pool: psycopg_pool.ConnectionPool[psycopg.Connection[dict[str, Any]]] = (
             psycopg_pool.ConnectionPool(
                 url,
@@ -475,9 +481,10 @@ class PostgresStore(Engine):
             # them all, and a call must not be the one that finds out. (The pool's own check as it
             # hands one out waits out the rest of its timeout once two in a row fail.)
             self._pool.check()
-            conn = self._pool.getconn()
+            conn = self._pool.getconn(RECONNECT_WAIT_SECONDS if self._reconnecting else None)
         except UNAVAILABLE as exc:
             raise self._failed(exc, None) from exc
+        self._reconnecting = False
         own = self._local.own = (conn, psycopg.RawCursor(conn, row_factory=dict_row))
         with self._lock:
             self._kept.add(conn)
@@ -488,6 +495,7 @@ class PostgresStore(Engine):
         drops it if it is broken) and the thread takes another next time. Answers the error to raise."""
         self._unavailable_because = exc
         self._unavailable_until = time.monotonic() + PAUSE_AFTER_FAILURE_SECONDS
+        self._reconnecting = True
         if conn is not None:
             self._drop(conn)
         return PostgresUnavailable(exc)
