@@ -21,7 +21,7 @@ import math
 import re
 import threading
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import asdict, dataclass, fields, replace
 from typing import Any
 
@@ -46,6 +46,8 @@ PRUNE_STEP = 250
 COUNT_CAP = 10_000
 # Bytes of a request or answer body kept in an entry.
 BODY_LIMIT = 64 * 1024
+# While the store cannot take entries (it is down), how often the log says how many were lost so far.
+LOSS_REPORT_SECONDS = 60.0
 # JSON fields whose values never reach the journal, at any depth.
 REDACTED_FIELDS = frozenset(
     {"app_secret", "tenant_access_token", "app_access_token", "user_access_token", "refresh_token"}
@@ -270,6 +272,7 @@ class Journal:
         # to the next loop's callback, or to a read).
         self._pending_loop: asyncio.AbstractEventLoop | None = None
         self._taking = threading.Lock()  # the loop's callback and `flush` on another thread (a close)
+        self._losses = _Losses()
 
     @staticmethod
     def row(entry: JournalEntry) -> dict[str, Any]:
@@ -304,8 +307,8 @@ class Journal:
         (or are being), and their answers stand."""
         try:
             self._write(rows)
-        except FeishuAPIError as exc:  # the store is down (its own answer, 1002001): one line, no traceback
-            logger.warning("%d journal entries were not written: %s", len(rows), exc.msg)
+        except FeishuAPIError as exc:  # the store is down (its own answer, 1002001): counted, no traceback
+            self._losses.add(len(rows), exc.msg)
         except Exception:  # anything else is a defect: its traceback goes to the log
             logger.exception("%d journal entries could not be written", len(rows))
 
@@ -319,7 +322,10 @@ class Journal:
 
     def written(self, count: int) -> None:
         """`count` more entries are in the table (written here, or carried by a call's write): every
-        `PRUNE_EVERY` of them, a step of pruning. Raises nothing: a step that fails is logged."""
+        `PRUNE_EVERY` of them, a step of pruning; if the store had stopped taking entries, the count of
+        those lost goes to the log (`_Losses`). Raises nothing: a step that fails is logged."""
+        if self._losses.count:
+            self._losses.end()
         with self._taking:
             before = self._recorded
             self._recorded = after = before + count
@@ -361,3 +367,44 @@ class Journal:
         self.flush()
         with self.store.transaction() as queries:
             queries.clear_journal(tenant_key)
+
+
+class _Losses:
+    """The entries a process could not write while its store was down, told to the log in a few lines
+    however long the outage: at the first failure (with what the store answered), every
+    `LOSS_REPORT_SECONDS` while they go on, and once the store takes entries again, how many were lost.
+    A line per failed write would be one per turn of each worker's event loop."""
+
+    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+        self._clock = clock
+        self.count = 0  # lost since the store last took entries
+        self._since = 0.0  # when the first of them was lost (on `clock`)
+        self._told_at = 0.0
+        self._lock = threading.Lock()
+
+    def add(self, count: int, why: str) -> None:
+        """`count` entries were not written: the store answered `why`."""
+        now = self._clock()
+        with self._lock:
+            first = self.count == 0
+            self.count += count
+            if first:
+                self._since = self._told_at = now
+            elif now - self._told_at >= LOSS_REPORT_SECONDS:
+                self._told_at = now
+            else:
+                return
+            lost, lasted = self.count, now - self._since
+        if first:
+            logger.warning("journal entries are not being written: %s (counted until the store is back)", why)
+        else:
+            logger.warning("%d journal entries were not written in %.0f s so far: %s", lost, lasted, why)
+
+    def end(self) -> None:
+        """The store took entries again: how many it did not take goes to the log."""
+        with self._lock:
+            lost, lasted, self.count = self.count, self._clock() - self._since, 0
+        if lost:
+            logger.warning(
+                "%d journal entries were not written, over %.1f s; the store takes them again", lost, lasted
+            )

@@ -225,6 +225,44 @@ def _run(cursor: Cursor, sql: str, parameters: Mapping[str, Any] | Sequence[Any]
     return _Rows(cursor.rowcount, rows)
 
 
+class _Sparse(logging.Filter):
+    """Lets one warning of each kind (its message's template) through every `seconds`; those between
+    are dropped, errors all pass. The pool warns at every connection attempt that fails, several a second
+    per process through an outage: the first says why (refused, too many clients, a password refused),
+    and the store tells when the outage began and ended."""
+
+    def __init__(self, seconds: float) -> None:
+        super().__init__()
+        self.seconds = seconds
+        self._passed_at: dict[str, float] = {}
+        self._lock = threading.Lock()
+
+    def watch(self, logger: logging.Logger) -> None:
+        """This filter on `logger`, once however often asked."""
+        if self not in logger.filters:
+            logger.addFilter(self)
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.levelno >= logging.ERROR:
+            return True
+        now, kind = time.monotonic(), str(record.msg)
+        with self._lock:
+            if now - self._passed_at.get(kind, -math.inf) < self.seconds:
+                return False
+            self._passed_at[kind] = now
+            return True
+
+
+# Each kind of the pool's warnings reaches the log once a minute at most (`_Sparse`).
+_POOL_WARNINGS = _Sparse(60.0)
+
+
+def _reason(exc: Exception) -> str:
+    """What went wrong, in one line (psycopg's messages may run to several)."""
+    first = str(exc).strip().splitlines()
+    return f"{type(exc).__name__}: {first[0]}" if first else type(exc).__name__
+
+
 def _closed_while_idle(conn: psycopg.Connection[dict[str, Any]]) -> bool:
     """Whether PostgreSQL closed `conn` while it sat idle between statements (a shutdown or restart, a
     terminated backend): its socket is readable then, with the FATAL it sends last and the connection's
@@ -417,6 +455,8 @@ class PostgresStore(Engine):
         self._unavailable_until = 0.0
         self._unavailable_because: Exception = ConnectionError("not asked yet")
         self._reconnecting = False  # a call found PostgreSQL unavailable, and none has connected since
+        self._unavailable_since = 0.0
+        _POOL_WARNINGS.watch(logging.getLogger("psycopg.pool"))
         self._pool: psycopg_pool.ConnectionPool[psycopg.Connection[dict[str, Any]]] = (
             psycopg_pool.ConnectionPool(
                 url,
@@ -484,7 +524,10 @@ class PostgresStore(Engine):
             conn = self._pool.getconn(RECONNECT_WAIT_SECONDS if self._reconnecting else None)
         except UNAVAILABLE as exc:
             raise self._failed(exc, None) from exc
-        self._reconnecting = False
+        if self._reconnecting:
+            self._reconnecting = False
+            lasted = time.monotonic() - self._unavailable_since
+            logger.warning("PostgreSQL answers again, %.1f s after it could not be asked", lasted)
         own = self._local.own = (conn, psycopg.RawCursor(conn, row_factory=dict_row))
         with self._lock:
             self._kept.add(conn)
@@ -495,7 +538,10 @@ class PostgresStore(Engine):
         drops it if it is broken) and the thread takes another next time. Answers the error to raise."""
         self._unavailable_because = exc
         self._unavailable_until = time.monotonic() + PAUSE_AFTER_FAILURE_SECONDS
-        self._reconnecting = True
+        if not self._reconnecting:
+            self._reconnecting = True
+            self._unavailable_since = time.monotonic()
+            logger.warning("PostgreSQL cannot be asked (%s): calls answer 1002001 until it can", _reason(exc))
         if conn is not None:
             self._drop(conn)
         return PostgresUnavailable(exc)

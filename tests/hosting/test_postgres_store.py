@@ -283,7 +283,9 @@ def test_a_failed_transaction_leaves_nothing_behind(store: PostgresStore) -> Non
     assert (store.read().resource("talent", TENANT, talent) or {}).get("external_create_time") is None
 
 
-def test_postgresql_down_is_1002001_at_once_and_the_store_recovers_by_itself(own_engines: Engines) -> None:
+def test_postgresql_down_is_1002001_at_once_and_the_store_recovers_by_itself(
+    own_engines: Engines, caplog: pytest.LogCaptureFixture
+) -> None:
     with fresh_database(own_engines.postgres_url) as url:
         store = PostgresStore(url)
         try:
@@ -311,6 +313,16 @@ def test_postgresql_down_is_1002001_at_once_and_the_store_recovers_by_itself(own
                 except PostgresUnavailable:
                     assert time.monotonic() < deadline, "the store never answered again"
                     time.sleep(0.05)
+            # The outage in the log: a line when it began and one when it ended, not one per attempt;
+            # of the pool's warnings at each failed attempt, each kind once a minute at most (the first
+            # says why).
+            told = [r.getMessage() for r in caplog.records if r.name == "mockserver.storage.postgres"]
+            assert len(told) == 2, told
+            kinds = [str(r.msg) for r in caplog.records if r.name == "psycopg.pool"]
+            assert len(kinds) == len(set(kinds)), kinds
+            assert told[0].startswith("PostgreSQL cannot be asked (")
+            assert told[0].endswith("): calls answer 1002001 until it can")
+            assert told[1].startswith("PostgreSQL answers again, ")
         finally:
             store.close()
 

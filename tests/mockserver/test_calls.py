@@ -7,9 +7,10 @@ from __future__ import annotations
 import httpx
 import pytest
 
+from mockserver import journal
 from mockserver.calls import endpoints
 from mockserver.errors import SYSTEM_ERROR, FeishuAPIError
-from mockserver.journal import Journal
+from mockserver.journal import LOSS_REPORT_SECONDS, Journal
 from mockserver.seed import DEFAULT_APP_ID, DEFAULT_APP_SECRET
 from tests.mockserver.helpers import DOC_SITE_USER, SITE_USERS, TOKEN_PATH, bearer, body
 
@@ -90,6 +91,41 @@ def test_a_journal_that_cannot_be_written_fails_no_call(
     assert body(created)["code"] == 0  # stored: its answer stands, only its entry is lost
     assert "X-Tt-Logid" in created.headers
     assert missing.status_code == 404
-    lost = [r for r in caplog.records if "journal entries were not written" in r.getMessage()]
-    assert len(lost) == 2
-    assert all(r.exc_info is None for r in lost)  # one line each, no traceback
+    told = [r for r in caplog.records if "journal" in r.getMessage()]
+    # One line for the outage, not one per entry lost, and no traceback.
+    assert [r.getMessage() for r in told] == [
+        "journal entries are not being written: system error (counted until the store is back)"
+    ]
+    assert told[0].exc_info is None
+    caplog.clear()
+    monkeypatch.undo()  # the store takes entries again
+    assert client.post(SITE_USERS, json=DOC_SITE_USER, headers=headers).status_code == 200
+    back = [r.getMessage() for r in caplog.records if "journal" in r.getMessage()]
+    assert len(back) == 1
+    assert back[0].startswith("2 journal entries were not written, over ")
+    assert back[0].endswith("; the store takes them again")
+
+
+def test_a_long_outage_of_the_journal_is_told_every_report_interval_not_every_write(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    clock = [1000.0]
+    losses = journal._Losses(clock=lambda: clock[0])
+    for _ in range(50):  # a write every second, three entries each, for 50 s: one line
+        losses.add(3, "system error")
+        clock[0] += 1
+    assert [r.getMessage() for r in caplog.records] == [
+        "journal entries are not being written: system error (counted until the store is back)"
+    ]
+    clock[0] += LOSS_REPORT_SECONDS - 50
+    losses.add(3, "system error")
+    losses.add(3, "system error")
+    assert caplog.records[-1].getMessage() == (
+        "153 journal entries were not written in 60 s so far: system error"
+    )
+    losses.end()
+    losses.end()  # nothing more lost: nothing more told
+    assert [r.getMessage() for r in caplog.records][2:] == [
+        "156 journal entries were not written, over 60.0 s; the store takes them again"
+    ]
+    assert losses.count == 0
