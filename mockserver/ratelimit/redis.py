@@ -15,8 +15,10 @@ state is then checked without a round trip to PostgreSQL (`mockserver.storage.po
 
 from __future__ import annotations
 
+import logging
 import os
 import threading
+import time
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol, cast
@@ -30,6 +32,7 @@ if TYPE_CHECKING:
     from mockserver.storage.postgres import PostgresGeneration
 
 SCRIPT = Path(__file__).with_name("redis.lua").read_text(encoding="utf-8")
+logger = logging.getLogger(__name__)
 # Every key of one sandbox starts with this, so several sandboxes can share one Redis database.
 DEFAULT_PREFIX = "feishu-mock:"
 # Redis drops a window idle this long (real seconds): a bound on memory, far beyond any window.
@@ -77,6 +80,7 @@ class RedisWindows:
         self._script = self._client.register_script(SCRIPT)
         self._local = threading.local()
         self._generation_key = f"{prefix}generation"
+        self._unavailable_since: float | None = None  # when a script last failed, until one is answered
         self._generation = generation
         if generation is not None:
             generation.announce_to(self.announce)
@@ -110,13 +114,33 @@ class RedisWindows:
         conn = self._connection()
         try:
             try:
-                return _send(conn, command)
+                answer = _send(conn, command)
             except redis.ConnectionError:
                 conn.disconnect()  # closed by Redis (a restart): once more, on a new connection
-                return _send(conn, command)
+                answer = _send(conn, command)
         except redis.RedisError as exc:
             conn.disconnect()
+            self._unavailable(exc)
             raise RedisUnavailable(exc) from exc
+        if self._unavailable_since is not None:
+            self._available_again()
+        return answer
+
+    def _unavailable(self, exc: redis.RedisError) -> None:
+        """The log says so at the first script of an outage that fails (and why): calls answer 1002001
+        until Redis answers; `_available_again` says when it does. Not a line per call."""
+        if self._unavailable_since is None:
+            self._unavailable_since = time.monotonic()
+            logger.warning(
+                "Redis cannot be asked (%s: %s): calls answer 1002001 until it can", type(exc).__name__, exc
+            )
+
+    def _available_again(self) -> None:
+        since, self._unavailable_since = self._unavailable_since, None
+        if since is not None:
+            logger.warning(
+                "Redis answers again, %.1f s after it could not be asked", time.monotonic() - since
+            )
 
     def hit(self, caller: str, windows: Sequence[Window], now: float) -> Refusal | None:
         """Also settles the generation the call went on (`PostgresGeneration.settled_by`), which raises
