@@ -18,7 +18,6 @@ from __future__ import annotations
 import logging
 import os
 import threading
-import time
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol, cast
@@ -26,6 +25,7 @@ from typing import TYPE_CHECKING, Any, Protocol, cast
 import redis
 
 from mockserver.errors import SYSTEM_ERROR, FeishuAPIError
+from mockserver.outages import Outage
 from mockserver.ratelimit import Refusal, Window, app_prefix
 
 if TYPE_CHECKING:
@@ -80,7 +80,7 @@ class RedisWindows:
         self._script = self._client.register_script(SCRIPT)
         self._local = threading.local()
         self._generation_key = f"{prefix}generation"
-        self._unavailable_since: float | None = None  # when a script last failed, until one is answered
+        self._outage = Outage("Redis", logger)
         self._generation = generation
         if generation is not None:
             generation.announce_to(self.announce)
@@ -120,27 +120,11 @@ class RedisWindows:
                 answer = _send(conn, command)
         except redis.RedisError as exc:
             conn.disconnect()
-            self._unavailable(exc)
+            self._outage.began(exc)
             raise RedisUnavailable(exc) from exc
-        if self._unavailable_since is not None:
-            self._available_again()
+        if self._outage.ongoing:
+            self._outage.ended()
         return answer
-
-    def _unavailable(self, exc: redis.RedisError) -> None:
-        """The log says so at the first script of an outage that fails (and why): calls answer 1002001
-        until Redis answers; `_available_again` says when it does. Not a line per call."""
-        if self._unavailable_since is None:
-            self._unavailable_since = time.monotonic()
-            logger.warning(
-                "Redis cannot be asked (%s: %s): calls answer 1002001 until it can", type(exc).__name__, exc
-            )
-
-    def _available_again(self) -> None:
-        since, self._unavailable_since = self._unavailable_since, None
-        if since is not None:
-            logger.warning(
-                "Redis answers again, %.1f s after it could not be asked", time.monotonic() - since
-            )
 
     def hit(self, caller: str, windows: Sequence[Window], now: float) -> Refusal | None:
         """Also settles the generation the call went on (`PostgresGeneration.settled_by`), which raises

@@ -49,6 +49,7 @@ from psycopg.pq import TransactionStatus
 from psycopg.rows import dict_row
 
 from mockserver.errors import SYSTEM_ERROR, FeishuAPIError
+from mockserver.outages import Outage
 from mockserver.storage.engine import Engine
 from mockserver.storage.queries import Queries
 from mockserver.storage.schema import DROPPED_INDEXES, ddl, made_by_ddl
@@ -257,12 +258,6 @@ class _Sparse(logging.Filter):
 _POOL_WARNINGS = _Sparse(60.0)
 
 
-def _reason(exc: Exception) -> str:
-    """What went wrong, in one line (psycopg's messages may run to several)."""
-    first = str(exc).strip().splitlines()
-    return f"{type(exc).__name__}: {first[0]}" if first else type(exc).__name__
-
-
 def _closed_while_idle(conn: psycopg.Connection[dict[str, Any]]) -> bool:
     """Whether PostgreSQL closed `conn` while it sat idle between statements (a shutdown or restart, a
     terminated backend): its socket is readable then, with the FATAL it sends last and the connection's
@@ -454,8 +449,7 @@ class PostgresStore(Engine):
         self._kept: set[psycopg.Connection[dict[str, Any]]] = set()  # every thread's own connection
         self._unavailable_until = 0.0
         self._unavailable_because: Exception = ConnectionError("not asked yet")
-        self._reconnecting = False  # a call found PostgreSQL unavailable, and none has connected since
-        self._unavailable_since = 0.0
+        self._outage = Outage("PostgreSQL", logger)
         _POOL_WARNINGS.watch(logging.getLogger("psycopg.pool"))
         self._pool: psycopg_pool.ConnectionPool[psycopg.Connection[dict[str, Any]]] = (
             psycopg_pool.ConnectionPool(
@@ -521,13 +515,11 @@ class PostgresStore(Engine):
             # them all, and a call must not be the one that finds out. (The pool's own check as it
             # hands one out waits out the rest of its timeout once two in a row fail.)
             self._pool.check()
-            conn = self._pool.getconn(RECONNECT_WAIT_SECONDS if self._reconnecting else None)
+            conn = self._pool.getconn(RECONNECT_WAIT_SECONDS if self._outage.ongoing else None)
         except UNAVAILABLE as exc:
             raise self._failed(exc, None) from exc
-        if self._reconnecting:
-            self._reconnecting = False
-            lasted = time.monotonic() - self._unavailable_since
-            logger.warning("PostgreSQL answers again, %.1f s after it could not be asked", lasted)
+        if self._outage.ongoing:
+            self._outage.ended()
         own = self._local.own = (conn, psycopg.RawCursor(conn, row_factory=dict_row))
         with self._lock:
             self._kept.add(conn)
@@ -538,10 +530,7 @@ class PostgresStore(Engine):
         drops it if it is broken) and the thread takes another next time. Answers the error to raise."""
         self._unavailable_because = exc
         self._unavailable_until = time.monotonic() + PAUSE_AFTER_FAILURE_SECONDS
-        if not self._reconnecting:
-            self._reconnecting = True
-            self._unavailable_since = time.monotonic()
-            logger.warning("PostgreSQL cannot be asked (%s): calls answer 1002001 until it can", _reason(exc))
+        self._outage.began(exc)
         if conn is not None:
             self._drop(conn)
         return PostgresUnavailable(exc)
