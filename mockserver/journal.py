@@ -253,8 +253,9 @@ class Journal:
     transport sends in a callback scheduled after it (`mockserver.http_protocols.CoalescingTransport`):
     a call's entry is stored before its caller has the answer, on every process and host. Elsewhere
     (threads, the test client) `record` writes at once. Reading, pruning or clearing writes what is
-    pending first. A write that fails is logged, one line when the store is down, and never fails the
-    call it records.
+    pending first. A write that fails never fails the call it records: when the store is down its
+    entries are counted and the outage told in a few lines (`_Losses`); anything else is logged with
+    its traceback.
 
     A call whose write stores its entry too (`Invocation.journal_row`: on PostgreSQL, a create of a site
     user and the update of a talent's external info) is not recorded here; `written` counts it towards

@@ -95,6 +95,7 @@ def _journal_insert_sql(rows: int) -> str:
     return f"INSERT INTO journal ({', '.join(_JOURNAL_INSERTED)}) VALUES {', '.join([one] * rows)}"
 
 
+@functools.lru_cache(maxsize=8)
 def _carrying_journal(write: str) -> str:
     """`write`, and the call's journal row (`:journal_<column>`, `_journal_parameters`) inserted by the
     same statement when, and only when, `write` changed a row: its rowcount is the journal's, so 1 says
@@ -114,6 +115,15 @@ def _journal_parameters(journal: Mapping[str, Any]) -> dict[str, Any]:
     return {name: _journal_value(journal, column) for name, column in _JOURNAL_PARAMETERS}
 
 
+def _with_journal(write: str, parameters: dict[str, Any], journal: Mapping[str, Any] | None) -> str:
+    """The statement to run for `write`: itself, or where a journal row is given, `write` carrying it
+    (`_carrying_journal`), the row's parameters added to `parameters`."""
+    if journal is None:
+        return write
+    parameters.update(_journal_parameters(journal))
+    return _carrying_journal(write)
+
+
 _INSERT_RECORD = (
     "INSERT INTO records (tenant_key, kind, parent_kind, parent_id, record_key, record_id, fields,"
     " created_at) SELECT :tenant_key, :kind, :parent_kind, :parent_id, :record_key, :record_id,"
@@ -121,12 +131,10 @@ _INSERT_RECORD = (
     " AND kind = :parent_kind AND resource_id = :parent_id)"
     " ON CONFLICT (tenant_key, kind, parent_id, record_key) DO NOTHING"
 )
-_INSERT_RECORD_AND_JOURNAL = _carrying_journal(_INSERT_RECORD)
 _UPDATE_FIELDS = (
     "UPDATE resources SET fields = :new WHERE tenant_key = :tenant_key AND kind = :kind"
     " AND resource_id = :id AND fields = :old"
 )
-_UPDATE_FIELDS_AND_JOURNAL = _carrying_journal(_UPDATE_FIELDS)
 
 
 @dataclass(frozen=True)
@@ -240,10 +248,10 @@ class Queries:
                 "id": resource_id,
             }
             journal = None if journal_for is None else journal_for(updated)
-            statement = _UPDATE_FIELDS if journal is None else _UPDATE_FIELDS_AND_JOURNAL
-            if journal is not None:
-                parameters.update(_journal_parameters(journal))
-            if self.conn.execute(statement, parameters).rowcount == 1:
+            if (
+                self.conn.execute(_with_journal(_UPDATE_FIELDS, parameters, journal), parameters).rowcount
+                == 1
+            ):
                 return updated
 
     def delete_resource(self, kind: str, tenant_key: str, resource_id: str) -> bool:
@@ -320,10 +328,7 @@ class Queries:
             "fields": fields_text(record.fields),
             "created_at": record.created_at,
         }
-        if journal is None:
-            return self.conn.execute(_INSERT_RECORD, parameters).rowcount == 1
-        parameters.update(_journal_parameters(journal))
-        return self.conn.execute(_INSERT_RECORD_AND_JOURNAL, parameters).rowcount == 1
+        return self.conn.execute(_with_journal(_INSERT_RECORD, parameters, journal), parameters).rowcount == 1
 
     def record(self, kind: str, tenant_key: str, parent_id: str, key: str) -> dict[str, Any] | None:
         """The fields of the record of `kind` under `parent_id` that holds `key`, or None."""

@@ -97,7 +97,7 @@ class LocalState:
     def clock_offset(self, tenant_key: str | None = None) -> float:
         if tenant_key is None:
             return self._offset
-        return self._offset + self._tenant_offsets.get(tenant_key, 0.0)
+        return self._offset + self.tenant_offset(tenant_key)
 
     def tenant_offset(self, tenant_key: str) -> float:
         return self._tenant_offsets.get(tenant_key, 0.0)
