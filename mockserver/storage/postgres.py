@@ -49,7 +49,7 @@ from psycopg.pq import TransactionStatus
 from psycopg.rows import dict_row
 
 from mockserver.errors import SYSTEM_ERROR, FeishuAPIError
-from mockserver.outages import Outage
+from mockserver.outages import Outage, reason
 from mockserver.storage.engine import Engine
 from mockserver.storage.queries import Queries
 from mockserver.storage.schema import DROPPED_INDEXES, ddl, made_by_ddl
@@ -111,8 +111,14 @@ SCHEMA_NAMES = {"made": [*made_by_ddl(), GENERATION_TABLE], "dropped": list(DROP
 # A process that goes on the generation it knows (`PostgresGeneration.trust_known`) still reads it from the
 # database at least this often: the bound on how long a lagging copy in Redis can hide a change.
 REREAD_SECONDS = 1.0
-# Errors that mean "PostgreSQL could not be asked", as opposed to a query's own failure.
+# Errors that mean "PostgreSQL could not be asked", as opposed to a query's own failure; or that it
+# refused one statement on a sound connection (`_refused`).
 UNAVAILABLE = (psycopg.OperationalError, psycopg.InterfaceError, psycopg_pool.PoolTimeout)
+# SQLSTATE classes of an engine that cannot serve: the connection lost (08), out of resources (53: too
+# many connections, disk full), an operator's shutdown or restart (57P). Any other class of an
+# OperationalError on a sound connection is a refusal of that one statement: canceled (57014), a deadlock
+# or serialization failure (40), a lock not available in time (55P03).
+OUTAGE_SQLSTATES = ("08", "53", "57P")
 
 logger = logging.getLogger(__name__)
 _NAMED = re.compile(r"(?<![:\w]):([A-Za-z_]\w*)")
@@ -160,10 +166,23 @@ def translate(sql: str) -> Translated:
 
 
 class PostgresUnavailable(FeishuAPIError):
-    """1002001: PostgreSQL could not be asked (down, restarting, or out of connections)."""
+    """1002001: PostgreSQL could not be asked (down, restarting, or out of connections), or refused the
+    call's statement (`_refused`)."""
 
     def __init__(self, cause: Exception) -> None:
         super().__init__(SYSTEM_ERROR, f"system error: database unavailable ({type(cause).__name__})")
+
+
+def _refused(exc: Exception, conn: psycopg.Connection[Any] | None) -> bool:
+    """Whether `exc` is PostgreSQL refusing one statement on `conn`, which stays sound (see
+    `OUTAGE_SQLSTATES`): that call fails, and nothing says the engine is down."""
+    sqlstate = getattr(exc, "sqlstate", None)
+    return (
+        conn is not None
+        and sqlstate is not None
+        and conn.pgconn.status == psycopg.pq.ConnStatus.OK
+        and not sqlstate.startswith(OUTAGE_SQLSTATES)
+    )
 
 
 @dataclass
@@ -527,7 +546,13 @@ class PostgresStore(Engine):
 
     def _failed(self, exc: Exception, conn: psycopg.Connection[dict[str, Any]] | None) -> PostgresUnavailable:
         """Notes that PostgreSQL could not be asked; the thread's connection goes back to the pool (which
-        drops it if it is broken) and the thread takes another next time. Answers the error to raise."""
+        drops it if it is broken) and the thread takes another next time. Answers the error to raise.
+        A statement PostgreSQL refused (`_refused`) is logged and fails alone: the thread keeps its
+        connection, and the calls after it ask as before (no pause, no outage)."""
+        if _refused(exc, conn):
+            sqlstate = getattr(exc, "sqlstate", "")
+            logger.warning("PostgreSQL refused a statement (%s %s)", sqlstate, reason(exc))
+            return PostgresUnavailable(exc)
         self._unavailable_because = exc
         self._unavailable_until = time.monotonic() + PAUSE_AFTER_FAILURE_SECONDS
         self._outage.began(exc)

@@ -327,6 +327,59 @@ def test_postgresql_down_is_1002001_at_once_and_the_store_recovers_by_itself(
             store.close()
 
 
+def test_a_statement_postgresql_refuses_fails_that_call_alone_and_is_no_outage(
+    store: PostgresStore, postgres_url: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A statement PostgreSQL cancels (as it does one in a deadlock, or past a lock's timeout) on a sound
+    connection: that call is 1002001, the next asks at once on the same connection, and the log tells
+    of the refused statement, not of an outage."""
+    answers: list[object] = []
+
+    def create() -> bool:
+        with store.statement() as queries:
+            return queries.insert_record_if_absent(site_user("canceled", "u-c"))
+
+    def create_then_read() -> None:
+        for call in (create, lambda: store.read().app(DEFAULT_APP_ID)):  # the read at once: within
+            # any pause after a failure
+            try:
+                answers.append(call())
+            except PostgresUnavailable as exc:
+                answers.append(exc)
+
+    with psycopg.connect(postgres_url) as holder:  # its transaction holds the lock until it ends
+        holder.execute("LOCK TABLE records IN ACCESS EXCLUSIVE MODE")
+        backend = store.read().conn.execute("SELECT pg_backend_pid() AS pid").fetchone()
+        caller = threading.Thread(target=create_then_read)
+        caller.start()
+        deadline = time.monotonic() + 10
+        while not holder.execute(
+            "SELECT 1 FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND datname = current_database()"
+        ).fetchall():
+            assert time.monotonic() < deadline, "the create never waited for the lock"
+            time.sleep(0.01)
+        waiting = holder.execute(
+            "SELECT pid FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND datname = current_database()"
+        ).fetchone()
+        assert waiting is not None
+        holder.execute("SELECT pg_cancel_backend(%s)", [waiting[0]])
+        caller.join(10)
+        holder.rollback()
+    assert not caller.is_alive()
+    refused, read = answers
+    assert isinstance(refused, PostgresUnavailable)
+    assert refused.code == SYSTEM_ERROR
+    assert isinstance(read, dict)
+    assert read["app_id"] == DEFAULT_APP_ID
+    assert stored_site_user(store, "canceled") is None  # nothing half-written
+    assert backend is not None  # the main thread's connection, still its own and sound
+    assert store.read().conn.execute("SELECT pg_backend_pid() AS pid").fetchone() == backend
+    told = [r.getMessage() for r in caplog.records if r.name == "mockserver.storage.postgres"]
+    assert len(told) == 1, told
+    assert told[0].startswith("PostgreSQL refused a statement (57014 QueryCanceled: ")
+    assert "cannot be asked" not in told[0]
+
+
 def _end_every_connection_of(store: PostgresStore, postgres_url: str) -> None:
     """PostgreSQL ends every connection to the store's database, as a restart does, while the store is
     not asking anything; back once every ended backend has exited (its last words sent)."""
