@@ -80,12 +80,24 @@ CONNECTION_LIVENESS = {
     "keepalives_count": 3,
     "tcp_user_timeout": 10_000,  # milliseconds
 }
-# What the store's sessions set, unless the URL's `options` (or PGOPTIONS) set it: each commit returns
-# once its WAL is written, not flushed to disk (PostgreSQL flushes it within a fraction of a second).
-# A crash of PostgreSQL or its machine may lose the changes of that last fraction, never half of one;
-# a host killed loses nothing it acknowledged, nor does a clean restart of PostgreSQL. A commit that
-# waited for the disk would make every call that changes something wait for a flush.
-SESSION_SETTINGS = {"synchronous_commit": "off"}
+# What the store's sessions set, unless the URL's `options` (or PGOPTIONS) set it.
+# - synchronous_commit: each commit returns once its WAL is written, not flushed to disk (PostgreSQL
+#   flushes it within a fraction of a second). A crash of PostgreSQL or its machine may lose the changes
+#   of that last fraction, never half of one; a host killed loses nothing it acknowledged, nor does a
+#   clean restart of PostgreSQL. A commit that waited for the disk would make every call that changes
+#   something wait for a flush.
+# - lock_timeout: a statement waits this long at most for a row (or any lock) another session holds,
+#   then fails (1002001, that call alone: `_refused`); the app's own transactions hold theirs for
+#   milliseconds, so only a stuck holder makes anyone wait this long.
+# - idle_in_transaction_session_timeout: PostgreSQL ends a session of this store that sits in an open
+#   transaction this long, rolling it back. A host frozen or cut off mid-transaction (a paused machine, a
+#   lost network) would otherwise hold its locks until the server noticed its connection gone, and every
+#   call of any host that needs those rows would fail; the app's transactions never idle that long.
+SESSION_SETTINGS = {
+    "synchronous_commit": "off",
+    "lock_timeout": "5s",
+    "idle_in_transaction_session_timeout": "10s",
+}
 # Taken while creating the tables, so hosts starting at once do not race on the catalog.
 SCHEMA_LOCK = 0x66656973  # "feis"
 # The generation every process stamps its caches with; the PostgreSQL counterpart of SQLite's
@@ -171,6 +183,15 @@ class PostgresUnavailable(FeishuAPIError):
 
     def __init__(self, cause: Exception) -> None:
         super().__init__(SYSTEM_ERROR, f"system error: database unavailable ({type(cause).__name__})")
+
+
+def _unanswered(exc: Exception, conn: psycopg.Connection[Any]) -> bool:
+    """Whether `exc`, raised by a statement on `conn`, means PostgreSQL did not answer it: an
+    `UNAVAILABLE` error, or any error that left `conn` broken (PostgreSQL ended the session: a
+    terminated backend, an idle-in-transaction timeout). Any other error is the statement's own."""
+    return isinstance(exc, UNAVAILABLE) or (
+        isinstance(exc, psycopg.Error) and conn.pgconn.status != psycopg.pq.ConnStatus.OK
+    )
 
 
 def _refused(exc: Exception, conn: psycopg.Connection[Any] | None) -> bool:
@@ -323,7 +344,9 @@ class _Pooled:
         conn, cursor = self.store._own()
         try:
             return _run(cursor, sql, parameters or {})
-        except UNAVAILABLE as exc:
+        except Exception as exc:
+            if not _unanswered(exc, conn):
+                raise
             raise self.store._failed(exc, conn) from exc
 
 
@@ -580,7 +603,9 @@ class PostgresStore(Engine):
         conn = own[0]
         try:
             yield own
-        except UNAVAILABLE as exc:
+        except Exception as exc:
+            if not _unanswered(exc, conn):
+                raise
             raise self._failed(exc, conn) from exc
 
     @contextmanager
@@ -641,6 +666,8 @@ class PostgresStore(Engine):
         """Runs `statements` (CREATE ... IF NOT EXISTS) in the transaction of `queries`, one host at a
         time: hosts starting at once would otherwise race on PostgreSQL's catalog. None of them when
         `unless_found` (a query and its parameters) answers a row once it is this host's turn."""
+        # A host waits for another's DDL however long it takes (creating an index on a big journal).
+        queries.conn.execute("SET LOCAL lock_timeout = 0")
         queries.conn.execute("SELECT pg_advisory_xact_lock(:key)", {"key": SCHEMA_LOCK})
         if unless_found is not None and queries.conn.execute(*unless_found).fetchone() is not None:
             return

@@ -31,6 +31,7 @@ from mockserver.storage.postgres import (
     CONNECTION_LIVENESS,
     MARK,
     PAUSE_AFTER_FAILURE_SECONDS,
+    SESSION_SETTINGS,
     PostgresStore,
     PostgresUnavailable,
     Translated,
@@ -120,6 +121,9 @@ def test_sessions_commit_without_waiting_for_the_disk_unless_the_url_says_otherw
                 assert opened.read().conn.execute("SHOW statement_timeout").fetchone() == {
                     "statement_timeout": "5s"
                 }
+            for setting, value in SESSION_SETTINGS.items():  # the others, whatever the options
+                if setting not in options:
+                    assert opened.read().conn.execute(f"SHOW {setting}").fetchone() == {setting: value}
         finally:
             opened.close()
 
@@ -378,6 +382,65 @@ def test_a_statement_postgresql_refuses_fails_that_call_alone_and_is_no_outage(
     assert len(told) == 1, told
     assert told[0].startswith("PostgreSQL refused a statement (57014 QueryCanceled: ")
     assert "cannot be asked" not in told[0]
+
+
+def test_a_host_frozen_mid_transaction_holds_its_rows_only_until_postgresql_ends_its_session(
+    postgres_url: str, store: PostgresStore
+) -> None:
+    """Host B opens a transaction, inserts a site user, and freezes (a paused machine) before it commits.
+    Host A's create of the same external_id waits on B's row only up to the lock timeout (1002001, no
+    hang); once B has sat idle in its transaction past its timeout PostgreSQL ends B's session, rolling
+    its insert back, and A's create goes through. B's commit then fails: nothing of it is stored. (Short
+    timeouts through the URL's options; the defaults are `SESSION_SETTINGS`.)"""
+    options = "-c lock_timeout=300 -c idle_in_transaction_session_timeout=1000"
+    separator = "&" if "?" in postgres_url else "?"
+    url = f"{postgres_url}{separator}{urlencode({'options': options}, quote_via=quote)}"
+    host_a, host_b = PostgresStore(url), PostgresStore(url)
+    holding, thawed = threading.Event(), threading.Event()
+    outcome: list[BaseException | None] = []
+
+    def freeze_mid_transaction() -> None:
+        try:
+            with host_b.transaction() as queries:
+                assert queries.insert_record_if_absent(site_user("frozen", "u-b"))
+                holding.set()
+                thawed.wait(30)
+            outcome.append(None)
+        except BaseException as exc:  # kept for the assertion below
+            outcome.append(exc)
+
+    def create_on_a() -> bool:
+        with host_a.statement() as queries:
+            return queries.insert_record_if_absent(site_user("frozen", "u-a"))
+
+    frozen = threading.Thread(target=freeze_mid_transaction)
+    try:
+        frozen.start()
+        assert holding.wait(10)
+        began = time.monotonic()
+        with pytest.raises(PostgresUnavailable) as caught:
+            create_on_a()
+        assert caught.value.code == SYSTEM_ERROR
+        assert time.monotonic() - began < 1.0  # the lock timeout, not B's freeze
+        deadline = time.monotonic() + 10
+        while True:
+            try:
+                assert create_on_a()
+                break
+            except PostgresUnavailable:  # B's session not ended yet: the lock timeout again
+                assert time.monotonic() < deadline, "B's session was never ended"
+        assert time.monotonic() - began < 5.0
+        thawed.set()
+        frozen.join(10)
+        assert isinstance(outcome[0], PostgresUnavailable)  # B's commit found its session ended
+        row = stored_site_user(store, "frozen")
+        assert row is not None
+        assert row["user_id"] == "u-a"
+    finally:
+        thawed.set()
+        frozen.join(10)
+        host_a.close()
+        host_b.close()
 
 
 def _end_every_connection_of(store: PostgresStore, postgres_url: str) -> None:
