@@ -26,7 +26,9 @@ rounds as there are configurations (twice as many when that count is odd), each 
 each other one equally often within a round, and takes each place of a round equally often, so none
 always runs after the same one (whose writes the machine may still be flushing into the Prism run
 between them). A row's req/s, p50 and p99 are those of its run of median req/s; Prism's row is its run
-of median req/s over all its runs. PostgreSQL and Redis are the environment's
+of median req/s over all its runs. The report ends with what the servers logged during the measured
+runs: nothing while all goes well, else the first lines of each log that says something (a failed
+answer's cause goes with the run's temporary folder otherwise). PostgreSQL and Redis are the environment's
 (`FEISHU_TEST_POSTGRES_URL`, `FEISHU_TEST_REDIS_URL`) or throwaway ones from `scripts/services`, on the
 same machine.
 """
@@ -51,6 +53,8 @@ from mockserver.seed import WEBSITE_ID
 
 # Limits scaled so that none refuses at these rates, while every call is still counted.
 RATE_LIMIT_SCALE = "100000"
+# Lines of each server's log shown in the report when it logged something during the measured runs.
+SHOWN_LOG_LINES = 5
 
 
 @dataclass(frozen=True)
@@ -135,7 +139,7 @@ def median_row(name: str, runs: list[Row]) -> Row:
     )
 
 
-def main() -> None:
+def arguments() -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
@@ -153,7 +157,11 @@ def main() -> None:
         default="redis",
         help="where the hosts count rate limits",
     )
-    args = parser.parse_args()
+    return parser.parse_args()
+
+
+def main() -> None:
+    args = arguments()
     started = time.strftime("%Y-%m-%d %H:%M")
     extra = ("--rate-limit-scale", RATE_LIMIT_SCALE)
     runs: dict[str, list[Row]] = {}
@@ -200,6 +208,7 @@ def main() -> None:
                 prefix=f"warm-{time.time_ns()}",
             )
         before = read_db(database, "SELECT count(*) FROM records WHERE kind = 'site_user'")[0][0]
+        log_sizes = {path: path.stat().st_size for path in sorted(tmp.rglob("*.log"))}
 
         def measure(name: str, urls: list[str], token: str) -> Row:
             prefix = f"run-{time.time_ns()}"
@@ -219,17 +228,35 @@ def main() -> None:
                 ratios.setdefault(name, []).append(flanked_ratio(row, prism_before, prism_after))
                 prism_before = prism_after
         stored = read_db(database, "SELECT count(*) FROM records WHERE kind = 'site_user'")[0][0] - before
-    report(runs, ratios, args, stored, started)
+        said = logged_since(log_sizes, tmp)
+    report(runs, ratios, args, stored=stored, started=started, said=said)
+
+
+def logged_since(sizes: dict[Path, int], root: Path) -> dict[str, list[str]]:
+    """What each server wrote to its log (`root`/...) past `sizes` (each log's size before the measured
+    runs), by its path under `root`: a server logs nothing while all goes well (its banner comes first),
+    so these are the warnings and errors of the runs, say a failed answer's cause."""
+    said = {}
+    for path, size in sizes.items():
+        with path.open("rb") as log:
+            log.seek(size)
+            lines = log.read().decode("utf-8", errors="replace").splitlines()
+        if lines:
+            said[str(path.relative_to(root))] = lines
+    return said
 
 
 def report(
     runs: dict[str, list[Row]],
     ratios: dict[str, list[float]],
     args: argparse.Namespace,
+    *,
     stored: int,
     started: str,
+    said: dict[str, list[str]],
 ) -> None:
-    """The table; `started`: when the run began (its end is stamped now)."""
+    """The table; `started`: when the run began (its end is stamped now); `said`: what the servers
+    logged during the measured runs (`logged_since`), its first lines shown."""
     rows = [median_row(name, found) for name, found in runs.items()]
     ended = time.strftime("%H:%M")
     print(
@@ -260,6 +287,12 @@ def report(
         f"\npostgres hosts: {answered} creates answered, {stored} site users stored"
         " (a create cut off by the end of a run may be stored)"
     )
+    if not said:
+        print("the servers logged nothing during the measured runs (no warning, no error)")
+    for name, lines in said.items():
+        print(f"!! {name} logged {len(lines)} lines during the measured runs; the first:")
+        for line in lines[:SHOWN_LOG_LINES]:
+            print(f"     {line[:200]}")
     print("(each row: the run of median req/s; p50 and p99 of several hosts: the highest of the hosts' own)")
     print(f"reproduce: {reproduce('benchmarks.hosts_load')}")
 

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import itertools
 from collections import Counter
+from pathlib import Path
 
 import pytest
 
-from benchmarks.hosts_load import Row, flanked_ratio, median_row, round_order, split
+from benchmarks.hosts_load import Row, flanked_ratio, logged_since, median_row, round_order, split
 
 
 def row(requests_per_s: float, p99_ms: float = 10.0, failures: int = 0) -> Row:
@@ -45,3 +46,21 @@ def test_over_its_rounds_each_configuration_follows_each_other_one_equally_often
     places = Counter((place, i) for order in orders for place, i in enumerate(order))
     assert len(places) == count * count
     assert len(set(places.values())) == 1
+
+
+def test_only_what_the_servers_logged_during_the_runs_is_reported(tmp_path: Path) -> None:
+    quiet, loud = tmp_path / "x2" / "host-0.log", tmp_path / "x2" / "host-1.log"
+    quiet.parent.mkdir()
+    for log in (quiet, loud):
+        log.write_text("Feishu Hire mock serving on http://127.0.0.1:1\n  base URL: ...\n")
+    sizes = {log: log.stat().st_size for log in (quiet, loud)}
+    with loud.open("a") as log:
+        log.write("PostgreSQL refused a statement (40P01 DeadlockDetected: deadlock detected)\n")
+        log.write("journal entries are not being written: \u7f51 \xff\n")
+    said = logged_since(sizes, tmp_path)
+    assert said == {
+        "x2/host-1.log": [
+            "PostgreSQL refused a statement (40P01 DeadlockDetected: deadlock detected)",
+            "journal entries are not being written: \u7f51 \xff",
+        ]
+    }
