@@ -54,9 +54,9 @@ def test_only_what_the_servers_logged_during_the_runs_is_reported(tmp_path: Path
     for log in (quiet, loud):
         log.write_text("Feishu Hire mock serving on http://127.0.0.1:1\n  base URL: ...\n")
     sizes = {log: log.stat().st_size for log in (quiet, loud)}
-    with loud.open("a") as log:
-        log.write("PostgreSQL refused a statement (40P01 DeadlockDetected: deadlock detected)\n")
-        log.write("journal entries are not being written: \u7f51 \xff\n")
+    with loud.open("a") as appended:
+        appended.write("PostgreSQL refused a statement (40P01 DeadlockDetected: deadlock detected)\n")
+        appended.write("journal entries are not being written: \u7f51 \xff\n")
     said = logged_since(sizes, tmp_path)
     assert said == {
         "x2/host-1.log": [
