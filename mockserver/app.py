@@ -1,6 +1,7 @@
 """The app factory: the mock Feishu Hire server as one Flask app.
 
-The spec's operations are answered by `mockserver.calls.FeishuCalls`, installed in front of Flask; Flask
+The spec's operations are answered by `mockserver.calls.FeishuCalls`, installed in front of Flask (and
+in front of it `mockserver.health.Health`, the load balancer's check); Flask
 serves the rest (the control plane, the console, unknown paths), its hooks starting and journaling those
 calls as `calls` does its own, and its error handlers giving Feishu's answers.
 """
@@ -17,6 +18,7 @@ from mockserver import console, control
 from mockserver.calls import LOG_ID_HEADER, FeishuCalls, begin, endpoints, http_error_code, record, unexpected
 from mockserver.config import MockConfig
 from mockserver.errors import FeishuAPIError, FeishuResponse, error_response, page_not_found, shutting_down
+from mockserver.health import Health
 from mockserver.proxies import TrustedProxies
 from mockserver.runtime import EXTENSION, Runtime, runtime
 
@@ -72,6 +74,7 @@ def create_app(config: MockConfig | None = None) -> Flask:
     app.register_blueprint(control.blueprint)
     console.register(app, config)
     app.wsgi_app = FeishuCalls(app, rt, endpoints().values())  # type: ignore[method-assign]
+    app.wsgi_app = Health(app.wsgi_app, rt)  # type: ignore[method-assign]
     if config.trusted_proxies:
         app.wsgi_app = TrustedProxies(app.wsgi_app, config.trusted_proxies)  # type: ignore[method-assign]
     app.before_request(functools.partial(_begin, rt))

@@ -56,6 +56,11 @@ class Windows(Protocol):
         """Every window gone (None), or only the windows of these apps."""
         ...
 
+    def ping(self) -> None:
+        """Returns once the windows can be counted now, or raises the FeishuAPIError a call would get
+        (1002001). Windows kept by the store (or the process) have nothing of their own to ask."""
+        ...
+
 
 def caller_key(app_id: str, operation_id: str) -> str:
     """Whose calls a window counts: one app's calls to one operation."""

@@ -102,15 +102,22 @@ class RedisWindows:
         """The script's answer, sent on the thread's own connection: the call on every create, so it
         skips the client's per-command layers (pool checkout, retries, timing). A connection Redis closed
         (a restart) is opened again once at once; a script Redis lost (a restart) is loaded again."""
-        command = (
-            "EVALSHA",
-            self._script.sha,
-            len(keys) + 1,
-            self._generation_key,
-            *keys,
-            -1 if went_on is None else went_on,
-            *args,
+        answer: list[bytes | int] = self._ask(
+            (
+                "EVALSHA",
+                self._script.sha,
+                len(keys) + 1,
+                self._generation_key,
+                *keys,
+                -1 if went_on is None else went_on,
+                *args,
+            )
         )
+        return answer
+
+    def _ask(self, command: tuple[str | int | float, ...]) -> Any:
+        """Redis's answer to `command`, on the thread's own connection (see `_run`); RedisUnavailable
+        when Redis cannot be asked, the outage told to the log."""
         conn = self._connection()
         try:
             try:
@@ -139,6 +146,10 @@ class RedisWindows:
         if int(index) == 0:
             return None
         return Refusal.of(windows[int(index) - 1], float(expires_at[0]), now)
+
+    def ping(self) -> None:
+        """Redis answers a PING on the connection the calls use."""
+        self._ask(("PING",))
 
     def announce(self, generation: int) -> None:
         """The store's generation is at least `generation` now: the copy takes it if it is behind."""
@@ -181,11 +192,12 @@ class Connection(Protocol):
     def disconnect(self) -> None: ...
 
 
-def _send(conn: Connection, command: tuple[str | int | float, ...]) -> list[bytes | int]:
-    """The script's answer to `command` on `conn`, loading the script first where Redis lacks it."""
+def _send(conn: Connection, command: tuple[str | int | float, ...]) -> Any:
+    """Redis's answer to `command` on `conn`, loading the script first where Redis lacks it (an
+    EVALSHA of it)."""
     try:
         conn.send_command(*command)
-        answer: list[bytes | int] = conn.read_response()
+        answer = conn.read_response()
     except redis.exceptions.NoScriptError:  # Redis restarted, or its scripts were flushed
         conn.send_command("SCRIPT", "LOAD", SCRIPT)
         conn.read_response()

@@ -166,6 +166,10 @@ class Queries:
         # so no process's token cache answers a deleted token.
         self.forgot_tokens = False
 
+    def ping(self) -> None:
+        """Returns once the database answers a statement (the store's error if it cannot be asked)."""
+        self.conn.execute("SELECT 1")
+
     # -- apps and tokens
     def app(self, app_id: str) -> dict[str, Any] | None:
         return _row(
