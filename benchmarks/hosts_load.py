@@ -234,8 +234,9 @@ def main() -> None:
 
 def logged_since(sizes: dict[Path, int], root: Path) -> dict[str, list[str]]:
     """What each server wrote to its log (`root`/...) past `sizes` (each log's size before the measured
-    runs), by its path under `root`: a server logs nothing while all goes well (its banner comes first),
-    so these are the warnings and errors of the runs, say a failed answer's cause."""
+    runs; a log made after them is not read), by its path under `root`: a server logs nothing while all
+    goes well (its banner comes first), so these are the warnings and errors of the runs, say a failed
+    answer's cause."""
     said = {}
     for path, size in sizes.items():
         with path.open("rb") as log:

@@ -1,16 +1,19 @@
 """`GET /mock-api/health`: whether this server can answer Feishu calls now, for a load balancer's health
 check (or an orchestrator's readiness probe) in front of the hosts of a sandbox.
 
-Each engine the calls need is asked as the calls ask it, on the same connections and within the same
-timeouts, so the answer turns as soon as the calls' would: the database (`Queries.ping`) and, where the
-rate limits are on, their windows (`Windows.ping`: Redis, where it keeps them). 200 with every engine
-"ok"; 503 with the one that did not answer "unavailable"; 503 "shutting down" while the server stops,
-so a balancer takes it out of rotation before it goes. Anyone may ask, as a balancer sends no token: the
-answer says nothing but these words. Not a Feishu call: no journal entry, no log id, no rate limit.
+Each engine the calls need is asked on the connections the calls use, within the same timeouts, so
+the answer turns when a call would find the engine gone: the database (`Queries.ping`, a `SELECT 1`)
+and, where the rate limits are on, their windows (`Windows.ping`: Redis, where it keeps them). It shows
+that each answers, not that each would take every write (a database that refuses writes, say its disk
+full, still answers a `SELECT 1`). 200 with every engine "ok"; 503 with the one that did not answer
+"unavailable"; 503 "shutting down" while the server stops, so a balancer takes it out of rotation
+before it goes. Anyone may ask, as a balancer sends no token: the answer says nothing but these words.
+Not a Feishu call: no journal entry, no log id, no rate limit.
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Iterable
 from http import HTTPStatus
 from typing import Any
@@ -19,6 +22,7 @@ from mockserver import json_text
 from mockserver.errors import FeishuAPIError
 from mockserver.runtime import Runtime
 
+logger = logging.getLogger(__name__)
 PATH = "/mock-api/health"
 OK, UNAVAILABLE = "ok", "unavailable"
 WSGIApp = Callable[[dict[str, Any], Any], Iterable[bytes]]
@@ -43,6 +47,9 @@ def _answers(ask: Callable[[], None]) -> str:
     try:
         ask()
     except FeishuAPIError:  # the engine's own error, as a call gets it (1002001); logged by its store
+        return UNAVAILABLE
+    except Exception:  # anything else is a defect: its traceback to the log, and the engine not ok
+        logger.exception("the health check could not ask an engine")
         return UNAVAILABLE
     return OK
 

@@ -117,16 +117,19 @@ class RedisWindows:
 
     def _ask(self, command: tuple[str | int | float, ...]) -> Any:
         """Redis's answer to `command`, on the thread's own connection (see `_run`); RedisUnavailable
-        when Redis cannot be asked, the outage told to the log."""
-        conn = self._connection()
+        when Redis cannot be asked (a thread's first connection included: taking one connects), the
+        outage told to the log."""
+        conn: Connection | None = None
         try:
+            conn = self._connection()
             try:
                 answer = _send(conn, command)
             except redis.ConnectionError:
                 conn.disconnect()  # closed by Redis (a restart): once more, on a new connection
                 answer = _send(conn, command)
         except redis.RedisError as exc:
-            conn.disconnect()
+            if conn is not None:
+                conn.disconnect()
             self._outage.began(exc)
             raise RedisUnavailable(exc) from exc
         if self._outage.ongoing:

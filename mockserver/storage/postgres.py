@@ -87,8 +87,11 @@ CONNECTION_LIVENESS = {
 #   clean restart of PostgreSQL. A commit that waited for the disk would make every call that changes
 #   something wait for a flush.
 # - lock_timeout: a statement waits this long at most for a row (or any lock) another session holds,
-#   then fails (1002001, that call alone: `_refused`); the app's own transactions hold theirs for
-#   milliseconds, so only a stuck holder makes anyone wait this long.
+#   then fails (1002001, that call alone: `_refused`). The app's own transactions hold theirs for
+#   milliseconds (a window function's advisory lock included), so a call waits this long only on a
+#   stuck holder, or on a schema change a new version's first host makes while the others serve (an
+#   index made on a big journal): hosts of a new version are best started before the old ones take
+#   calls again. A host's own schema step waits as long as it takes (`create`).
 # - idle_in_transaction_session_timeout: PostgreSQL ends a session of this store that sits in an open
 #   transaction this long, rolling it back. A host frozen or cut off mid-transaction (a paused machine, a
 #   lost network) would otherwise hold its locks until the server noticed its connection gone, and every
@@ -127,10 +130,14 @@ REREAD_SECONDS = 1.0
 # refused one statement on a sound connection (`_refused`).
 UNAVAILABLE = (psycopg.OperationalError, psycopg.InterfaceError, psycopg_pool.PoolTimeout)
 # SQLSTATE classes of an engine that cannot serve: the connection lost (08), out of resources (53: too
-# many connections, disk full), an operator's shutdown or restart (57P). Any other class of an
-# OperationalError on a sound connection is a refusal of that one statement: canceled (57014), a deadlock
-# or serialization failure (40), a lock not available in time (55P03).
-OUTAGE_SQLSTATES = ("08", "53", "57P")
+# many connections, disk full), an operator's shutdown or restart (57P), a failing system or disk (58).
+# Any other class of an OperationalError on a sound connection is a refusal of that one statement:
+# canceled (57014), a deadlock or serialization failure (40), a lock not available in time (55P03).
+OUTAGE_SQLSTATES = ("08", "53", "57P", "58")
+# PostgreSQL ended one session for its own idleness (in a transaction, or at all): the engine serves on.
+SESSION_ENDED_SQLSTATES = ("25P03", "57P05")
+# `-c name=value` or `--name=value` in libpq's `options` (PostgreSQL reads a `-` in a name as `_`).
+_OPTION_NAME = re.compile(r"(?:-c\s*|--)([A-Za-z0-9_.-]+)=")
 
 logger = logging.getLogger(__name__)
 _NAMED = re.compile(r"(?<![:\w]):([A-Za-z_]\w*)")
@@ -146,7 +153,8 @@ def _session_options(url: str) -> dict[str, str]:
     """libpq's `options` with `SESSION_SETTINGS` added, less those the URL's own options (or, without
     them, PGOPTIONS) set."""
     given = str(conninfo_to_dict(url).get("options") or os.environ.get("PGOPTIONS", ""))
-    added = [f"-c {name}={value}" for name, value in SESSION_SETTINGS.items() if name not in given]
+    named = {name.lower().replace("-", "_") for name in _OPTION_NAME.findall(given)}
+    added = [f"-c {name}={value}" for name, value in SESSION_SETTINGS.items() if name not in named]
     return {"options": " ".join([given, *added]).strip()} if added else {}
 
 
@@ -195,13 +203,15 @@ def _unanswered(exc: Exception, conn: psycopg.Connection[Any]) -> bool:
 
 
 def _refused(exc: Exception, conn: psycopg.Connection[Any] | None) -> bool:
-    """Whether `exc` is PostgreSQL refusing one statement on `conn`, which stays sound (see
-    `OUTAGE_SQLSTATES`): that call fails, and nothing says the engine is down."""
+    """Whether `exc` is PostgreSQL refusing one statement on `conn`, which stays sound and out of any
+    transaction (its block rolled back; see `OUTAGE_SQLSTATES`): that call fails, and nothing says the
+    engine is down."""
     sqlstate = getattr(exc, "sqlstate", None)
     return (
         conn is not None
         and sqlstate is not None
         and conn.pgconn.status == psycopg.pq.ConnStatus.OK
+        and conn.pgconn.transaction_status == TransactionStatus.IDLE
         and not sqlstate.startswith(OUTAGE_SQLSTATES)
     )
 
@@ -571,10 +581,16 @@ class PostgresStore(Engine):
         """Notes that PostgreSQL could not be asked; the thread's connection goes back to the pool (which
         drops it if it is broken) and the thread takes another next time. Answers the error to raise.
         A statement PostgreSQL refused (`_refused`) is logged and fails alone: the thread keeps its
-        connection, and the calls after it ask as before (no pause, no outage)."""
+        connection, and the calls after it ask as before (no pause, no outage); so do they after
+        PostgreSQL ended one session for its idleness (`SESSION_ENDED_SQLSTATES`), which the thread
+        replaces."""
+        sqlstate = getattr(exc, "sqlstate", None)
         if _refused(exc, conn):
-            sqlstate = getattr(exc, "sqlstate", "")
             logger.warning("PostgreSQL refused a statement (%s %s)", sqlstate, reason(exc))
+            return PostgresUnavailable(exc)
+        if conn is not None and sqlstate in SESSION_ENDED_SQLSTATES:
+            logger.warning("PostgreSQL ended a session of this process (%s %s)", sqlstate, reason(exc))
+            self._drop(conn)
             return PostgresUnavailable(exc)
         self._unavailable_because = exc
         self._unavailable_until = time.monotonic() + PAUSE_AFTER_FAILURE_SECONDS

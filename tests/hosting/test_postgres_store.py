@@ -35,6 +35,7 @@ from mockserver.storage.postgres import (
     PostgresStore,
     PostgresUnavailable,
     Translated,
+    _refused,
     from_text,
     to_text,
     translate,
@@ -55,6 +56,17 @@ def site_user(external_id: str, user_id: str, name: str | None = None) -> NewRec
 
 def stored_site_user(store: PostgresStore, external_id: str) -> dict[str, object] | None:
     return store.read().record("site_user", TENANT, WEBSITE_ID, external_id)
+
+
+def store_log(caplog: pytest.LogCaptureFixture) -> list[str]:
+    """What the PostgreSQL store told the log."""
+    return [r.getMessage() for r in caplog.records if r.name == "mockserver.storage.postgres"]
+
+
+def with_options(url: str, options: str) -> str:
+    """`url` with libpq's `options` (session settings, `-c name=value ...`) added."""
+    separator = "&" if "?" in url else "?"
+    return f"{url}{separator}{urlencode({'options': options}, quote_via=quote)}"
 
 
 @pytest.fixture
@@ -101,18 +113,14 @@ def test_sessions_commit_without_waiting_for_the_disk_unless_the_url_says_otherw
         name = conn.execute("SELECT current_database()").fetchone()
         assert name is not None
         conn.execute(f'ALTER DATABASE "{name[0]}" SET synchronous_commit = on')
-    separator = "&" if "?" in postgres_url else "?"
     for options, expected in (
         ("", "off"),
         ("-c synchronous_commit=on", "on"),
         ("-c statement_timeout=5000", "off"),
+        ("-c deadlock_timeout=2s", "off"),  # a name inside another's is not it
+        ("--lock-timeout=1s", "off"),  # PostgreSQL's other spelling of lock_timeout
     ):
-        url = (
-            f"{postgres_url}{separator}{urlencode({'options': options}, quote_via=quote)}"
-            if options
-            else postgres_url
-        )
-        opened = PostgresStore(url)
+        opened = PostgresStore(with_options(postgres_url, options) if options else postgres_url)
         try:
             assert opened.read().conn.execute("SHOW synchronous_commit").fetchone() == {
                 "synchronous_commit": expected
@@ -121,8 +129,14 @@ def test_sessions_commit_without_waiting_for_the_disk_unless_the_url_says_otherw
                 assert opened.read().conn.execute("SHOW statement_timeout").fetchone() == {
                     "statement_timeout": "5s"
                 }
-            for setting, value in SESSION_SETTINGS.items():  # the others, whatever the options
-                if setting not in options:
+            if "deadlock_timeout" in options:
+                shown = opened.read().conn.execute("SHOW deadlock_timeout").fetchone()
+                assert shown == {"deadlock_timeout": "2s"}
+            if "lock-timeout" in options:
+                assert opened.read().conn.execute("SHOW lock_timeout").fetchone() == {"lock_timeout": "1s"}
+            own = {"synchronous_commit"} | ({"lock_timeout"} if "lock-timeout" in options else set())
+            for setting, value in SESSION_SETTINGS.items():  # the others, whatever else the options set
+                if setting not in own:
                     assert opened.read().conn.execute(f"SHOW {setting}").fetchone() == {setting: value}
         finally:
             opened.close()
@@ -320,7 +334,7 @@ def test_postgresql_down_is_1002001_at_once_and_the_store_recovers_by_itself(
             # The outage in the log: a line when it began and one when it ended, not one per attempt;
             # of the pool's warnings at each failed attempt, each kind once a minute at most (the first
             # says why).
-            told = [r.getMessage() for r in caplog.records if r.name == "mockserver.storage.postgres"]
+            told = store_log(caplog)
             assert len(told) == 2, told
             kinds = [str(r.msg) for r in caplog.records if r.name == "psycopg.pool"]
             assert len(kinds) == len(set(kinds)), kinds
@@ -338,12 +352,16 @@ def test_a_statement_postgresql_refuses_fails_that_call_alone_and_is_no_outage(
     connection: that call is 1002001, the next asks at once on the same connection, and the log tells
     of the refused statement, not of an outage."""
     answers: list[object] = []
+    caller_pid: list[int] = []
 
     def create() -> bool:
         with store.statement() as queries:
             return queries.insert_record_if_absent(site_user("canceled", "u-c"))
 
     def create_then_read() -> None:
+        pid = store.read().conn.execute("SELECT pg_backend_pid() AS pid").fetchone()
+        assert pid is not None
+        caller_pid.append(pid["pid"])  # the thread's own connection, which the create then uses
         for call in (create, lambda: store.read().app(DEFAULT_APP_ID)):  # the read at once: within
             # any pause after a failure
             try:
@@ -357,16 +375,15 @@ def test_a_statement_postgresql_refuses_fails_that_call_alone_and_is_no_outage(
         caller = threading.Thread(target=create_then_read)
         caller.start()
         deadline = time.monotonic() + 10
-        while not holder.execute(
-            "SELECT 1 FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND datname = current_database()"
-        ).fetchall():
+        while (
+            not caller_pid
+            or not holder.execute(
+                "SELECT 1 FROM pg_stat_activity WHERE pid = %s AND wait_event_type = 'Lock'", caller_pid
+            ).fetchall()
+        ):
             assert time.monotonic() < deadline, "the create never waited for the lock"
             time.sleep(0.01)
-        waiting = holder.execute(
-            "SELECT pid FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND datname = current_database()"
-        ).fetchone()
-        assert waiting is not None
-        holder.execute("SELECT pg_cancel_backend(%s)", [waiting[0]])
+        holder.execute("SELECT pg_cancel_backend(%s)", caller_pid)
         caller.join(10)
         holder.rollback()
     assert not caller.is_alive()
@@ -378,23 +395,37 @@ def test_a_statement_postgresql_refuses_fails_that_call_alone_and_is_no_outage(
     assert stored_site_user(store, "canceled") is None  # nothing half-written
     assert backend is not None  # the main thread's connection, still its own and sound
     assert store.read().conn.execute("SELECT pg_backend_pid() AS pid").fetchone() == backend
-    told = [r.getMessage() for r in caplog.records if r.name == "mockserver.storage.postgres"]
+    told = store_log(caplog)
     assert len(told) == 1, told
     assert told[0].startswith("PostgreSQL refused a statement (57014 QueryCanceled: ")
     assert "cannot be asked" not in told[0]
 
 
+def test_a_statement_refused_is_one_only_on_a_connection_out_of_any_transaction(postgres_url: str) -> None:
+    """`_refused`: a connection still in a (failed) transaction after the error would fail every next
+    statement of its thread, so the error is not a refusal that lets the thread keep it."""
+    with psycopg.connect(postgres_url, autocommit=True) as conn:
+        conn.execute("BEGIN")
+        conn.execute("SET LOCAL statement_timeout = '10ms'")
+        with pytest.raises(psycopg.errors.QueryCanceled) as in_transaction:
+            conn.execute("SELECT pg_sleep(1)")
+        assert not _refused(in_transaction.value, conn)
+        conn.execute("ROLLBACK")
+        conn.execute("SET statement_timeout = '10ms'")
+        with pytest.raises(psycopg.errors.QueryCanceled) as idle:
+            conn.execute("SELECT pg_sleep(1)")
+        assert _refused(idle.value, conn)
+
+
 def test_a_host_frozen_mid_transaction_holds_its_rows_only_until_postgresql_ends_its_session(
-    postgres_url: str, store: PostgresStore
+    postgres_url: str, store: PostgresStore, caplog: pytest.LogCaptureFixture
 ) -> None:
     """Host B opens a transaction, inserts a site user, and freezes (a paused machine) before it commits.
     Host A's create of the same external_id waits on B's row only up to the lock timeout (1002001, no
     hang); once B has sat idle in its transaction past its timeout PostgreSQL ends B's session, rolling
     its insert back, and A's create goes through. B's commit then fails: nothing of it is stored. (Short
     timeouts through the URL's options; the defaults are `SESSION_SETTINGS`.)"""
-    options = "-c lock_timeout=300 -c idle_in_transaction_session_timeout=1000"
-    separator = "&" if "?" in postgres_url else "?"
-    url = f"{postgres_url}{separator}{urlencode({'options': options}, quote_via=quote)}"
+    url = with_options(postgres_url, "-c lock_timeout=300 -c idle_in_transaction_session_timeout=1000")
     host_a, host_b = PostgresStore(url), PostgresStore(url)
     holding, thawed = threading.Event(), threading.Event()
     outcome: list[BaseException | None] = []
@@ -421,7 +452,9 @@ def test_a_host_frozen_mid_transaction_holds_its_rows_only_until_postgresql_ends
         with pytest.raises(PostgresUnavailable) as caught:
             create_on_a()
         assert caught.value.code == SYSTEM_ERROR
-        assert time.monotonic() - began < 1.0  # the lock timeout, not B's freeze
+        # Failed: it waited on B's row until the lock timeout (had B's session ended first, it would have
+        # gone through), well within the 30 s B stays frozen.
+        assert time.monotonic() - began < 5.0
         deadline = time.monotonic() + 10
         while True:
             try:
@@ -433,6 +466,11 @@ def test_a_host_frozen_mid_transaction_holds_its_rows_only_until_postgresql_ends
         thawed.set()
         frozen.join(10)
         assert isinstance(outcome[0], PostgresUnavailable)  # B's commit found its session ended
+        # PostgreSQL ended one session of B's, and serves on: B answers at once, no outage told.
+        assert (host_b.read().app(DEFAULT_APP_ID) or {}).get("app_id") == DEFAULT_APP_ID
+        told = store_log(caplog)
+        assert not [line for line in told if "cannot be asked" in line], told
+        assert [line for line in told if line.startswith("PostgreSQL ended a session of this process (25P03")]
         row = stored_site_user(store, "frozen")
         assert row is not None
         assert row["user_id"] == "u-a"

@@ -10,6 +10,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
+from benchmarks import servers
 from benchmarks.engines import Engines
 from mockserver.errors import SYSTEM_ERROR
 from mockserver.ratelimit import Refusal, Window
@@ -96,6 +97,20 @@ def test_redis_down_is_1002001_at_once_and_service_resumes_by_itself(
     assert told[0].startswith("Redis cannot be asked (ConnectionError: ")
     assert told[0].endswith("): calls answer 1002001 until it can")
     assert told[1].startswith("Redis answers again, ")
+
+
+def test_a_thread_that_never_had_a_connection_finds_redis_down_as_1002001() -> None:
+    """Taking a thread's first connection connects: Redis down then is the same 1002001 as later (a new
+    worker, a new thread, a host started while Redis is down), for a call and for the health check."""
+    windows = RedisWindows(f"redis://127.0.0.1:{servers.free_port()}/0")  # nothing listens there
+    try:
+        with pytest.raises(RedisUnavailable) as caught:
+            windows.hit("app/op", [Window(1, 1)], NOW)
+        assert caught.value.code == SYSTEM_ERROR
+        with pytest.raises(RedisUnavailable):
+            windows.ping()
+    finally:
+        windows.close()
 
 
 def test_a_redis_restarted_between_two_calls_answers_the_second(own_engines: Engines) -> None:
