@@ -195,9 +195,10 @@ class PostgresUnavailable(FeishuAPIError):
 
 def _unanswered(exc: Exception, conn: psycopg.Connection[Any]) -> bool:
     """Whether `exc`, raised by a statement on `conn`, means PostgreSQL did not answer it: an
-    `UNAVAILABLE` error, or any error that left `conn` broken (PostgreSQL ended the session: a
-    terminated backend, an idle-in-transaction timeout). Any other error is the statement's own."""
-    return isinstance(exc, UNAVAILABLE) or (
+    `UNAVAILABLE` error, a write to a database that takes none (a standby, a read-only default: 25006),
+    or any error that left `conn` broken (PostgreSQL ended the session: a terminated backend, an
+    idle-in-transaction timeout). Any other error is the statement's own."""
+    return isinstance(exc, (*UNAVAILABLE, psycopg.errors.ReadOnlySqlTransaction)) or (
         isinstance(exc, psycopg.Error) and conn.pgconn.status != psycopg.pq.ConnStatus.OK
     )
 
@@ -277,14 +278,16 @@ def _run(cursor: Cursor, sql: str, parameters: Mapping[str, Any] | Sequence[Any]
 
 
 class _Sparse(logging.Filter):
-    """Lets one warning of each kind (its message's template) through every `seconds`; those between
-    are dropped, errors all pass. The pool warns at every connection attempt that fails, several a second
-    per process through an outage: the first says why (refused, too many clients, a password refused),
-    and the store tells when the outage began and ended."""
+    """Lets one warning of each kind (its message's template, and its first argument where
+    `by_first_argument`) through every `seconds`; those between are dropped, errors all pass. The pool
+    warns at every connection attempt that fails, several a second per process through an outage: the
+    first says why (refused, too many clients, a password refused), and the store tells when the outage
+    began and ended. A database that refuses every write (a standby) would refuse each call's."""
 
-    def __init__(self, seconds: float) -> None:
+    def __init__(self, seconds: float, by_first_argument: bool = False) -> None:
         super().__init__()
         self.seconds = seconds
+        self.by_first_argument = by_first_argument
         self._passed_at: dict[str, float] = {}
         self._lock = threading.Lock()
 
@@ -293,10 +296,17 @@ class _Sparse(logging.Filter):
         if self not in logger.filters:
             logger.addFilter(self)
 
+    def forget(self) -> None:
+        """The next warning of every kind passes (what a fresh process does)."""
+        with self._lock:
+            self._passed_at.clear()
+
     def filter(self, record: logging.LogRecord) -> bool:
         if record.levelno >= logging.ERROR:
             return True
         now, kind = time.monotonic(), str(record.msg)
+        if self.by_first_argument and isinstance(record.args, tuple) and record.args:
+            kind = f"{kind} {record.args[0]}"
         with self._lock:
             if now - self._passed_at.get(kind, -math.inf) < self.seconds:
                 return False
@@ -306,6 +316,10 @@ class _Sparse(logging.Filter):
 
 # Each kind of the pool's warnings reaches the log once a minute at most (`_Sparse`).
 _POOL_WARNINGS = _Sparse(60.0)
+# Statements PostgreSQL refused (`_refused`): each SQLSTATE's once a minute at most.
+refusals = logging.getLogger(f"{__name__}.refusals")
+REFUSALS_TOLD = _Sparse(60.0, by_first_argument=True)
+REFUSALS_TOLD.watch(refusals)
 
 
 def _closed_while_idle(conn: psycopg.Connection[dict[str, Any]]) -> bool:
@@ -586,7 +600,7 @@ class PostgresStore(Engine):
         replaces."""
         sqlstate = getattr(exc, "sqlstate", None)
         if _refused(exc, conn):
-            logger.warning("PostgreSQL refused a statement (%s %s)", sqlstate, reason(exc))
+            refusals.warning("PostgreSQL refused a statement (%s %s)", sqlstate, reason(exc))
             return PostgresUnavailable(exc)
         if conn is not None and sqlstate in SESSION_ENDED_SQLSTATES:
             logger.warning("PostgreSQL ended a session of this process (%s %s)", sqlstate, reason(exc))

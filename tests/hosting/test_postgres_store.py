@@ -31,6 +31,7 @@ from mockserver.storage.postgres import (
     CONNECTION_LIVENESS,
     MARK,
     PAUSE_AFTER_FAILURE_SECONDS,
+    REFUSALS_TOLD,
     SESSION_SETTINGS,
     PostgresStore,
     PostgresUnavailable,
@@ -59,14 +60,21 @@ def stored_site_user(store: PostgresStore, external_id: str) -> dict[str, object
 
 
 def store_log(caplog: pytest.LogCaptureFixture) -> list[str]:
-    """What the PostgreSQL store told the log."""
-    return [r.getMessage() for r in caplog.records if r.name == "mockserver.storage.postgres"]
+    """What the PostgreSQL store told the log (its refusals' logger included)."""
+    return [r.getMessage() for r in caplog.records if r.name.startswith("mockserver.storage.postgres")]
 
 
 def with_options(url: str, options: str) -> str:
     """`url` with libpq's `options` (session settings, `-c name=value ...`) added."""
     separator = "&" if "?" in url else "?"
     return f"{url}{separator}{urlencode({'options': options}, quote_via=quote)}"
+
+
+@pytest.fixture(autouse=True)
+def refusals_told_afresh() -> None:
+    """Each test's refused statements are told as a fresh process tells them (the filter that lets
+    each SQLSTATE through once a minute is the process's)."""
+    REFUSALS_TOLD.forget()
 
 
 @pytest.fixture
@@ -399,6 +407,32 @@ def test_a_statement_postgresql_refuses_fails_that_call_alone_and_is_no_outage(
     assert len(told) == 1, told
     assert told[0].startswith("PostgreSQL refused a statement (57014 QueryCanceled: ")
     assert "cannot be asked" not in told[0]
+
+
+def test_writes_to_a_database_that_takes_none_fail_alone_and_are_told_once_a_minute(
+    store: PostgresStore, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A standby, or a database whose sessions default to read-only (here the thread's session): each
+    write is 1002001, with no traceback; reads go on answering, with no pause; the log tells it once
+    (each SQLSTATE once a minute), not once a call."""
+    store.read().conn.execute("SET default_transaction_read_only = on")
+    try:
+        for i in range(5):
+            with pytest.raises(PostgresUnavailable) as caught, store.statement() as queries:
+                queries.insert_record_if_absent(site_user(f"read-only-{i}", f"u{i}"))
+            assert caught.value.code == SYSTEM_ERROR
+            assert (store.read().app(DEFAULT_APP_ID) or {}).get("app_id") == DEFAULT_APP_ID
+        store.read().conn.execute("SET statement_timeout = '10ms'")  # another refusal: told apart
+        with pytest.raises(PostgresUnavailable):
+            store.read().conn.execute("SELECT pg_sleep(1)")
+    finally:
+        store.read().conn.execute("SET default_transaction_read_only = off")
+        store.read().conn.execute("SET statement_timeout = 0")
+    assert stored_site_user(store, "read-only-0") is None
+    told = store_log(caplog)
+    assert len(told) == 2, told
+    assert told[0].startswith("PostgreSQL refused a statement (25006 ReadOnlySqlTransaction: ")
+    assert told[1].startswith("PostgreSQL refused a statement (57014 QueryCanceled: ")
 
 
 def test_a_statement_refused_is_one_only_on_a_connection_out_of_any_transaction(postgres_url: str) -> None:
