@@ -186,11 +186,18 @@ def translate(sql: str) -> Translated:
 
 
 class PostgresUnavailable(FeishuAPIError):
-    """1002001: PostgreSQL could not be asked (down, restarting, or out of connections), or refused the
-    call's statement (`_refused`)."""
+    """1002001: PostgreSQL could not be asked (down, restarting, or out of connections)."""
+
+    what = "database unavailable"
 
     def __init__(self, cause: Exception) -> None:
-        super().__init__(SYSTEM_ERROR, f"system error: database unavailable ({type(cause).__name__})")
+        super().__init__(SYSTEM_ERROR, f"system error: {self.what} ({type(cause).__name__})")
+
+
+class PostgresRefused(PostgresUnavailable):
+    """1002001: PostgreSQL refused the call's statement (`_refused`), and answers others."""
+
+    what = "database refused the statement"
 
 
 def _unanswered(exc: Exception, conn: psycopg.Connection[Any]) -> bool:
@@ -601,7 +608,7 @@ class PostgresStore(Engine):
         sqlstate = getattr(exc, "sqlstate", None)
         if _refused(exc, conn):
             refusals.warning("PostgreSQL refused a statement (%s %s)", sqlstate, reason(exc))
-            return PostgresUnavailable(exc)
+            return PostgresRefused(exc)
         if conn is not None and sqlstate in SESSION_ENDED_SQLSTATES:
             logger.warning("PostgreSQL ended a session of this process (%s %s)", sqlstate, reason(exc))
             self._drop(conn)

@@ -421,6 +421,7 @@ def test_writes_to_a_database_that_takes_none_fail_alone_and_are_told_once_a_min
             with pytest.raises(PostgresUnavailable) as caught, store.statement() as queries:
                 queries.insert_record_if_absent(site_user(f"read-only-{i}", f"u{i}"))
             assert caught.value.code == SYSTEM_ERROR
+            assert caught.value.msg == "system error: database refused the statement (ReadOnlySqlTransaction)"
             assert (store.read().app(DEFAULT_APP_ID) or {}).get("app_id") == DEFAULT_APP_ID
         store.read().conn.execute("SET statement_timeout = '10ms'")  # another refusal: told apart
         with pytest.raises(PostgresUnavailable):
