@@ -372,13 +372,8 @@ class _Pooled:
         self.store = store
 
     def execute(self, sql: str, parameters: Mapping[str, Any] | Sequence[Any] | None = None, /) -> _Rows:
-        conn, cursor = self.store._own()
-        try:
+        with self.store._pooled() as (_, cursor):
             return _run(cursor, sql, parameters or {})
-        except Exception as exc:
-            if not _unanswered(exc, conn):
-                raise
-            raise self.store._failed(exc, conn) from exc
 
 
 def _call_state() -> Any | None:
