@@ -8,27 +8,28 @@ Every request is a real create: POST site_users with a unique external_id (auth,
 injected-fault check, validation from the spec, an insert). Rate limits stay on, scaled so that none
 refuses (each call is still counted: in Redis on the PostgreSQL hosts, in the SQLite database on the
 SQLite server; `--windows postgresql` runs the hosts without Redis, their windows in PostgreSQL). The
-hosts are `feishu-hire serve --workers W --db postgresql://... --redis redis://...`; the SQLite server is
-`feishu-hire serve --workers W --db FILE`; Prism is `prism mock spec/hire.yaml`.
-For N hosts, N wrk processes run at once, one per host, sharing the connections (8 = 3 + 3 + 2): req/s
-is their sum, and p50 and p99 the highest of theirs (an upper bound of the whole's: no more than 1 % of
-all requests can be slower than every host's own 99th percentile). The N-host runs use the first N
-hosts of one fleet. Hosts that share this machine share its cores, so beside the hosts of `--workers`
-each, the N-host runs are made again with the hosts sized to their share of the machine, as one would
-deploy them there: `max(1, cores // N)` workers each, where that differs from `--workers` (on 2 cores,
-2 and 3 hosts of 1 worker; `--no-sized` leaves these out). Each configuration gets a warm-up run of
-the same length first, not reported (Prism's JIT takes seconds to reach its pace). After a first Prism
-run, each of `--rounds` rounds runs every other configuration followed by a Prism run (P A P B P ...).
-A shared machine's speed drifts from one minute to the next, so each run of a configuration is compared
-with the mean of the two Prism runs beside it, seconds apart; its "vs prism" is the median of those
-flanked ratios (each round's beside it). The order of a round follows a Williams design: over as many
-rounds as there are configurations (twice as many when that count is odd), each configuration follows
-each other one equally often within a round, and takes each place of a round equally often, so none
-always runs after the same one (whose writes the machine may still be flushing into the Prism run
-between them). A row's req/s, p50 and p99 are those of its run of median req/s; Prism's row is its run
-of median req/s over all its runs. The report ends with what the servers logged during the measured
-runs: nothing while all goes well, else the first lines of each log that says something (a failed
-answer's cause goes with the run's temporary folder otherwise). PostgreSQL and Redis are the environment's
+hosts are `feishu-hire serve --workers W --db postgresql://... --redis redis://...`; the SQLite server
+is `feishu-hire serve --workers W --db FILE`; Prism is `prism mock spec/hire.yaml`. For N hosts, N wrk
+processes run at once, one per host, sharing the connections (8 = 3 + 3 + 2): req/s is their sum, and
+p50 and p99 the highest of theirs (an upper bound of the whole's: no more than 1 % of all requests can
+be slower than every host's own 99th percentile). The N-host runs use the first N hosts of one fleet.
+Hosts that share this machine share its cores, so beside the hosts of `--workers` each, the N-host runs
+are made again with the hosts sized to their share of the machine, as one would deploy them there: each
+its share of the workers one `feishu-hire serve` starts on PostgreSQL by default (the cores and one
+more), rounded up, where that differs from `--workers` (on 2 cores, one host of 3 workers, 2 hosts of 2,
+3 hosts of 1; `--no-sized` leaves these out). Each configuration gets a warm-up run of the same length
+first, not reported (Prism's JIT takes seconds to reach its pace). After a first Prism run, each of
+`--rounds` rounds runs every other configuration followed by a Prism run (P A P B P ...). A shared
+machine's speed drifts from one minute to the next, so each run of a configuration is compared with the
+mean of the two Prism runs beside it, seconds apart; its "vs prism" is the median of those flanked
+ratios (each round's beside it). The order of a round follows a Williams design: over as many rounds as
+there are configurations (twice as many when that count is odd), each configuration follows each other
+one equally often within a round, and takes each place of a round equally often, so none always runs
+after the same one (whose writes the machine may still be flushing into the Prism run between them). A
+row's req/s, p50 and p99 are those of its run of median req/s; Prism's row is its run of median req/s
+over all its runs. The report ends with what the servers logged during the measured runs: nothing while
+all goes well, else the first lines of each log that says something (a failed answer's cause goes with
+the run's temporary folder otherwise). PostgreSQL and Redis are the environment's
 (`FEISHU_TEST_POSTGRES_URL`, `FEISHU_TEST_REDIS_URL`) or throwaway ones from `scripts/services`, on the
 same machine.
 """
@@ -117,8 +118,8 @@ def round_order(count: int, turn: int) -> list[int]:
 
 def sized_workers(hosts: int) -> int:
     """Workers for each of `hosts` hosts that share this machine's cores: its share of the workers one
-    `feishu-hire serve` starts by default (one per core), at least one."""
-    return max(1, default_workers() // hosts)
+    `feishu-hire serve` starts on PostgreSQL by default, rounded up (so at least one)."""
+    return -(-default_workers(postgres=True) // hosts)
 
 
 def host_name(engines: str, hosts: int, workers: int) -> str:

@@ -71,8 +71,14 @@ def _port(text: str) -> int:
     return value
 
 
-def default_workers() -> int:
-    return os.cpu_count() or 1
+def default_workers(*, postgres: bool = False) -> int:
+    """The worker processes `serve` starts when `--workers` is not given: one per core, and one more on
+    a PostgreSQL store (`postgres`). A worker answers one call at a time and waits out its round trip to
+    PostgreSQL with its core idle; the one more fills those waits, where a second one would crowd the
+    cores. A SQLite store is read in the worker itself, with nothing to wait on (benchmarks/README.md,
+    "How many workers")."""
+    cores = os.cpu_count() or 1
+    return cores + 1 if postgres else cores
 
 
 def _check_port(host: str, port: int) -> int:
@@ -181,7 +187,7 @@ def _build(args: argparse.Namespace) -> tuple[MockConfig, dict[str, Any], str, i
     if (args.app_id is None) != (args.app_secret is None):
         raise UsageError("--app-id and --app-secret go together")
     server = _server(args)
-    workers = args.workers or (default_workers() if server == UVICORN else 1)
+    workers = args.workers or (default_workers(postgres=_is_url(args.db)) if server == UVICORN else 1)
     if server == WAITRESS and workers > 1:
         raise UsageError("--workers: waitress serves in one process; several need uvicorn (--server uvicorn)")
     if args.http is not None and server == WAITRESS:
@@ -359,7 +365,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         type=_positive(int),
         default=None,
         help="uvicorn worker processes sharing the database and the mock's state (clock, faults,"
-        f" journal, rate counters); default: the cores (here {default_workers()})",
+        f" journal, rate counters); default: the cores (here {default_workers()}), one more on PostgreSQL",
     )
     p.add_argument(
         "--threads",

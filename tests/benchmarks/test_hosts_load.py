@@ -3,12 +3,21 @@
 from __future__ import annotations
 
 import itertools
+import os
 from collections import Counter
 from pathlib import Path
 
 import pytest
 
-from benchmarks.hosts_load import Row, flanked_ratio, logged_since, median_row, round_order, split
+from benchmarks.hosts_load import (
+    Row,
+    flanked_ratio,
+    logged_since,
+    median_row,
+    round_order,
+    sized_workers,
+    split,
+)
 
 
 def row(requests_per_s: float, p99_ms: float = 10.0, failures: int = 0) -> Row:
@@ -32,6 +41,14 @@ def test_connections_are_shared_as_evenly_as_can_be() -> None:
     assert split(8, 3) == [3, 3, 2]
     assert split(8, 1) == [8]
     assert sum(split(7, 2)) == 7
+
+
+@pytest.mark.parametrize(("cores", "sized"), [(2, [3, 2, 1]), (4, [5, 3, 2]), (1, [2, 1, 1])])
+def test_hosts_sharing_the_machine_share_the_workers_serve_starts_on_postgresql(
+    cores: int, sized: list[int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(os, "cpu_count", lambda: cores)
+    assert [sized_workers(hosts) for hosts in (1, 2, 3)] == sized
 
 
 @pytest.mark.parametrize("count", [1, 2, 3, 5, 6])

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 from pathlib import Path
 
 import httpx
@@ -231,6 +232,26 @@ def test_serve_workers_need_a_database_file(capsys: pytest.CaptureFixture[str]) 
     assert "needs a database file" in capsys.readouterr().err
     with pytest.raises(SystemExit, match="2"):
         main(["--port", "0", "--workers", "0"])
+
+
+@pytest.mark.parametrize(
+    ("db", "workers"), [("m.db", 4), ("postgresql://feishu@127.0.0.1:1/sandbox", 5), ("postgres://h/d", 5)]
+)
+def test_serve_starts_a_worker_per_core_and_one_more_on_postgresql(
+    db: str, workers: int, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """Without --workers: the cores on SQLite, one more on PostgreSQL (whose round trips leave a core
+    idle); --workers wins either way. Nothing is connected to: the options are only built."""
+    from mockserver.cli import _build, add_arguments
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(os, "cpu_count", lambda: 4)
+    parser = argparse.ArgumentParser()
+    add_arguments(parser)
+    *_, built, _ = _build(parser.parse_args(["--port", "0", "--db", db]))
+    assert built == workers
+    *_, chosen, _ = _build(parser.parse_args(["--port", "0", "--db", db, "--workers", "2"]))
+    assert chosen == 2
 
 
 def test_the_workers_get_the_config_serve_built(tmp_path: Path) -> None:
