@@ -655,7 +655,7 @@ class PostgresStore(Engine):
         bump_inside = then is not None and then == self.generation.bump
         bumped: int | None = None
         with self._pooled() as (conn, cursor), conn.transaction():
-            queries = self._local.queries = Queries(_Bound(cursor))
+            queries = self._local.queries = Queries(_Bound(cursor), locks_rows=True)
             try:
                 yield queries
                 if queries.forgot_tokens or bump_inside:
@@ -677,7 +677,7 @@ class PostgresStore(Engine):
             yield open_queries
             return
         with self._pooled() as (_, cursor):
-            queries = Queries(_Bound(cursor))
+            queries = Queries(_Bound(cursor), locks_rows=True)
             try:
                 yield queries
             finally:
@@ -687,7 +687,7 @@ class PostgresStore(Engine):
     def read(self) -> Queries:
         """Reads outside a transaction: each statement on the thread's connection, a snapshot of its own."""
         open_queries: Queries | None = getattr(self._local, "queries", None)
-        return open_queries if open_queries is not None else Queries(_Pooled(self))
+        return open_queries if open_queries is not None else Queries(_Pooled(self), locks_rows=True)
 
     def create(
         self,

@@ -160,8 +160,12 @@ class Queries:
     """Every query of the mock, over one connection: inside a transaction (`Store.transaction`), or
     one statement at a time (`Store.statement`, `Store.read`), as the store that handed it out says."""
 
-    def __init__(self, conn: Connection) -> None:
+    def __init__(self, conn: Connection, *, locks_rows: bool = False) -> None:
+        """`locks_rows`: the engine locks the rows a write takes, not the whole database (PostgreSQL),
+        so writers of several processes run at once: a step of pruning then passes over entries another
+        process's step holds instead of waiting for (or deadlocking with) it."""
         self.conn = conn
+        self.locks_rows = locks_rows
         # Set when a write deletes tokens: the store then moves its token generation after the commit,
         # so no process's token cache answers a deleted token.
         self.forgot_tokens = False
@@ -612,7 +616,7 @@ class Queries:
 
     def prune_journal(self, keep: int, at_most: int | None = None) -> None:
         """Only the newest `keep` entries stay; or, with `at_most`, that many of the oldest beyond them go
-        (oldest first)."""
+        (oldest first; on an engine that `locks_rows`, the oldest no other step holds)."""
         if at_most is None:
             self.conn.execute(
                 "DELETE FROM journal WHERE id <= (SELECT MAX(id) FROM journal) - :keep", {"keep": keep}
@@ -620,7 +624,8 @@ class Queries:
             return
         self.conn.execute(
             "DELETE FROM journal WHERE id IN (SELECT id FROM journal"
-            " WHERE id <= (SELECT MAX(id) FROM journal) - :keep ORDER BY id LIMIT :at_most)",
+            " WHERE id <= (SELECT MAX(id) FROM journal) - :keep ORDER BY id LIMIT :at_most"
+            f"{' FOR UPDATE SKIP LOCKED' if self.locks_rows else ''})",
             {"keep": keep, "at_most": at_most},
         )
 

@@ -309,6 +309,41 @@ def test_a_failed_transaction_leaves_nothing_behind(store: PostgresStore) -> Non
     assert (store.read().resource("talent", TENANT, talent) or {}).get("external_create_time") is None
 
 
+def test_steps_of_pruning_in_two_processes_at_once_take_different_entries_without_waiting(
+    store: PostgresStore,
+) -> None:
+    """One step holds the oldest entries it deletes (its transaction still open) while another prunes:
+    the other deletes the next oldest at once instead of waiting for the first (or deadlocking with it,
+    as two steps taking overlapping entries in different orders can)."""
+    store.read().conn.execute(
+        "INSERT INTO journal (method, path, query, status, log_id, time, duration_ms, request_headers,"
+        " response_headers) SELECT 'POST', '/p', '', 200, 'L' || n, n, 1, '{}', '{}'"
+        " FROM generate_series(1, 10) AS n"
+    )
+    holding, done = threading.Event(), threading.Event()
+
+    def first_step() -> None:
+        with store.transaction() as queries:
+            queries.prune_journal(4, at_most=3)
+            holding.set()
+            done.wait(timeout=3)
+
+    holder = threading.Thread(target=first_step)
+    holder.start()
+    try:
+        assert holding.wait(timeout=5)
+        started = time.monotonic()
+        with store.statement() as queries:
+            queries.prune_journal(4, at_most=3)
+        waited = time.monotonic() - started
+    finally:
+        done.set()
+        holder.join()
+    assert waited < 1
+    left = store.read().conn.execute("SELECT log_id FROM journal ORDER BY id").fetchall()
+    assert [row["log_id"] for row in left] == ["L7", "L8", "L9", "L10"]
+
+
 def test_postgresql_down_is_1002001_at_once_and_the_store_recovers_by_itself(
     own_engines: Engines, caplog: pytest.LogCaptureFixture
 ) -> None:
