@@ -16,8 +16,8 @@ be slower than every host's own 99th percentile). The N-host runs use the first 
 Hosts that share this machine share its cores, so beside the hosts of `--workers` each, the N-host runs
 are made again with the hosts sized to their share of the machine, as one would deploy them there: each
 its share of the workers one `feishu-hire serve` starts on PostgreSQL by default (the cores and one
-more), rounded up, where that differs from `--workers` (on 2 cores, one host of 3 workers, 2 hosts of 2,
-3 hosts of 1; `--no-sized` leaves these out). Each configuration gets a warm-up run of the same length
+more), at least one, where that differs from `--workers` (on 2 cores, one host of 3 workers, 2 and 3
+hosts of 1; `--no-sized` leaves these out). Each configuration gets a warm-up run of the same length
 first, not reported (Prism's JIT takes seconds to reach its pace). After a first Prism run, each of
 `--rounds` rounds runs every other configuration followed by a Prism run (P A P B P ...). A shared
 machine's speed drifts from one minute to the next, so each run of a configuration is compared with the
@@ -118,8 +118,9 @@ def round_order(count: int, turn: int) -> list[int]:
 
 def sized_workers(hosts: int) -> int:
     """Workers for each of `hosts` hosts that share this machine's cores: its share of the workers one
-    `feishu-hire serve` starts on PostgreSQL by default, rounded up (so at least one)."""
-    return -(-default_workers(postgres=True) // hosts)
+    `feishu-hire serve` starts on PostgreSQL by default, at least one (so all of them together start no
+    more than one host would, but for the one each)."""
+    return max(1, default_workers(postgres=True) // hosts)
 
 
 def host_name(engines: str, hosts: int, workers: int) -> str:
@@ -150,7 +151,10 @@ def arguments() -> argparse.Namespace:
     parser.add_argument("--hosts", type=int, nargs="+", default=[1, 2, 3])
     parser.add_argument("--workers", type=int, default=2, help="`feishu-hire serve --workers` per server")
     parser.add_argument(
-        "--no-sized", dest="sized", action="store_false", help="no runs of hosts sized to the cores"
+        "--no-sized",
+        dest="sized",
+        action="store_false",
+        help="no runs of hosts sized to their share of `serve`'s default",
     )
     parser.add_argument(
         "--windows",

@@ -20,6 +20,7 @@ import httpx
 
 from mockserver.cli import default_workers
 from mockserver.server import WAITRESS_THREADS, uvicorn_available
+from mockserver.storage import is_postgres
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
@@ -150,13 +151,14 @@ def bare_flask_argv(port: int, threads: int, workers: int = 0) -> list[str]:
 
 def bare_flask_argv_like(mock_args: str, port: int) -> list[str]:
     """The ceiling on the server the mock runs on with `mock_args` (`feishu-hire serve` flags): uvicorn
-    with the mock's workers (by default the cores), or waitress with its threads for `--server waitress`
-    and where uvicorn is not installed."""
+    with the mock's workers (by default as many as `serve` starts on its `--db`), or waitress with its
+    threads for `--server waitress` and where uvicorn is not installed."""
     serve = argparse.ArgumentParser(add_help=False)
     serve.add_argument("--server", default=None)
+    serve.add_argument("--db", default="")
     serve.add_argument("--workers", type=int, default=None)
     serve.add_argument("--threads", type=int, default=None)
     known, _ = serve.parse_known_args(mock_args.split())
     if known.server == "waitress" or not uvicorn_available():
         return bare_flask_argv(port, known.threads or WAITRESS_THREADS)
-    return bare_flask_argv(port, 0, known.workers or default_workers())
+    return bare_flask_argv(port, 0, known.workers or default_workers(postgres=is_postgres(known.db)))

@@ -36,7 +36,7 @@ from mockserver.server import (
     serve_uvicorn,
     uvicorn_available,
 )
-from mockserver.storage import POSTGRES_SCHEMES
+from mockserver.storage import is_postgres
 
 UVICORN = "uvicorn"
 WAITRESS = "waitress"
@@ -71,14 +71,19 @@ def _port(text: str) -> int:
     return value
 
 
+def cores() -> int:
+    """The cores this process may run on (its CPU affinity, which a container's cpuset narrows), not
+    all the machine has."""
+    if hasattr(os, "sched_getaffinity"):  # Linux
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 1
+
+
 def default_workers(*, postgres: bool = False) -> int:
     """The worker processes `serve` starts when `--workers` is not given: one per core, and one more on
-    a PostgreSQL store (`postgres`). A worker answers one call at a time and waits out its round trip to
-    PostgreSQL with its core idle; the one more fills those waits, where a second one would crowd the
-    cores. A SQLite store is read in the worker itself, with nothing to wait on (benchmarks/README.md,
+    a PostgreSQL store (`postgres`), whose round trips leave a worker's core idle (benchmarks/README.md,
     "How many workers")."""
-    cores = os.cpu_count() or 1
-    return cores + 1 if postgres else cores
+    return cores() + 1 if postgres else cores()
 
 
 def _check_port(host: str, port: int) -> int:
@@ -149,7 +154,7 @@ def _seed_database(config: MockConfig, shared: bool) -> None:
     offset, faults or journal from a previous run). A PostgreSQL database is shared by every host
     serving it: a host starting never forgets what the others agree on."""
     try:
-        if config.db_path != ":memory:" and not _is_url(config.db_path):
+        if config.db_path != ":memory:" and not is_postgres(config.db_path):
             Path(config.db_path).parent.mkdir(parents=True, exist_ok=True)
         runtime = Runtime.start(config)
     except (OSError, sqlite3.Error) as exc:
@@ -159,13 +164,9 @@ def _seed_database(config: MockConfig, shared: bool) -> None:
     runtime.close()
 
 
-def _is_url(db: str | Path) -> bool:
-    return isinstance(db, str) and db.startswith(POSTGRES_SCHEMES)
-
-
 def _database(text: str) -> str | Path:
     """A PostgreSQL URL as given (a Path would fold its "//"), anything else a SQLite file."""
-    return text if text.startswith(POSTGRES_SCHEMES) else Path(text)
+    return text if is_postgres(text) else Path(text)
 
 
 def _server(args: argparse.Namespace) -> str:
@@ -187,7 +188,7 @@ def _build(args: argparse.Namespace) -> tuple[MockConfig, dict[str, Any], str, i
     if (args.app_id is None) != (args.app_secret is None):
         raise UsageError("--app-id and --app-secret go together")
     server = _server(args)
-    workers = args.workers or (default_workers(postgres=_is_url(args.db)) if server == UVICORN else 1)
+    workers = args.workers or (default_workers(postgres=is_postgres(args.db)) if server == UVICORN else 1)
     if server == WAITRESS and workers > 1:
         raise UsageError("--workers: waitress serves in one process; several need uvicorn (--server uvicorn)")
     if args.http is not None and server == WAITRESS:
@@ -284,7 +285,7 @@ def _announce(
     url = usable_url(args.host, port)
     db = (
         config.db_path
-        if config.db_path == ":memory:" or _is_url(config.db_path)
+        if config.db_path == ":memory:" or is_postgres(config.db_path)
         else Path(config.db_path).resolve()
     )
     lines = [f"Feishu Hire mock serving on {url}  ({how})"]

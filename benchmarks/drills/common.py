@@ -23,7 +23,7 @@ from benchmarks import engines, servers
 from benchmarks.hosts import launched
 from mockserver.errors import SYSTEM_ERROR
 from mockserver.seed import DEFAULT_APP_ID, DEFAULT_APP_SECRET, WEBSITE_ID
-from mockserver.storage import POSTGRES_SCHEMES
+from mockserver.storage import is_postgres
 
 TOKEN_PATH = "/open-apis/auth/v3/tenant_access_token/internal"
 SITE_USERS = f"/open-apis/hire/v1/websites/{WEBSITE_ID}/site_users"
@@ -139,10 +139,6 @@ def create_site_user(client: httpx.Client, headers: Mapping[str, str], body: Map
     return Answer(
         external_id, response.status_code, envelope.get("code"), user.get("user_id"), user.get("name")
     )
-
-
-def is_postgres(db: Path | str) -> bool:
-    return str(db).startswith(POSTGRES_SCHEMES)
 
 
 def read_db(db: Path | str, query: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:

@@ -27,6 +27,11 @@ from mockserver.storage.shared_state import ChangeCounter
 POSTGRES_SCHEMES = ("postgresql://", "postgres://")
 
 
+def is_postgres(db: str | Path) -> bool:
+    """`db` names a PostgreSQL database (a libpq URL); anything else is a SQLite file (or ":memory:")."""
+    return str(db).startswith(POSTGRES_SCHEMES)
+
+
 class Store(Protocol):
     """The mock's database, as the behaviours, the runtime and the control plane use it."""
 
@@ -82,7 +87,7 @@ class Store(Protocol):
 
 def open_store(url_or_path: str | Path) -> Store:
     """The store at `url_or_path`: a file path or ":memory:" is SQLite, `postgresql://...` PostgreSQL."""
-    if str(url_or_path).startswith(POSTGRES_SCHEMES):
+    if is_postgres(url_or_path):
         from mockserver.storage.postgres import PostgresStore
 
         return PostgresStore(str(url_or_path))

@@ -376,6 +376,11 @@ class _Pooled:
             return _run(cursor, sql, parameters or {})
 
 
+def _queries(connection: _Bound | _Pooled) -> Queries:
+    """The queries over `connection`, as PostgreSQL runs them: it locks rows, not the database."""
+    return Queries(connection, locks_rows=True)
+
+
 def _call_state() -> Any | None:
     """The running call's state: the object behind Flask's `g` (looked up once: each use of the proxy
     costs a lookup of its own), or None outside an app context."""
@@ -655,7 +660,7 @@ class PostgresStore(Engine):
         bump_inside = then is not None and then == self.generation.bump
         bumped: int | None = None
         with self._pooled() as (conn, cursor), conn.transaction():
-            queries = self._local.queries = Queries(_Bound(cursor), locks_rows=True)
+            queries = self._local.queries = _queries(_Bound(cursor))
             try:
                 yield queries
                 if queries.forgot_tokens or bump_inside:
@@ -677,7 +682,7 @@ class PostgresStore(Engine):
             yield open_queries
             return
         with self._pooled() as (_, cursor):
-            queries = Queries(_Bound(cursor), locks_rows=True)
+            queries = _queries(_Bound(cursor))
             try:
                 yield queries
             finally:
@@ -687,7 +692,7 @@ class PostgresStore(Engine):
     def read(self) -> Queries:
         """Reads outside a transaction: each statement on the thread's connection, a snapshot of its own."""
         open_queries: Queries | None = getattr(self._local, "queries", None)
-        return open_queries if open_queries is not None else Queries(_Pooled(self), locks_rows=True)
+        return open_queries if open_queries is not None else _queries(_Pooled(self))
 
     def create(
         self,

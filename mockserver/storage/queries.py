@@ -162,8 +162,8 @@ class Queries:
 
     def __init__(self, conn: Connection, *, locks_rows: bool = False) -> None:
         """`locks_rows`: the engine locks the rows a write takes, not the whole database (PostgreSQL),
-        so writers of several processes run at once: a step of pruning then passes over entries another
-        process's step holds instead of waiting for (or deadlocking with) it."""
+        so several transactions write at once: a step of pruning then passes over entries another
+        transaction holds instead of waiting for (or deadlocking with) it."""
         self.conn = conn
         self.locks_rows = locks_rows
         # Set when a write deletes tokens: the store then moves its token generation after the commit,
@@ -616,7 +616,7 @@ class Queries:
 
     def prune_journal(self, keep: int, at_most: int | None = None) -> None:
         """Only the newest `keep` entries stay; or, with `at_most`, that many of the oldest beyond them go
-        (oldest first; on an engine that `locks_rows`, the oldest no other step holds)."""
+        (oldest first; on an engine that `locks_rows`, the oldest no other transaction holds)."""
         if at_most is None:
             self.conn.execute(
                 "DELETE FROM journal WHERE id <= (SELECT MAX(id) FROM journal) - :keep", {"keep": keep}

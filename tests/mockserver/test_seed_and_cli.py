@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 from pathlib import Path
 
 import httpx
@@ -245,7 +244,7 @@ def test_serve_starts_a_worker_per_core_and_one_more_on_postgresql(
     from mockserver.cli import _build, add_arguments
 
     monkeypatch.chdir(tmp_path)
-    monkeypatch.setattr(os, "cpu_count", lambda: 4)
+    monkeypatch.setattr("mockserver.cli.cores", lambda: 4)
     parser = argparse.ArgumentParser()
     add_arguments(parser)
     *_, built, _ = _build(parser.parse_args(["--port", "0", "--db", db]))
