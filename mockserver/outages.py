@@ -42,7 +42,10 @@ class Outage:
         )
 
     def ended(self) -> None:
-        """The engine answered a call: an outage, if one was on, is over and logged with its length."""
+        """The engine answered a call: an outage, if one was on, is over and logged with its length.
+        Called after every answered call: without an outage it takes no lock."""
+        if self._since is None:
+            return
         with self._lock:
             since, self._since = self._since, None
         if since is not None:

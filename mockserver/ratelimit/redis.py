@@ -132,8 +132,7 @@ class RedisWindows:
                 conn.disconnect()
             self._outage.began(exc)
             raise RedisUnavailable(exc) from exc
-        if self._outage.ongoing:
-            self._outage.ended()
+        self._outage.ended()
         return answer
 
     def hit(self, caller: str, windows: Sequence[Window], now: float) -> Refusal | None:

@@ -591,8 +591,7 @@ class PostgresStore(Engine):
             conn = self._pool.getconn(RECONNECT_WAIT_SECONDS if self._outage.ongoing else None)
         except UNAVAILABLE as exc:
             raise self._failed(exc, None) from exc
-        if self._outage.ongoing:
-            self._outage.ended()
+        self._outage.ended()
         own = self._local.own = (conn, psycopg.RawCursor(conn, row_factory=dict_row))
         with self._lock:
             self._kept.add(conn)
