@@ -1,13 +1,17 @@
 """Server CPU time per create: what one POST site_users costs the mock's own processes.
 
     .venv/bin/python -m benchmarks.cpu_per_create [--rounds 2] [--seconds 4] [--mock-args "--workers 1"]
-        [--against DIR]
+        [--engine sqlite|postgres] [--against DIR | --against-python PYTHON]
 
-wrk POSTs site_users with a unique external_id at c=8 (rate limits off) to a fresh `feishu-hire serve`
-for `--seconds`, after a 1 s warm-up; the CPU time of the server's processes (its workers included, read
-from /proc) over the run is divided by the creates answered. A machine whose speed drifts makes one such
+wrk POSTs site_users with a unique external_id at c=8 to a fresh `feishu-hire serve` for `--seconds`,
+after a 1 s warm-up: on a new SQLite file with rate limits off, or (`--engine postgres`) on a new
+PostgreSQL database with Redis counting the windows, limits scaled so that none refuses. The CPU time of
+the server's processes (its workers included, read from /proc) over the run is divided by the creates
+answered; on PostgreSQL that leaves out the engines' own. A machine whose speed drifts makes one such
 figure say little: `--against DIR` runs a second source tree (another commit checked out there, put
-first on PYTHONPATH) in turn with this one, round by round, on the same flags, so the two compare.
+first on PYTHONPATH), or `--against-python PYTHON` this checkout on another interpreter (in a venv of
+uv.lock made for it under .venvs/), in turn with this one, round by round, on the same flags, so the
+two compare.
 """
 
 from __future__ import annotations
@@ -16,7 +20,7 @@ import argparse
 import os
 import statistics
 
-from benchmarks import servers, trees, wrk
+from benchmarks import servers, sides, wrk
 from benchmarks.drills.common import reproduce
 from benchmarks.load import WEBSITE_ID
 
@@ -29,9 +33,9 @@ def process_group_cpu_seconds(pgid: int) -> float:
     return ticks / os.sysconf("SC_CLK_TCK")
 
 
-def measure(tree: str | None, mock_args: list[str], seconds: float) -> tuple[float, float]:
-    """(req/s, server CPU µs per create) of one fresh server run from `tree` (None: this checkout)."""
-    with trees.fresh_mock(tree, mock_args) as (server, token):
+def measure(side: sides.Side, mock_args: list[str], engine: str, seconds: float) -> tuple[float, float]:
+    """(req/s, server CPU µs per create) of one fresh server of `side` on a new store of `engine`."""
+    with sides.fresh_mock(side, mock_args, engine) as (server, token):
         before = process_group_cpu_seconds(server.process.pid)
         result = wrk.run(
             server.base_url, connections=CONNECTIONS, seconds=seconds, token=token, website_id=WEBSITE_ID,
@@ -45,14 +49,16 @@ def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    trees.add_arguments(parser, rounds=2, seconds=4)
+    sides.add_arguments(parser, rounds=2, seconds=4)
     args = parser.parse_args()
-    runs: dict[str, list[tuple[float, float]]] = {name: [] for name in trees.chosen(args)}
+    runs: dict[str, list[tuple[float, float]]] = {name: [] for name in sides.chosen(args)}
     print(
-        f"POST site_users, c={CONNECTIONS}, {args.seconds:g} s runs, serve {args.mock_args or '(no flags)'}"
+        f"POST site_users, c={CONNECTIONS}, {args.seconds:g} s runs, on {args.engine},"
+        f" serve {args.mock_args or '(no flags)'}"
     )
-    for round_no, name, tree in trees.interleaved(args):
-        rate, cpu = measure(tree, args.mock_args.split(), args.seconds)
+    sides.describe(args)
+    for round_no, name, side in sides.interleaved(args):
+        rate, cpu = measure(side, args.mock_args.split(), args.engine, args.seconds)
         runs[name].append((rate, cpu))
         print(f"round {round_no}  {name:8} {rate:8.0f} req/s  {cpu:7.1f} µs of server CPU a create")
     for name, results in runs.items():

@@ -131,9 +131,20 @@ def running(
         server.kill()
 
 
-def mock_argv(port: int, db: Path | str, *extra: str) -> list[str]:
-    """`feishu-hire serve` on `port` with `db`: a SQLite file, or a PostgreSQL URL."""
-    return [str(BIN / "feishu-hire"), "serve", "--host", HOST, "--port", str(port), "--db", str(db), *extra]
+def mock_argv(port: int, db: Path | str, *extra: str, venv_bin: Path = BIN) -> list[str]:
+    """`feishu-hire serve` (the one in `venv_bin`) on `port` with `db`: a SQLite file, or a PostgreSQL
+    URL."""
+    return [
+        str(venv_bin / "feishu-hire"),
+        "serve",
+        "--host",
+        HOST,
+        "--port",
+        str(port),
+        "--db",
+        str(db),
+        *extra,
+    ]
 
 
 def prism_argv(port: int) -> list[str]:

@@ -1,15 +1,16 @@
 """The mock's latency tail at c=8, and how the connections spread over its worker processes.
 
     .venv/bin/python -m benchmarks.tail_latency [--rounds 4] [--seconds 8] [--mock-args "--workers 2"]
-        [--against DIR]
+        [--engine sqlite|postgres] [--against DIR | --against-python PYTHON]
 
-wrk POSTs site_users with a unique external_id at c=8 (rate limits off) to a fresh `feishu-hire serve`
-for `--seconds`, after a 1 s warm-up (on connections of its own, closed before the run). Each run prints
+wrk POSTs site_users with a unique external_id at c=8 to a fresh `feishu-hire serve` for `--seconds`,
+after a 1 s warm-up (on connections of its own, closed before the run). Each run prints
 req/s, the latency's 50th, 90th, 99th and 99.9th percentiles, and how many of the run's connections each
 worker process held halfway through (read from /proc: Linux). The mock alone: `benchmarks.load` sets
-it beside Prism; this is for finding what the tail is made of. `--against DIR` runs a second source tree
-(another commit checked out there, put first on PYTHONPATH) in turn with this one, round by round, as
-`benchmarks.cpu_per_create` does, so a machine whose speed drifts weighs on both alike.
+it beside Prism; this is for finding what the tail is made of. `--engine`, `--against DIR` (a second source
+tree) and `--against-python PYTHON` (this checkout on another interpreter) are as in
+`benchmarks.cpu_per_create`: the two sides run in turn, round by round, so a machine whose speed drifts
+weighs on both alike.
 """
 
 from __future__ import annotations
@@ -18,17 +19,19 @@ import argparse
 import statistics
 import threading
 
-from benchmarks import servers, trees, wrk
+from benchmarks import servers, sides, wrk
 from benchmarks.drills.common import reproduce
 from benchmarks.load import WEBSITE_ID
 
 CONNECTIONS = 8
 
 
-def measure(tree: str | None, mock_args: list[str], seconds: float) -> tuple[wrk.LoadResult, list[int]]:
-    """One fresh server run from `tree` (None: this checkout): wrk's result, and the connections each
+def measure(
+    side: sides.Side, mock_args: list[str], engine: str, seconds: float
+) -> tuple[wrk.LoadResult, list[int]]:
+    """One fresh server of `side` on a new store of `engine`: wrk's result, and the connections each
     worker held halfway through the run, fewest first."""
-    with trees.fresh_mock(tree, mock_args) as (server, token):
+    with sides.fresh_mock(side, mock_args, engine) as (server, token):
         supervisor = server.process.pid
         held: dict[int, int] = {}
 
@@ -50,17 +53,19 @@ def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    trees.add_arguments(parser, rounds=4, seconds=8)
+    sides.add_arguments(parser, rounds=4, seconds=8)
     args = parser.parse_args()
-    runs: dict[str, list[wrk.LoadResult]] = {name: [] for name in trees.chosen(args)}
+    runs: dict[str, list[wrk.LoadResult]] = {name: [] for name in sides.chosen(args)}
     print(
-        f"POST site_users, c={CONNECTIONS}, {args.seconds:g} s runs, serve {args.mock_args or '(no flags)'}"
+        f"POST site_users, c={CONNECTIONS}, {args.seconds:g} s runs, on {args.engine},"
+        f" serve {args.mock_args or '(no flags)'}"
     )
+    sides.describe(args)
     print(
         f"{'':8} {'':8} {'req/s':>8} {'p50':>7} {'p90':>7} {'p99':>7} {'p99.9':>7} ms  connections per worker"
     )
-    for round_no, name, tree in trees.interleaved(args):
-        result, held = measure(tree, args.mock_args.split(), args.seconds)
+    for round_no, name, side in sides.interleaved(args):
+        result, held = measure(side, args.mock_args.split(), args.engine, args.seconds)
         runs[name].append(result)
         print(
             f"round {round_no:<2} {name:8} {result.requests_per_s:8.0f} {result.p50_ms:7.2f}"
