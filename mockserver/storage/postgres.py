@@ -27,6 +27,7 @@ by a check before a thread takes one.
 
 from __future__ import annotations
 
+import itertools
 import logging
 import math
 import os
@@ -44,6 +45,7 @@ from typing import Any
 import flask
 import psycopg
 import psycopg_pool
+from psycopg.adapt import PyFormat, Transformer
 from psycopg.conninfo import conninfo_to_dict
 from psycopg.pq import TransactionStatus
 from psycopg.rows import dict_row
@@ -160,8 +162,8 @@ def _session_options(url: str) -> dict[str, str]:
 
 @dataclass(frozen=True)
 class Translated:
-    """A statement in PostgreSQL's own placeholders (`$1`, `$2`, ...), run on a `psycopg.RawCursor`,
-    which parses nothing of it; `names`: the `:name` parameter each number stands for, in order (None
+    """A statement in PostgreSQL's own placeholders (`$1`, `$2`, ...), as libpq and a `psycopg.RawCursor`
+    take it, parsing nothing of it; `names`: the `:name` parameter each number stands for, in order (None
     where the statement has `?` ones, numbered as they come; empty where it has none)."""
 
     sql: str
@@ -260,28 +262,104 @@ def from_text(stored: str) -> str:
     return _ESCAPED.sub(lambda m: MARK if m.group(1) == "\ue001" else NUL, stored[1:])
 
 
-Cursor = psycopg.RawCursor[dict[str, Any]]
+# A connection prepares at most this many statements of its own (`_Session`); any other runs unprepared.
+# The store's statements are a few dozen texts, but some vary with a list's length (an `IN` of ids, a
+# batch of journal rows), so they are not a fixed set.
+PREPARED_PER_CONNECTION = 256
+_ANSWERED = (psycopg.pq.ExecStatus.TUPLES_OK, psycopg.pq.ExecStatus.COMMAND_OK)
+# The SQLSTATE of executing a prepared statement the session does not hold (invalid_sql_statement_name).
+UNKNOWN_STATEMENT = b"26000"
 
 
-def _run(cursor: Cursor, sql: str, parameters: Mapping[str, Any] | Sequence[Any]) -> _Rows:
-    """`sql` run on `cursor` (the connection's one: a new cursor per statement cost a third of a
-    statement's client time), its rows read in full. A statement without parameters (DDL, a function's
-    body) goes out as written."""
-    if parameters:
+class _Session:
+    """One connection as the store runs statements on it, kept by one thread.
+
+    A statement with parameters is prepared on the connection the first time it runs with its
+    parameters' types, and from then on executed by name straight on libpq (`psycopg.pq`): its
+    parameters dumped and its rows loaded by psycopg's own adapters (a `Transformer`, as a cursor uses),
+    without the cursor's per-statement layers, which cost about as much client time as the round trip.
+    The outcome is the cursor's: the same rows, the same rowcount, and a statement PostgreSQL refuses
+    raises the same `psycopg.Error` (its SQLSTATE's class). A statement without parameters (DDL, a
+    function's body) goes out on the connection's cursor as written."""
+
+    def __init__(self, conn: psycopg.Connection[dict[str, Any]]) -> None:
+        self.conn = conn
+        self.cursor = psycopg.RawCursor(conn, row_factory=dict_row)
+        self._adapters = Transformer(conn)
+        self._encoding = conn.info.encoding
+        self._prepared: dict[tuple[str, tuple[int, ...]], bytes] = {}
+        self._names = itertools.count()  # never one name twice: a lost statement's may still be held
+
+    def run(self, sql: str, parameters: Mapping[str, Any] | Sequence[Any]) -> _Rows:
+        """`sql` run with `parameters` (`:name` ones from a mapping, `?` ones from a sequence), its rows
+        read in full; a text holding NUL goes through `to_text` and comes back through `from_text`."""
+        if not parameters:
+            self.cursor.execute(sql)
+            read = self.cursor.fetchall() if self.cursor.description is not None else []
+            return _Rows(self.cursor.rowcount, _read_back(read))
         statement = translate(sql)
         if isinstance(parameters, Mapping) == (statement.names is None) and statement.names != ():
             raise TypeError(f"{type(parameters).__name__} parameters for the other style's statement: {sql}")
         if isinstance(parameters, Mapping):
             parameters = [parameters[name] for name in statement.names or ()]
-        cursor.execute(statement.sql, [to_text(v) if isinstance(v, str) else v for v in parameters])
-    else:
-        cursor.execute(sql)
-    rows = cursor.fetchall() if cursor.description is not None else []
+        adapters, pgconn = self._adapters, self.conn.pgconn
+        values = adapters.dump_sequence(
+            [to_text(v) if isinstance(v, str) else v for v in parameters], [PyFormat.AUTO] * len(parameters)
+        )
+        types = tuple(adapters.types or ())
+        result = self._execute(statement.sql, types, values, adapters.formats)
+        if (
+            result.error_field(psycopg.pq.DiagnosticField.SQLSTATE) == UNKNOWN_STATEMENT
+            and pgconn.transaction_status == TransactionStatus.IDLE
+        ):
+            result = self._execute(statement.sql, types, values, adapters.formats)  # prepared afresh
+        self._check(result)
+        rows: list[dict[str, Any]] = []
+        if result.ntuples:
+            adapters.set_pgresult(result)
+            columns = [(result.fname(i) or b"").decode(self._encoding) for i in range(result.nfields)]
+            rows = _read_back(
+                [dict(zip(columns, row, strict=True)) for row in adapters.load_rows(0, result.ntuples, tuple)]
+            )
+        counted = result.command_tuples
+        return _Rows(-1 if counted is None else counted, rows)
+
+    def _execute(
+        self, sql: str, types: tuple[int, ...], values: Sequence[Any], formats: Sequence[Any] | None
+    ) -> psycopg.pq.abc.PGresult:
+        """PostgreSQL's result of `sql` with `values` dumped as `types`: prepared first if it never ran so
+        on this connection. Should PostgreSQL have lost the session's prepared statements (a `DEALLOCATE
+        ALL` the store never sends: `UNKNOWN_STATEMENT`), they are all prepared again from the next
+        statement on (`run` sends one out of a transaction again at once; in one, it fails, and the
+        transaction with it)."""
+        pgconn = self.conn.pgconn
+        key = (sql, types)
+        name = self._prepared.get(key)
+        if name is None and len(self._prepared) < PREPARED_PER_CONNECTION:
+            name = f"_feishu_{next(self._names)}".encode()
+            self._check(pgconn.prepare(name, sql.encode(self._encoding), types))
+            self._prepared[key] = name
+        if name is None:  # `values`: each parameter dumped, or None for NULL (as a cursor sends them)
+            result = pgconn.exec_params(sql.encode(self._encoding), values, types, formats)
+        else:
+            result = pgconn.exec_prepared(name, values, formats)
+        if result.error_field(psycopg.pq.DiagnosticField.SQLSTATE) == UNKNOWN_STATEMENT:
+            self._prepared.clear()
+        return result
+
+    def _check(self, result: psycopg.pq.abc.PGresult) -> None:
+        """Raises the error PostgreSQL answered instead of a result, as a cursor would."""
+        if result.status not in _ANSWERED:
+            raise psycopg.errors.error_from_result(result, encoding=self._encoding)
+
+
+def _read_back(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """`rows` with each text `to_text` stored as it was given."""
     for row in rows:
         for column, value in row.items():
             if isinstance(value, str) and value.startswith(MARK):
                 row[column] = from_text(value)
-    return _Rows(cursor.rowcount, rows)
+    return rows
 
 
 class _Sparse(logging.Filter):
@@ -355,14 +433,13 @@ def _readable(fd: int) -> bool:
 
 
 class _Bound:
-    """`queries.Connection` over one psycopg connection's cursor (a transaction's, or a statement
-    block's)."""
+    """`queries.Connection` over one session (a transaction's, or a statement block's)."""
 
-    def __init__(self, cursor: Cursor) -> None:
-        self.cursor = cursor
+    def __init__(self, session: _Session) -> None:
+        self.session = session
 
     def execute(self, sql: str, parameters: Mapping[str, Any] | Sequence[Any] | None = None, /) -> _Rows:
-        return _run(self.cursor, sql, parameters or {})
+        return self.session.run(sql, parameters or {})
 
 
 class _Pooled:
@@ -372,8 +449,8 @@ class _Pooled:
         self.store = store
 
     def execute(self, sql: str, parameters: Mapping[str, Any] | Sequence[Any] | None = None, /) -> _Rows:
-        with self.store._pooled() as (_, cursor):
-            return _run(cursor, sql, parameters or {})
+        with self.store._pooled() as session:
+            return session.run(sql, parameters or {})
 
 
 def _queries(connection: _Bound | _Pooled) -> Queries:
@@ -532,6 +609,9 @@ class PostgresStore(Engine):
                 kwargs={
                     "autocommit": True,
                     "row_factory": dict_row,
+                    # The store prepares its statements itself (`_Session`). psycopg's own preparing,
+                    # off, would also drop every prepared statement of the session after a ROLLBACK.
+                    "prepare_threshold": None,
                     **_liveness(url),
                     **_session_options(url),
                 },
@@ -570,16 +650,16 @@ class PostgresStore(Engine):
     def journal_rides_writes(self) -> bool:
         return True
 
-    def _own(self) -> tuple[psycopg.Connection[dict[str, Any]], Cursor]:
-        """The connection this thread keeps, taken from the pool the first time (one pool checkout per
-        statement cost more than the statement), and its cursor. Once PostgreSQL could not be asked,
+    def _own(self) -> _Session:
+        """The session of the connection this thread keeps, taken from the pool the first time (one pool
+        checkout per statement cost more than the statement). Once PostgreSQL could not be asked,
         calls of the next `PAUSE_AFTER_FAILURE_SECONDS` fail at once instead of each waiting for a
         connection."""
-        own: tuple[psycopg.Connection[dict[str, Any]], Cursor] | None = getattr(self._local, "own", None)
+        own: _Session | None = getattr(self._local, "own", None)
         if own is not None:
-            if not _closed_while_idle(own[0]):
+            if not _closed_while_idle(own.conn):
                 return own
-            self._drop(own[0])  # PostgreSQL restarted (or ended it) since its last statement
+            self._drop(own.conn)  # PostgreSQL restarted (or ended it) since its last statement
         if time.monotonic() < self._unavailable_until:
             raise PostgresUnavailable(self._unavailable_because)
         try:
@@ -592,7 +672,7 @@ class PostgresStore(Engine):
         except UNAVAILABLE as exc:
             raise self._failed(exc, None) from exc
         self._outage.ended()
-        own = self._local.own = (conn, psycopg.RawCursor(conn, row_factory=dict_row))
+        own = self._local.own = _Session(conn)
         with self._lock:
             self._kept.add(conn)
         return own
@@ -624,7 +704,7 @@ class PostgresStore(Engine):
         Once only: a connection given back already (a block's failure after a statement in it replaced
         the thread's connection) is left alone, and so is the thread's new one."""
         own = getattr(self._local, "own", None)
-        if own is not None and own[0] is conn:
+        if own is not None and own.conn is conn:
             self._local.own = None
         with self._lock:
             if conn not in self._kept:
@@ -633,10 +713,10 @@ class PostgresStore(Engine):
         self._pool.putconn(conn)
 
     @contextmanager
-    def _pooled(self) -> Iterator[tuple[psycopg.Connection[dict[str, Any]], Cursor]]:
-        """The thread's connection and its cursor for the block."""
+    def _pooled(self) -> Iterator[_Session]:
+        """The thread's session for the block."""
         own = self._own()
-        conn = own[0]
+        conn = own.conn
         try:
             yield own
         except Exception as exc:
@@ -658,12 +738,12 @@ class PostgresStore(Engine):
         # instead: a host killed between the two cannot leave the change unannounced.
         bump_inside = then is not None and then == self.generation.bump
         bumped: int | None = None
-        with self._pooled() as (conn, cursor), conn.transaction():
-            queries = self._local.queries = _queries(_Bound(cursor))
+        with self._pooled() as session, session.conn.transaction():
+            queries = self._local.queries = _queries(_Bound(session))
             try:
                 yield queries
                 if queries.forgot_tokens or bump_inside:
-                    bumped = int(_run(cursor, BUMP, {}).rows[0]["value"])
+                    bumped = int(session.run(BUMP, {}).rows[0]["value"])
             finally:
                 del self._local.queries
         if bumped is not None:
@@ -680,8 +760,8 @@ class PostgresStore(Engine):
         if open_queries is not None:
             yield open_queries
             return
-        with self._pooled() as (_, cursor):
-            queries = _queries(_Bound(cursor))
+        with self._pooled() as session:
+            queries = _queries(_Bound(session))
             try:
                 yield queries
             finally:

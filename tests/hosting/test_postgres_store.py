@@ -19,6 +19,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from psycopg.conninfo import conninfo_to_dict
 
+import mockserver.storage.postgres as postgres_module
 from benchmarks.engines import Engines, fresh_database
 from mockserver.cli import _database
 from mockserver.errors import SYSTEM_ERROR
@@ -104,7 +105,7 @@ def test_connections_probe_a_silent_network_unless_the_url_says_otherwise(postgr
     for url, idle in ((postgres_url, "10"), (f"{postgres_url}{separator}keepalives_idle=30", "30")):
         opened = PostgresStore(url)
         try:
-            parameters = opened._own()[0].info.get_parameters()
+            parameters = opened._own().conn.info.get_parameters()
             assert parameters["keepalives"] == "1"
             assert parameters["keepalives_idle"] == idle
             assert parameters["tcp_user_timeout"] == str(CONNECTION_LIVENESS["tcp_user_timeout"])
@@ -571,7 +572,7 @@ def _kept_then_given_back(store: PostgresStore) -> None:
     """The calling thread takes a connection, then gives it back to the pool, idle (as after a failed
     statement)."""
     assert store.read().app(DEFAULT_APP_ID) is not None
-    store._drop(store._own()[0])
+    store._drop(store._own().conn)
 
 
 @pytest.mark.parametrize("idle_in_pool", [0, 1, 2], ids=["the-threads-own", "one-in-the-pool", "two"])
@@ -588,7 +589,7 @@ def test_connections_postgresql_ended_while_idle_are_replaced_before_a_statement
         other.start()
         other.join()
     if idle_in_pool:
-        store._drop(store._own()[0])
+        store._drop(store._own().conn)
     _end_every_connection_of(store, postgres_url)
     assert store.read().app(DEFAULT_APP_ID) is not None
     with store.statement() as queries:
@@ -602,13 +603,13 @@ def test_a_connection_given_back_twice_goes_back_once_and_the_threads_new_one_st
     """A statement block whose connection a statement in it replaced (PostgreSQL had ended it) and
     which then fails gives back the connection it began with: that one is back already."""
     assert store.read().app(DEFAULT_APP_ID) is not None
-    first = store._own()[0]
+    first = store._own().conn
     first.close()  # as `_closed_while_idle` closes one PostgreSQL ended
     store._drop(first)
-    second = store._own()[0]  # the thread's new connection
+    second = store._own().conn  # the thread's new connection
     assert second is not first
     store._drop(first)  # the block's failure, on the connection it began with
-    assert store._own()[0] is second
+    assert store._own().conn is second
     assert store.read().app(DEFAULT_APP_ID) is not None
 
 
@@ -674,3 +675,96 @@ def test_parameters_of_the_other_style_are_refused_before_postgresql_sees_them(s
         store.read().conn.execute("SELECT ? AS one", {"one": 1})
     with pytest.raises(TypeError, match="list parameters"):
         store.read().conn.execute("SELECT :one AS one", [1])
+
+
+def _prepared_here(store: PostgresStore) -> dict[str, str]:
+    """The statements the thread's connection holds prepared, by name (PostgreSQL's own view of them)."""
+    rows = store.read().conn.execute("SELECT name, statement FROM pg_prepared_statements").fetchall()
+    return {row["name"]: row["statement"] for row in rows}
+
+
+def test_a_statement_is_prepared_once_per_connection_and_types_and_answers_as_a_cursor(
+    store: PostgresStore,
+) -> None:
+    conn = store.read().conn
+    sql = "SELECT :n + 1 AS next, :label AS label, :nothing::text AS nothing"
+    answers = [conn.execute(sql, {"n": n, "label": f"l{n}", "nothing": None}).fetchall() for n in range(3)]
+    assert answers == [[{"next": n + 1, "label": f"l{n}", "nothing": None}] for n in range(3)]
+    assert list(_prepared_here(store).values()).count(translate(sql).sql) == 1
+    # Other types are another preparation (a statement's parameter types are fixed when it is prepared).
+    assert conn.execute(sql, {"n": 2.5, "label": "f", "nothing": None}).fetchone() == {
+        "next": 3.5,
+        "label": "f",
+        "nothing": None,
+    }
+    assert list(_prepared_here(store).values()).count(translate(sql).sql) == 2
+    # Row counts are the command's, as a cursor's rowcount.
+    with store.statement() as queries:
+        assert (
+            queries.conn.execute(
+                "UPDATE resources SET fields = fields WHERE resource_id = :id", {"id": JOB_ID}
+            ).rowcount
+            == 1
+        )
+        assert (
+            queries.conn.execute(
+                "UPDATE resources SET fields = fields WHERE resource_id = :id", {"id": "none"}
+            ).rowcount
+            == 0
+        )
+
+
+def test_statements_stay_prepared_through_a_rolled_back_transaction(store: PostgresStore) -> None:
+    """psycopg's own preparing (off on the store's connections) drops every prepared statement of the
+    session after a ROLLBACK, the store's included: their next run failed."""
+    conn = store.read().conn
+    for _ in range(6):  # often enough for psycopg to prepare a statement of its own
+        conn.execute("SELECT count(*) AS n FROM tenants")
+
+    def fails() -> None:
+        with store.transaction() as queries:
+            queries.insert_record_if_absent(site_user("rolled-back", "u-rb"))
+            raise RuntimeError("the call failed")
+
+    with pytest.raises(RuntimeError):
+        fails()
+    with store.transaction() as queries:  # where a lost statement could not be prepared again
+        assert queries.insert_record_if_absent(site_user("after", "u-after"))
+    assert stored_site_user(store, "rolled-back") is None
+    assert stored_site_user(store, "after") is not None
+
+
+def test_statements_postgresql_lost_are_prepared_again(store: PostgresStore) -> None:
+    assert stored_site_user(store, "x") is None  # prepares the read
+    with store.statement() as queries:
+        assert queries.insert_record_if_absent(site_user("first", "u-first"))  # prepares the insert
+    cursor = store._own().cursor
+    for name in _prepared_here(store):  # PostgreSQL loses all but the first (whose name stays taken)
+        if name != "_feishu_0":
+            cursor.execute(f"DEALLOCATE {name}")
+    assert stored_site_user(store, "first") is not None  # out of a transaction: prepared again at once
+    with store.statement() as queries:
+        assert queries.insert_record_if_absent(site_user("second", "u-second"))  # the insert again
+    cursor.execute("DEALLOCATE ALL")
+
+    def in_a_transaction() -> None:
+        with store.transaction() as queries:
+            queries.insert_record_if_absent(site_user("in-a-transaction", "u-t"))
+
+    with pytest.raises(psycopg.errors.InvalidSqlStatementName):
+        in_a_transaction()  # in a transaction the statement fails, and the transaction with it
+    in_a_transaction()  # the next one prepares its statements again
+    assert stored_site_user(store, "in-a-transaction") is not None
+
+
+def test_past_its_bound_a_connection_runs_statements_unprepared(
+    store: PostgresStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    held = len(_prepared_here(store))  # the seed's statements, prepared as the store was filled
+    monkeypatch.setattr(postgres_module, "PREPARED_PER_CONNECTION", held + 2)
+    conn = store.read().conn
+    texts = [f"SELECT :n * {k} AS product" for k in range(2, 6)]
+    for k, text in enumerate(texts, start=2):
+        assert conn.execute(text, {"n": 3}).fetchone() == {"product": 3 * k}
+    prepared = set(_prepared_here(store).values())
+    assert [translate(text).sql in prepared for text in texts] == [True, True, False, False]
