@@ -4,7 +4,8 @@ Feishu (`feishu-hire serve --db postgresql://USER@HOST:PORT/DBNAME`).
 psycopg 3 with one `psycopg_pool` pool per process, made when the store is (a uWSGI worker builds its
 app after the fork, so no connection crosses it); each thread keeps the connection it took from it until
 that connection fails. The queries are `queries.Queries`, the same as
-SQLite's: their `:name` parameters are translated to PostgreSQL's `$n` once per statement text. Connections
+SQLite's: their `:name` parameters are translated to PostgreSQL's `$n` once per statement text, and each
+connection prepares a statement the first time it runs it (`_Session`). Connections
 run in autocommit, so a one-statement read or write is one round trip; `transaction()` wraps its block
 in BEGIN ... COMMIT. Races are decided as on SQLite, by the database: the primary key for idempotency
 (INSERT ... ON CONFLICT DO NOTHING waits for a concurrent insert of the same key, then does nothing), a
