@@ -5,7 +5,7 @@ psycopg 3 with one `psycopg_pool` pool per process, made when the store is (a uW
 app after the fork, so no connection crosses it); each thread keeps the connection it took from it until
 that connection fails. The queries are `queries.Queries`, the same as
 SQLite's: their `:name` parameters are translated to PostgreSQL's `$n` once per statement text, and each
-connection prepares a statement the first time it runs it (`_Session`). Connections
+connection prepares a statement the second time it runs it (`_Session`). Connections
 run in autocommit, so a one-statement read or write is one round trip; `transaction()` wraps its block
 in BEGIN ... COMMIT. Races are decided as on SQLite, by the database: the primary key for idempotency
 (INSERT ... ON CONFLICT DO NOTHING waits for a concurrent insert of the same key, then does nothing), a
@@ -37,7 +37,7 @@ import select
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -263,37 +263,70 @@ def from_text(stored: str) -> str:
     return _ESCAPED.sub(lambda m: MARK if m.group(1) == "\ue001" else NUL, stored[1:])
 
 
-# A connection prepares at most this many statements of its own (`_Session`); any other runs unprepared.
-# The store's statements are a few dozen texts, but some vary with a list's length (an `IN` of ids, a
-# batch of journal rows), so they are not a fixed set.
+# A connection prepares a statement (with its parameters' types) the second time it runs it, and at most
+# this many; any other runs unprepared. The store's statements are a few dozen texts, but some vary with
+# a list's length (an `IN` of ids, a batch of journal rows) and a parameter's type with its value (an
+# int's size, a NULL), so they are not a fixed set: one seen once is not kept on the server.
 PREPARED_PER_CONNECTION = 256
+# How many statements seen once a connection remembers (forgotten all at once when full).
+SEEN_ONCE_PER_CONNECTION = 1024
 _ANSWERED = (psycopg.pq.ExecStatus.TUPLES_OK, psycopg.pq.ExecStatus.COMMAND_OK)
-# The SQLSTATE of executing a prepared statement the session does not hold (invalid_sql_statement_name).
+# Executing a prepared statement the session does not hold (invalid_sql_statement_name): PostgreSQL lost
+# them all (a `DEALLOCATE ALL` the store never sends).
 UNKNOWN_STATEMENT = b"26000"
+# A prepared statement whose plan cannot follow its tables' change (a column added to a table it reads
+# with `*`: "cached plan must not change result type"), the SQLSTATE's usual meaning aside.
+STALE_PLAN = b"0A000"
+# How long `close` waits for a statement in flight on a connection it closes, after cancelling it.
+CLOSE_WAIT_SECONDS = 1.0
+
+
+class _Connection(psycopg.Connection[dict[str, Any]]):
+    """A connection of the store's pool, with its session."""
+
+    kept_session: _Session | None = None
+
+    def session(self) -> _Session:
+        """This connection's session: made the first time a thread takes it from the pool, the same one
+        for every thread after (its prepared statements are the connection's)."""
+        if self.kept_session is None:
+            self.kept_session = _Session(self)
+        return self.kept_session
 
 
 class _Session:
-    """One connection as the store runs statements on it, kept by one thread.
+    """One connection as the store runs statements on it, used by one thread at a time (the one that
+    took the connection from the pool).
 
-    A statement with parameters is prepared on the connection the first time it runs with its
+    A statement with parameters is prepared on the connection the second time it runs with its
     parameters' types, and from then on executed by name straight on libpq (`psycopg.pq`): its
     parameters dumped and its rows loaded by psycopg's own adapters (a `Transformer`, as a cursor uses),
     without the cursor's per-statement layers, which cost about as much client time as the round trip.
     The outcome is the cursor's: the same rows, the same rowcount, and a statement PostgreSQL refuses
     raises the same `psycopg.Error` (its SQLSTATE's class). A statement without parameters (DDL, a
-    function's body) goes out on the connection's cursor as written."""
+    function's body) goes out on the connection's cursor as written.
 
-    def __init__(self, conn: psycopg.Connection[dict[str, Any]]) -> None:
+    libpq runs a statement without holding the GIL, and nothing may free the connection meanwhile:
+    `busy` is held while a statement runs, and `PostgresStore.close` closes a connection only once it
+    has it."""
+
+    def __init__(self, conn: _Connection) -> None:
         self.conn = conn
         self.cursor = psycopg.RawCursor(conn, row_factory=dict_row)
+        self.busy = threading.Lock()
         self._adapters = Transformer(conn)
         self._encoding = conn.info.encoding
         self._prepared: dict[tuple[str, tuple[int, ...]], bytes] = {}
+        self._seen_once: set[tuple[str, tuple[int, ...]]] = set()
         self._names = itertools.count()  # never one name twice: a lost statement's may still be held
 
     def run(self, sql: str, parameters: Mapping[str, Any] | Sequence[Any]) -> _Rows:
         """`sql` run with `parameters` (`:name` ones from a mapping, `?` ones from a sequence), its rows
         read in full; a text holding NUL goes through `to_text` and comes back through `from_text`."""
+        with self.busy:
+            return self._run(sql, parameters)
+
+    def _run(self, sql: str, parameters: Mapping[str, Any] | Sequence[Any]) -> _Rows:
         if not parameters:
             self.cursor.execute(sql)
             read = self.cursor.fetchall() if self.cursor.description is not None else []
@@ -310,7 +343,7 @@ class _Session:
         types = tuple(adapters.types or ())
         result = self._execute(statement.sql, types, values, adapters.formats)
         if (
-            result.error_field(psycopg.pq.DiagnosticField.SQLSTATE) == UNKNOWN_STATEMENT
+            result.error_field(psycopg.pq.DiagnosticField.SQLSTATE) in (UNKNOWN_STATEMENT, STALE_PLAN)
             and pgconn.transaction_status == TransactionStatus.IDLE
         ):
             result = self._execute(statement.sql, types, values, adapters.formats)  # prepared afresh
@@ -328,30 +361,45 @@ class _Session:
     def _execute(
         self, sql: str, types: tuple[int, ...], values: Sequence[Any], formats: Sequence[Any] | None
     ) -> psycopg.pq.abc.PGresult:
-        """PostgreSQL's result of `sql` with `values` dumped as `types`: prepared first if it never ran so
-        on this connection. Should PostgreSQL have lost the session's prepared statements (a `DEALLOCATE
-        ALL` the store never sends: `UNKNOWN_STATEMENT`), they are all prepared again from the next
-        statement on (`run` sends one out of a transaction again at once; in one, it fails, and the
-        transaction with it)."""
+        """PostgreSQL's result of `sql` with `values` dumped as `types`: prepared first if it ran so once
+        before on this connection (see `PREPARED_PER_CONNECTION`), unprepared before that. Should
+        PostgreSQL have lost the session's prepared statements (`UNKNOWN_STATEMENT`), they are all
+        prepared again from the next statement on; a plan its tables' change made stale (`STALE_PLAN`) is
+        prepared again under a new name. (`run` sends a statement out of a transaction again at once; in
+        one, it fails, and the transaction with it.)"""
         pgconn = self.conn.pgconn
         key = (sql, types)
         name = self._prepared.get(key)
-        if name is None and len(self._prepared) < PREPARED_PER_CONNECTION:
+        if name is None and key in self._seen_once and len(self._prepared) < PREPARED_PER_CONNECTION:
             name = f"_feishu_{next(self._names)}".encode()
             self._check(pgconn.prepare(name, sql.encode(self._encoding), types))
             self._prepared[key] = name
+            self._seen_once.discard(key)
+        elif name is None:
+            if len(self._seen_once) >= SEEN_ONCE_PER_CONNECTION:
+                self._seen_once.clear()
+            self._seen_once.add(key)
         if name is None:  # `values`: each parameter dumped, or None for NULL (as a cursor sends them)
             result = pgconn.exec_params(sql.encode(self._encoding), values, types, formats)
         else:
             result = pgconn.exec_prepared(name, values, formats)
-        if result.error_field(psycopg.pq.DiagnosticField.SQLSTATE) == UNKNOWN_STATEMENT:
+        sqlstate = result.error_field(psycopg.pq.DiagnosticField.SQLSTATE)
+        if sqlstate == UNKNOWN_STATEMENT:
             self._prepared.clear()
+        elif sqlstate == STALE_PLAN and name is not None:
+            del self._prepared[key]
+            self._seen_once.add(key)
         return result
 
     def _check(self, result: psycopg.pq.abc.PGresult) -> None:
-        """Raises the error PostgreSQL answered instead of a result, as a cursor would."""
-        if result.status not in _ANSWERED:
-            raise psycopg.errors.error_from_result(result, encoding=self._encoding)
+        """Raises the error PostgreSQL answered instead of a result, as a cursor would: the SQLSTATE's
+        class, or an OperationalError when the connection was lost on the way (no SQLSTATE)."""
+        if result.status in _ANSWERED:
+            return
+        error = psycopg.errors.error_from_result(result, encoding=self._encoding)
+        if error.sqlstate is None and self.conn.pgconn.status != psycopg.pq.ConnStatus.OK:
+            raise psycopg.OperationalError(str(error))
+        raise error
 
 
 def _read_back(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -408,7 +456,7 @@ REFUSALS_TOLD = _Sparse(60.0, by_first_argument=True)
 REFUSALS_TOLD.watch(refusals)
 
 
-def _closed_while_idle(conn: psycopg.Connection[dict[str, Any]]) -> bool:
+def _closed_while_idle(conn: _Connection) -> bool:
     """Whether PostgreSQL closed `conn` while it sat idle between statements (a shutdown or restart, a
     terminated backend): its socket is readable then, with the FATAL it sends last and the connection's
     end, and `conn` is closed here. A connection of the mock's listens for nothing, so an idle one is
@@ -597,34 +645,32 @@ class PostgresStore(Engine):
         self.url = url
         self._local = threading.local()
         self._lock = threading.Lock()
-        self._kept: set[psycopg.Connection[dict[str, Any]]] = set()  # every thread's own connection
+        self._kept: set[_Connection] = set()  # every thread's own connection
         self._unavailable_until = 0.0
         self._unavailable_because: Exception = ConnectionError("not asked yet")
         self._outage = Outage("PostgreSQL", logger)
         _POOL_WARNINGS.watch(logging.getLogger("psycopg.pool"))
-        self._pool: psycopg_pool.ConnectionPool[psycopg.Connection[dict[str, Any]]] = (
-            psycopg_pool.ConnectionPool(
-                url,
-                min_size=1,
-                max_size=max_size,
-                kwargs={
-                    "autocommit": True,
-                    "row_factory": dict_row,
-                    # The store prepares its statements itself (`_Session`). psycopg's own preparing,
-                    # off, would also drop every prepared statement of the session after a ROLLBACK.
-                    "prepare_threshold": None,
-                    **_liveness(url),
-                    **_session_options(url),
-                },
-                connection_class=psycopg.Connection[dict[str, Any]],
-                timeout=CONNECT_TIMEOUT_SECONDS,
-                # A failed connection attempt is not retried in the background with growing pauses (the
-                # pool's default, which left hosts idle for seconds after PostgreSQL was back): the
-                # next call that needs a connection tries again, so service resumes with the first.
-                reconnect_timeout=0,
-                name="feishu-mock",
-                open=False,
-            )
+        self._pool: psycopg_pool.ConnectionPool[_Connection] = psycopg_pool.ConnectionPool(
+            url,
+            min_size=1,
+            max_size=max_size,
+            kwargs={
+                "autocommit": True,
+                "row_factory": dict_row,
+                # The store prepares its statements itself (`_Session`). psycopg's own preparing,
+                # off, would also drop every prepared statement of the session after a ROLLBACK.
+                "prepare_threshold": None,
+                **_liveness(url),
+                **_session_options(url),
+            },
+            connection_class=_Connection,
+            timeout=CONNECT_TIMEOUT_SECONDS,
+            # A failed connection attempt is not retried in the background with growing pauses (the
+            # pool's default, which left hosts idle for seconds after PostgreSQL was back): the
+            # next call that needs a connection tries again, so service resumes with the first.
+            reconnect_timeout=0,
+            name="feishu-mock",
+            open=False,
         )
         try:
             self._pool.open(wait=True, timeout=STARTUP_WAIT_SECONDS)
@@ -673,12 +719,12 @@ class PostgresStore(Engine):
         except UNAVAILABLE as exc:
             raise self._failed(exc, None) from exc
         self._outage.ended()
-        own = self._local.own = _Session(conn)
+        own = self._local.own = conn.session()
         with self._lock:
             self._kept.add(conn)
         return own
 
-    def _failed(self, exc: Exception, conn: psycopg.Connection[dict[str, Any]] | None) -> PostgresUnavailable:
+    def _failed(self, exc: Exception, conn: _Connection | None) -> PostgresUnavailable:
         """Notes that PostgreSQL could not be asked; the thread's connection goes back to the pool (which
         drops it if it is broken) and the thread takes another next time. Answers the error to raise.
         A statement PostgreSQL refused (`_refused`) is logged and fails alone: the thread keeps its
@@ -700,7 +746,7 @@ class PostgresStore(Engine):
             self._drop(conn)
         return PostgresUnavailable(exc)
 
-    def _drop(self, conn: psycopg.Connection[dict[str, Any]]) -> None:
+    def _drop(self, conn: _Connection) -> None:
         """The thread no longer keeps `conn`: it goes back to the pool, which drops it if it is broken.
         Once only: a connection given back already (a block's failure after a statement in it replaced
         the thread's connection) is left alone, and so is the thread's new one."""
@@ -792,8 +838,23 @@ class PostgresStore(Engine):
             queries.conn.execute(statement)
 
     def close(self) -> None:
+        """Closes the connections. One whose statement is still running (a host stopping) is cancelled
+        first and closed once the statement is over, waited for up to `CLOSE_WAIT_SECONDS`; one still
+        running then is left to the process's end, as libpq may not free a connection in use."""
         with self._lock:
             kept, self._kept = self._kept, set()
         for conn in kept:
-            conn.close()
+            session = conn.kept_session
+            if session is None:
+                conn.close()
+                continue
+            if not session.busy.acquire(blocking=False):
+                with suppress(psycopg.Error):
+                    conn.cancel_safe(timeout=CLOSE_WAIT_SECONDS)
+                if not session.busy.acquire(timeout=CLOSE_WAIT_SECONDS):
+                    continue
+            try:
+                conn.close()
+            finally:
+                session.busy.release()
         self._pool.close()

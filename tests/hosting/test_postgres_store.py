@@ -683,43 +683,51 @@ def _prepared_here(store: PostgresStore) -> dict[str, str]:
     return {row["name"]: row["statement"] for row in rows}
 
 
-def test_a_statement_is_prepared_once_per_connection_and_types_and_answers_as_a_cursor(
+def _times_prepared(store: PostgresStore, sql: str) -> int:
+    return list(_prepared_here(store).values()).count(translate(sql).sql)
+
+
+def _insert_twice(store: PostgresStore, prefix: str) -> None:
+    """Two creates of site users, out of a transaction: the insert is prepared from then on."""
+    for n in range(2):
+        with store.statement() as queries:
+            assert queries.insert_record_if_absent(site_user(f"{prefix}-{n}", f"u-{prefix}-{n}"))
+
+
+def test_a_statement_is_prepared_on_its_second_run_per_types_and_answers_as_a_cursor(
     store: PostgresStore,
 ) -> None:
     conn = store.read().conn
     sql = "SELECT :n + 1 AS next, :label AS label, :nothing::text AS nothing"
-    answers = [conn.execute(sql, {"n": n, "label": f"l{n}", "nothing": None}).fetchall() for n in range(3)]
-    assert answers == [[{"next": n + 1, "label": f"l{n}", "nothing": None}] for n in range(3)]
-    assert list(_prepared_here(store).values()).count(translate(sql).sql) == 1
+    first = conn.execute(sql, {"n": 0, "label": "l0", "nothing": None}).fetchall()
+    assert first == [{"next": 1, "label": "l0", "nothing": None}]
+    assert _times_prepared(store, sql) == 0  # a statement seen once is not kept on the server
+    answers = [conn.execute(sql, {"n": n, "label": f"l{n}", "nothing": None}).fetchall() for n in (1, 2)]
+    assert answers == [[{"next": n + 1, "label": f"l{n}", "nothing": None}] for n in (1, 2)]
+    assert _times_prepared(store, sql) == 1
     # Other types are another preparation (a statement's parameter types are fixed when it is prepared).
-    assert conn.execute(sql, {"n": 2.5, "label": "f", "nothing": None}).fetchone() == {
-        "next": 3.5,
-        "label": "f",
-        "nothing": None,
-    }
-    assert list(_prepared_here(store).values()).count(translate(sql).sql) == 2
-    # Row counts are the command's, as a cursor's rowcount.
-    with store.statement() as queries:
-        assert (
-            queries.conn.execute(
-                "UPDATE resources SET fields = fields WHERE resource_id = :id", {"id": JOB_ID}
-            ).rowcount
-            == 1
-        )
-        assert (
-            queries.conn.execute(
-                "UPDATE resources SET fields = fields WHERE resource_id = :id", {"id": "none"}
-            ).rowcount
-            == 0
-        )
+    for _ in range(2):
+        row = conn.execute(sql, {"n": 2.5, "label": "f", "nothing": None}).fetchone()
+        assert row == {"next": 3.5, "label": "f", "nothing": None}
+    assert _times_prepared(store, sql) == 2
+    # Row counts are a cursor's: the rows a SELECT or RETURNING gave, the rows a command changed.
+    for _ in range(2):
+        assert conn.execute("SELECT g FROM generate_series(1, :n) AS g", {"n": 3}).rowcount == 3
+        with store.statement() as queries:
+            update = "UPDATE resources SET fields = fields WHERE resource_id = :id"
+            assert queries.conn.execute(update, {"id": JOB_ID}).rowcount == 1
+            assert queries.conn.execute(update, {"id": "none"}).rowcount == 0
+            returning = f"{update} RETURNING resource_id"
+            assert queries.conn.execute(returning, {"id": JOB_ID}).fetchall() == [{"resource_id": JOB_ID}]
 
 
 def test_statements_stay_prepared_through_a_rolled_back_transaction(store: PostgresStore) -> None:
     """psycopg's own preparing (off on the store's connections) drops every prepared statement of the
-    session after a ROLLBACK, the store's included: their next run failed."""
+    session after a ROLLBACK, the store's included: their next run in a transaction failed."""
     conn = store.read().conn
     for _ in range(6):  # often enough for psycopg to prepare a statement of its own
         conn.execute("SELECT count(*) AS n FROM tenants")
+    _insert_twice(store, "before")
 
     def fails() -> None:
         with store.transaction() as queries:
@@ -734,27 +742,67 @@ def test_statements_stay_prepared_through_a_rolled_back_transaction(store: Postg
     assert stored_site_user(store, "after") is not None
 
 
-def test_statements_postgresql_lost_are_prepared_again(store: PostgresStore) -> None:
-    assert stored_site_user(store, "x") is None  # prepares the read
-    with store.statement() as queries:
-        assert queries.insert_record_if_absent(site_user("first", "u-first"))  # prepares the insert
+def test_statements_postgresql_lost_are_prepared_again_under_new_names(store: PostgresStore) -> None:
+    for _ in range(2):
+        assert stored_site_user(store, "x") is None  # the read, prepared on its second run
+    _insert_twice(store, "first")
+    held = sorted(_prepared_here(store), key=lambda name: int(name.rsplit("_", 1)[1]))
     cursor = store._own().cursor
-    for name in _prepared_here(store):  # PostgreSQL loses all but the first (whose name stays taken)
-        if name != "_feishu_0":
-            cursor.execute(f"DEALLOCATE {name}")
-    assert stored_site_user(store, "first") is not None  # out of a transaction: prepared again at once
-    with store.statement() as queries:
-        assert queries.insert_record_if_absent(site_user("second", "u-second"))  # the insert again
-    cursor.execute("DEALLOCATE ALL")
+    for name in held[1:]:  # PostgreSQL loses all but the first (whose name stays taken)
+        cursor.execute(f"DEALLOCATE {name}")
+    for _ in range(2):  # out of a transaction: answered at once, and prepared again on the next run
+        assert stored_site_user(store, "first-0") is not None
+    _insert_twice(store, "second")
+    assert len(_prepared_here(store)) >= 3
 
-    def in_a_transaction() -> None:
+    def in_a_transaction(external_id: str) -> None:
         with store.transaction() as queries:
-            queries.insert_record_if_absent(site_user("in-a-transaction", "u-t"))
+            assert queries.insert_record_if_absent(site_user(external_id, f"u-{external_id}"))
 
+    cursor.execute("DEALLOCATE ALL")
     with pytest.raises(psycopg.errors.InvalidSqlStatementName):
-        in_a_transaction()  # in a transaction the statement fails, and the transaction with it
-    in_a_transaction()  # the next one prepares its statements again
-    assert stored_site_user(store, "in-a-transaction") is not None
+        in_a_transaction("lost")  # in a transaction the statement fails, and the transaction with it
+    in_a_transaction("next")  # the next one runs it again
+    assert stored_site_user(store, "lost") is None
+    assert stored_site_user(store, "next") is not None
+
+
+def test_a_connection_keeps_its_prepared_statements_for_the_next_thread_that_takes_it(
+    store: PostgresStore,
+) -> None:
+    _insert_twice(store, "kept")
+    first = store._own().conn
+    store._drop(first)  # back to the pool, which holds one connection: the next take is this one
+    assert store._own().conn is first
+    _insert_twice(store, "again")  # prepared by the connection's earlier taker: not made twice
+    assert stored_site_user(store, "again-1") is not None
+
+
+def test_closing_the_store_cancels_a_running_statement_before_it_frees_the_connection(
+    store: PostgresStore,
+) -> None:
+    conn = store.read().conn
+    started = threading.Event()
+    outcome: list[BaseException | None] = []
+
+    def sleeps() -> None:
+        started.set()
+        try:
+            conn.execute("SELECT pg_sleep(:seconds) AS slept", {"seconds": 20})
+            outcome.append(None)
+        except BaseException as exc:  # what the statement raised is the test's answer
+            outcome.append(exc)
+
+    sleeper = threading.Thread(target=sleeps)
+    sleeper.start()
+    started.wait(5)
+    time.sleep(0.5)  # the statement is in libpq, the GIL released
+    began = time.monotonic()
+    store.close()
+    sleeper.join(10)
+    assert time.monotonic() - began < 3  # cancelled, not waited out
+    assert len(outcome) == 1
+    assert isinstance(outcome[0], PostgresUnavailable), outcome
 
 
 def test_past_its_bound_a_connection_runs_statements_unprepared(
@@ -764,7 +812,22 @@ def test_past_its_bound_a_connection_runs_statements_unprepared(
     monkeypatch.setattr(postgres_module, "PREPARED_PER_CONNECTION", held + 2)
     conn = store.read().conn
     texts = [f"SELECT :n * {k} AS product" for k in range(2, 6)]
-    for k, text in enumerate(texts, start=2):
-        assert conn.execute(text, {"n": 3}).fetchone() == {"product": 3 * k}
+    for _ in range(2):
+        for k, text in enumerate(texts, start=2):
+            assert conn.execute(text, {"n": 3}).fetchone() == {"product": 3 * k}
     prepared = set(_prepared_here(store).values())
     assert [translate(text).sql in prepared for text in texts] == [True, True, False, False]
+
+
+def test_a_statement_whose_plan_a_new_column_made_stale_is_prepared_again(store: PostgresStore) -> None:
+    """A rolling upgrade's first host may add a column to a table older hosts read with `*`."""
+    conn = store.read().conn
+    conn.execute("CREATE TABLE widened (id INTEGER PRIMARY KEY)")
+    conn.execute("INSERT INTO widened VALUES (1)")
+    for _ in range(2):
+        assert conn.execute("SELECT * FROM widened WHERE id = :id", {"id": 1}).fetchall() == [{"id": 1}]
+    with psycopg.connect(store.url, autocommit=True) as other:
+        other.execute("ALTER TABLE widened ADD COLUMN note TEXT")
+    for _ in range(2):
+        rows = conn.execute("SELECT * FROM widened WHERE id = :id", {"id": 1}).fetchall()
+        assert rows == [{"id": 1, "note": None}]
