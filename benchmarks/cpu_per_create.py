@@ -20,7 +20,7 @@ import argparse
 import os
 import statistics
 
-from benchmarks import servers, sides, wrk
+from benchmarks import engines, servers, sides, wrk
 from benchmarks.drills.common import reproduce
 from benchmarks.load import WEBSITE_ID
 
@@ -33,9 +33,11 @@ def process_group_cpu_seconds(pgid: int) -> float:
     return ticks / os.sysconf("SC_CLK_TCK")
 
 
-def measure(side: sides.Side, mock_args: list[str], engine: str, seconds: float) -> tuple[float, float]:
-    """(req/s, server CPU µs per create) of one fresh server of `side` on a new store of `engine`."""
-    with sides.fresh_mock(side, mock_args, engine) as (server, token):
+def measure(
+    side: sides.Side, mock_args: list[str], shared: engines.Engines | None, seconds: float
+) -> tuple[float, float]:
+    """(req/s, server CPU µs per create) of one fresh server of `side` on a new store (`sides.fresh_mock`)."""
+    with sides.fresh_mock(side, mock_args, shared) as (server, token):
         before = process_group_cpu_seconds(server.process.pid)
         result = wrk.run(
             server.base_url, connections=CONNECTIONS, seconds=seconds, token=token, website_id=WEBSITE_ID,
@@ -51,16 +53,18 @@ def main() -> None:
     )
     sides.add_arguments(parser, rounds=2, seconds=4)
     args = parser.parse_args()
-    runs: dict[str, list[tuple[float, float]]] = {name: [] for name in sides.chosen(args)}
+    chosen = sides.chosen(args)
+    runs: dict[str, list[tuple[float, float]]] = {name: [] for name in chosen}
     print(
         f"POST site_users, c={CONNECTIONS}, {args.seconds:g} s runs, on {args.engine},"
         f" serve {args.mock_args or '(no flags)'}"
     )
-    sides.describe(args)
-    for round_no, name, side in sides.interleaved(args):
-        rate, cpu = measure(side, args.mock_args.split(), args.engine, args.seconds)
-        runs[name].append((rate, cpu))
-        print(f"round {round_no}  {name:8} {rate:8.0f} req/s  {cpu:7.1f} µs of server CPU a create")
+    sides.describe(chosen)
+    with sides.engines_for(args.engine) as shared:
+        for round_no, name, side in sides.interleaved(chosen, args.rounds):
+            rate, cpu = measure(side, args.mock_args.split(), shared, args.seconds)
+            runs[name].append((rate, cpu))
+            print(f"round {round_no}  {name:8} {rate:8.0f} req/s  {cpu:7.1f} µs of server CPU a create")
     for name, results in runs.items():
         rates, cpus = zip(*results, strict=True)
         print(

@@ -92,31 +92,41 @@ def chosen(args: argparse.Namespace) -> dict[str, Side]:
     return sides
 
 
-def describe(args: argparse.Namespace) -> None:
-    """Prints what each side of `chosen(args)` runs."""
-    for name, side in chosen(args).items():
+def describe(sides: dict[str, Side]) -> None:
+    """Prints what each of `sides` runs."""
+    for name, side in sides.items():
         print(f"{name:8} {side.describe()}")
 
 
-def interleaved(args: argparse.Namespace) -> Iterator[tuple[int, str, Side]]:
-    """(round, side's name, side) for each side of `chosen(args)` in turn, `args.rounds` rounds from 1."""
-    sides = chosen(args)
-    for round_no in range(1, args.rounds + 1):
+def interleaved(sides: dict[str, Side], rounds: int) -> Iterator[tuple[int, str, Side]]:
+    """(round, side's name, side) for each of `sides` in turn, `rounds` rounds from 1."""
+    for round_no in range(1, rounds + 1):
         for name, side in sides.items():
             yield round_no, name, side
 
 
 @contextlib.contextmanager
+def engines_for(engine: str) -> Iterator[engines.Engines | None]:
+    """The PostgreSQL and Redis every run of `--engine postgres` uses (each run a database of its own),
+    started once for the benchmark; None for SQLite."""
+    if engine != "postgres":
+        yield None
+        return
+    with engines.engines() as shared:
+        yield shared
+
+
+@contextlib.contextmanager
 def fresh_mock(
-    side: Side, mock_args: list[str], engine: str = "sqlite"
+    side: Side, mock_args: list[str], shared: engines.Engines | None = None
 ) -> Iterator[tuple[servers.Server, str]]:
-    """`feishu-hire serve` of `side` on a new store of `engine` (see `add_arguments`), warmed up by 1 s of
-    creates: the server and a tenant token for the measured run."""
+    """`feishu-hire serve` of `side` on a new store (see `add_arguments`: a database of `shared`'s
+    PostgreSQL with its Redis, or without `shared` a SQLite file), warmed up by 1 s of creates: the server
+    and a tenant token for the measured run."""
     env = None if side.source is None else {**os.environ, "PYTHONPATH": side.source}
     with contextlib.ExitStack() as stack:
         tmp = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="bench-")))
-        if engine == "postgres":
-            shared = stack.enter_context(engines.engines())
+        if shared is not None:
             store: Path | str = stack.enter_context(engines.fresh_database(shared.postgres_url))
             redis_url = stack.enter_context(engines.fresh_redis(shared.redis_url))
             limits = ["--redis", redis_url, "--rate-limit-scale", RATE_LIMIT_SCALE]

@@ -19,7 +19,7 @@ import argparse
 import statistics
 import threading
 
-from benchmarks import servers, sides, wrk
+from benchmarks import engines, servers, sides, wrk
 from benchmarks.drills.common import reproduce
 from benchmarks.load import WEBSITE_ID
 
@@ -27,11 +27,11 @@ CONNECTIONS = 8
 
 
 def measure(
-    side: sides.Side, mock_args: list[str], engine: str, seconds: float
+    side: sides.Side, mock_args: list[str], shared: engines.Engines | None, seconds: float
 ) -> tuple[wrk.LoadResult, list[int]]:
-    """One fresh server of `side` on a new store of `engine`: wrk's result, and the connections each
+    """One fresh server of `side` on a new store (`sides.fresh_mock`): wrk's result, and the connections each
     worker held halfway through the run, fewest first."""
-    with sides.fresh_mock(side, mock_args, engine) as (server, token):
+    with sides.fresh_mock(side, mock_args, shared) as (server, token):
         supervisor = server.process.pid
         held: dict[int, int] = {}
 
@@ -55,23 +55,25 @@ def main() -> None:
     )
     sides.add_arguments(parser, rounds=4, seconds=8)
     args = parser.parse_args()
-    runs: dict[str, list[wrk.LoadResult]] = {name: [] for name in sides.chosen(args)}
+    chosen = sides.chosen(args)
+    runs: dict[str, list[wrk.LoadResult]] = {name: [] for name in chosen}
     print(
         f"POST site_users, c={CONNECTIONS}, {args.seconds:g} s runs, on {args.engine},"
         f" serve {args.mock_args or '(no flags)'}"
     )
-    sides.describe(args)
+    sides.describe(chosen)
     print(
         f"{'':8} {'':8} {'req/s':>8} {'p50':>7} {'p90':>7} {'p99':>7} {'p99.9':>7} ms  connections per worker"
     )
-    for round_no, name, side in sides.interleaved(args):
-        result, held = measure(side, args.mock_args.split(), args.engine, args.seconds)
-        runs[name].append(result)
-        print(
-            f"round {round_no:<2} {name:8} {result.requests_per_s:8.0f} {result.p50_ms:7.2f}"
-            f" {result.p90_ms:7.2f} {result.p99_ms:7.2f} {result.p999_ms:7.2f}"
-            f"     {'/'.join(map(str, held))}"
-        )
+    with sides.engines_for(args.engine) as shared:
+        for round_no, name, side in sides.interleaved(chosen, args.rounds):
+            result, held = measure(side, args.mock_args.split(), shared, args.seconds)
+            runs[name].append(result)
+            print(
+                f"round {round_no:<2} {name:8} {result.requests_per_s:8.0f} {result.p50_ms:7.2f}"
+                f" {result.p90_ms:7.2f} {result.p99_ms:7.2f} {result.p999_ms:7.2f}"
+                f"     {'/'.join(map(str, held))}"
+            )
     for name, results in runs.items():
         med = {
             field: statistics.median(getattr(r, field) for r in results)
