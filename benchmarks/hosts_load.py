@@ -10,7 +10,8 @@ refuses (each call is still counted: in Redis on the PostgreSQL hosts, in the SQ
 SQLite server; `--windows postgresql` runs the hosts without Redis, their windows in PostgreSQL). The
 hosts are `feishu-hire serve --workers W --db postgresql://... --redis redis://...`; the SQLite server
 is `feishu-hire serve --workers W --db FILE`; Prism is `prism mock spec/hire.yaml`. For N hosts, N wrk
-processes run at once, one per host, sharing the connections (8 = 3 + 3 + 2): req/s is their sum, and
+processes run at once, one per host, sharing the connections (8 = 3 + 3 + 2) and the two threads a
+single wrk has (one each at least, `wrk.run`): req/s is their sum, and
 p50 and p99 the highest of theirs (an upper bound of the whole's: no more than 1 % of all requests can
 be slower than every host's own 99th percentile). The N-host runs use the first N hosts of one fleet.
 Hosts that share this machine share its cores, so beside the hosts of `--workers` each, the N-host runs
@@ -74,7 +75,7 @@ def split(connections: int, parts: int) -> list[int]:
 
 
 def load(name: str, urls: list[str], *, connections: int, seconds: float, token: str, prefix: str) -> Row:
-    """One wrk per URL at once, the connections shared among them."""
+    """One wrk per URL at once, the connections shared among them, and wrk's threads (`wrk.run`)."""
     shares = split(connections, len(urls))
     with ThreadPoolExecutor(max_workers=len(urls)) as pool:
         results = list(
@@ -86,6 +87,7 @@ def load(name: str, urls: list[str], *, connections: int, seconds: float, token:
                     token=token,
                     website_id=WEBSITE_ID,
                     prefix=f"{prefix}-{i}",
+                    share_of=len(urls),
                 ),
                 range(len(urls)),
             )

@@ -9,6 +9,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 SCRIPT = Path(__file__).with_name("site_users.lua")
+# The threads that drive a run's connections, every wrk of the run together: as many whether the
+# connections go to one server or are shared among several (`run`'s `share_of`).
+THREADS = 2
 UNITS = {"us": 1e-3, "ms": 1.0, "s": 1e3}
 
 
@@ -50,16 +53,32 @@ def parse(report: str) -> LoadResult:
     )
 
 
+def threads(connections: int, share_of: int = 1) -> int:
+    """The threads of one wrk of `share_of` running at once: its share of `THREADS`, one at least, and
+    no more than its connections."""
+    return min(connections, max(1, THREADS // share_of))
+
+
 def run(
-    base_url: str, *, connections: int, seconds: float, token: str, website_id: str, prefix: str
+    base_url: str,
+    *,
+    connections: int,
+    seconds: float,
+    token: str,
+    website_id: str,
+    prefix: str,
+    share_of: int = 1,
 ) -> LoadResult:
+    """wrk's report of `connections` creating site users at `base_url` for `seconds`. `share_of`: the wrk
+    processes running at once, this one among them (one per host of a sandbox): they share `THREADS`
+    between them (one each at least), so a load spread over several servers costs the machine it shares
+    with them as much to generate as one aimed at a single server."""
     wrk = shutil.which("wrk")
     if wrk is None:
         raise SystemExit("wrk is missing: run benchmarks/install-tools.sh first")
-    threads = min(connections, 2)
     cmd = [
-        wrk, f"-t{threads}", f"-c{connections}", f"-d{seconds:g}s", "--latency", "--timeout", "5s",
-        "-s", str(SCRIPT), base_url, "--", token, website_id, prefix,
+        wrk, f"-t{threads(connections, share_of)}", f"-c{connections}", f"-d{seconds:g}s", "--latency",
+        "--timeout", "5s", "-s", str(SCRIPT), base_url, "--", token, website_id, prefix,
     ]  # fmt: skip
     report = subprocess.run(cmd, capture_output=True, text=True, check=True, timeout=seconds + 30).stdout
     return parse(report)

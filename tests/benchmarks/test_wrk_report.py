@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from benchmarks.wrk import parse
+from benchmarks.wrk import parse, threads
 
 REPORT = """Running 8s test @ http://127.0.0.1:40000
   2 threads and 8 connections
@@ -38,3 +38,8 @@ def test_the_report_is_read_whole() -> None:
 def test_a_report_without_the_scripts_tail_line_is_refused() -> None:
     with pytest.raises(ValueError, match="wrk report has no"):
         parse(REPORT.replace("p99.9: 12540us\n", ""))
+
+
+def test_the_wrks_of_one_run_share_the_threads_of_one() -> None:
+    assert [threads(8), threads(4, share_of=2), threads(3, share_of=3)] == [2, 1, 1]
+    assert threads(1) == 1  # no thread without a connection
