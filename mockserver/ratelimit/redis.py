@@ -17,11 +17,15 @@ from __future__ import annotations
 
 import logging
 import os
+import socket
+import struct
+import sys
 import threading
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol, cast
 
+import hiredis
 import redis
 
 from mockserver.errors import SYSTEM_ERROR, FeishuAPIError
@@ -89,13 +93,14 @@ class RedisWindows:
         # Every window key starts with `{`, which `clear` matches on (the generation's copy does not).
         return f"{self.prefix}{{{caller}}}/{window.limit}/{window.seconds}"
 
-    def _connection(self) -> Connection:
-        """The connection this thread keeps for the script (taken from the client's pool once, and again
-        in a process forked since: a socket is never shared across a fork)."""
-        kept: tuple[int, Connection] | None = getattr(self._local, "kept", None)
+    def _line(self) -> _Line:
+        """The line this thread keeps for the script (its connection taken from the client's pool once,
+        and again in a process forked since: a socket is never shared across a fork)."""
+        kept: tuple[int, _Line] | None = getattr(self._local, "kept", None)
         pid = _Process.pid
         if kept is None or kept[0] != pid:
-            kept = self._local.kept = (pid, cast("Connection", self._client.connection_pool.get_connection()))
+            conn = cast("Connection", self._client.connection_pool.get_connection())
+            kept = self._local.kept = (pid, _Line(conn, COMMAND_TIMEOUT_SECONDS))
         return kept[1]
 
     def _run(self, went_on: int | None, keys: list[str], args: list[float | int]) -> list[bytes | int]:
@@ -119,17 +124,16 @@ class RedisWindows:
         """Redis's answer to `command`, on the thread's own connection (see `_run`); RedisUnavailable
         when Redis cannot be asked (a thread's first connection included: taking one connects), the
         outage told to the log."""
-        conn: Connection | None = None
+        line: _Line | None = None
         try:
-            conn = self._connection()
+            line = self._line()
             try:
-                answer = _send(conn, command)
-            except redis.ConnectionError:
-                conn.disconnect()  # closed by Redis (a restart): once more, on a new connection
-                answer = _send(conn, command)
+                answer = _send(line, command)
+            except redis.ConnectionError:  # closed by Redis (a restart): once more, on a new connection
+                answer = _send(line, command)
         except redis.RedisError as exc:
-            if conn is not None:
-                conn.disconnect()
+            if line is not None:
+                line.disconnect()
             self._outage.began(exc)
             raise RedisUnavailable(exc) from exc
         self._outage.ended()
@@ -187,25 +191,96 @@ class RedisWindows:
 class Connection(Protocol):
     """What is used here of redis-py's connection (which leaves these untyped)."""
 
-    def send_command(self, *args: str | int | float) -> None: ...
+    _sock: socket.socket | None
 
-    def read_response(self) -> Any: ...
+    def connect(self) -> None: ...
 
     def disconnect(self) -> None: ...
 
 
-def _send(conn: Connection, command: tuple[str | int | float, ...]) -> Any:
-    """Redis's answer to `command` on `conn`, loading the script first where Redis lacks it (an
+# Whether the kernel can keep a blocking socket's timeouts (SO_SNDTIMEO and SO_RCVTIMEO as a struct
+# timeval of two longs): Linux's. Elsewhere a `_Line` keeps Python's socket timeout.
+KERNEL_TIMEOUTS = sys.platform.startswith("linux")
+# The most of an answer read at once: the script's answers, a few dozen bytes, in one receive.
+READ_BYTES = 4096
+
+
+class _Line:
+    """One thread's connection to Redis for the script: connected (authenticated, its database selected)
+    by redis-py, then spoken to directly: a command packed by hiredis and sent whole, its answer read
+    into hiredis's reader. On Linux the socket blocks and the kernel keeps its timeout, so a command
+    costs the machine one send and one receive; a socket with Python's timeout polls before each.
+
+    A command that fails leaves the line disconnected (half an answer never reaches the next one), and
+    the next command connects again. Redis's errors are raised as redis-py raises them."""
+
+    def __init__(self, conn: Connection, timeout: float) -> None:
+        self.conn = conn
+        self.timeout = timeout
+        self._socket: socket.socket | None = None
+        self._reader = hiredis.Reader()
+
+    def ask(self, command: tuple[str | int | float, ...]) -> Any:
+        """Redis's answer to `command`. redis.TimeoutError when Redis takes longer than the timeout to
+        take it or to answer, redis.ConnectionError when the connection fails, redis.ResponseError (its
+        subclass for the error) when Redis refuses the command."""
+        try:
+            sock = self._socket or self._connect()
+            # hiredis's stub types the command as a tuple of one; it packs any.
+            sock.sendall(hiredis.pack_command(command))  # type: ignore[arg-type]
+            reader = self._reader
+            answer = reader.gets()
+            while answer is False:
+                received = sock.recv(READ_BYTES)
+                if not received:
+                    raise redis.ConnectionError("Redis closed the connection")
+                reader.feed(received)
+                answer = reader.gets()
+        except (TimeoutError, BlockingIOError) as exc:  # BlockingIOError: the kernel's timeout
+            self.disconnect()
+            raise redis.TimeoutError(f"Redis did not answer within {self.timeout:g} s") from exc
+        except OSError as exc:
+            self.disconnect()
+            raise redis.ConnectionError(f"Redis could not be asked ({exc})") from exc
+        except (redis.RedisError, hiredis.ProtocolError):
+            self.disconnect()
+            raise
+        if isinstance(answer, hiredis.ReplyError):
+            message = str(answer)
+            raise (redis.exceptions.NoScriptError if message.startswith("NOSCRIPT") else redis.ResponseError)(
+                message
+            )
+        return answer
+
+    def _connect(self) -> socket.socket:
+        self.conn.connect()
+        sock = self.conn._sock
+        if sock is None:
+            raise redis.ConnectionError("Redis could not be connected to")
+        if KERNEL_TIMEOUTS:
+            seconds, fraction = divmod(self.timeout, 1)
+            timeval = struct.pack("@ll", int(seconds), int(fraction * 1_000_000))
+            sock.settimeout(None)
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVTIMEO, timeval)
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDTIMEO, timeval)
+        self._socket = sock
+        return sock
+
+    def disconnect(self) -> None:
+        """Closes the connection (the next command connects again) and drops what was read of an answer."""
+        self._socket = None
+        self._reader = hiredis.Reader()
+        self.conn.disconnect()
+
+
+def _send(line: _Line, command: tuple[str | int | float, ...]) -> Any:
+    """Redis's answer to `command` on `line`, loading the script first where Redis lacks it (an
     EVALSHA of it)."""
     try:
-        conn.send_command(*command)
-        answer = conn.read_response()
+        return line.ask(command)
     except redis.exceptions.NoScriptError:  # Redis restarted, or its scripts were flushed
-        conn.send_command("SCRIPT", "LOAD", SCRIPT)
-        conn.read_response()
-        conn.send_command(*command)
-        answer = conn.read_response()
-    return answer
+        line.ask(("SCRIPT", "LOAD", SCRIPT))
+        return line.ask(command)
 
 
 def escape_glob(text: str) -> str:

@@ -9,11 +9,13 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
+import redis
 
 from benchmarks import servers
 from benchmarks.engines import Engines
 from mockserver.errors import SYSTEM_ERROR
 from mockserver.ratelimit import Refusal, Window
+from mockserver.ratelimit import redis as redis_windows
 from mockserver.ratelimit.redis import RedisUnavailable, RedisWindows
 
 NOW = 1_700_000_000.25
@@ -129,9 +131,7 @@ def test_a_redis_restarted_between_two_calls_answers_the_second(own_engines: Eng
 
 def _client_id(windows: RedisWindows) -> int:
     """The Redis client id of the connection the calling thread's hits go out on."""
-    conn = windows._connection()
-    conn.send_command("CLIENT", "ID")
-    client_id: int = conn.read_response()
+    client_id: int = windows._line().ask(("CLIENT", "ID"))
     return client_id
 
 
@@ -154,3 +154,29 @@ def test_a_forked_process_hits_on_a_connection_of_its_own(windows: RedisWindows)
     assert int(childs) != parents
     assert windows.hit("app/fork", [Window(3, 60)], NOW) is None  # the parent's connection still works
     assert windows.hit("app/fork", [Window(3, 60)], NOW) is not None  # 3 counted, across both processes
+
+
+def test_a_redis_that_does_not_answer_is_1002001_once_the_command_timeout_is_over(
+    own_engines: Engines, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # CLIENT PAUSE holds every other client's commands unanswered: a hung Redis, on a connection that
+    # was already made and had answered.
+    monkeypatch.setattr(redis_windows, "COMMAND_TIMEOUT_SECONDS", 0.5)
+    windows = RedisWindows(own_engines.redis_url)
+    pauser = redis.Redis.from_url(own_engines.redis_url)
+    try:
+        assert windows.hit("app/paused", [Window(2, 60)], NOW) is None
+        pauser.execute_command("CLIENT", "PAUSE", 3000, "ALL")
+        began = time.monotonic()
+        with pytest.raises(RedisUnavailable) as caught:
+            windows.hit("app/paused", [Window(2, 60)], NOW)
+        waited = time.monotonic() - began
+        assert caught.value.code == SYSTEM_ERROR
+        assert 0.45 < waited < 1.5, waited  # the timeout, once: a timed-out command is not sent again
+        pauser.execute_command("CLIENT", "UNPAUSE")
+        # The next call goes out on a new connection, whole: nothing of the unanswered one is read as its.
+        assert windows.hit("app/paused", [Window(2, 60)], NOW) is None
+        assert windows.hit("app/paused", [Window(2, 60)], NOW) is not None
+    finally:
+        pauser.close()
+        windows.close()
