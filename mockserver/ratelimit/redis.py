@@ -242,7 +242,10 @@ class _Line:
         except OSError as exc:
             self.disconnect()
             raise redis.ConnectionError(f"Redis could not be asked ({exc})") from exc
-        except (redis.RedisError, hiredis.ProtocolError):
+        except hiredis.ProtocolError as exc:  # not Redis's protocol: whatever answers there, not Redis
+            self.disconnect()
+            raise redis.exceptions.InvalidResponse(f"Redis's answer could not be read ({exc})") from exc
+        except redis.RedisError:  # connecting failed
             self.disconnect()
             raise
         if isinstance(answer, hiredis.ReplyError):
