@@ -166,14 +166,14 @@ def test_a_redis_that_does_not_answer_is_1002001_once_the_command_timeout_is_ove
     pauser = redis.Redis.from_url(own_engines.redis_url)
     try:
         assert windows.hit("app/paused", [Window(2, 60)], NOW) is None
-        pauser.execute_command("CLIENT", "PAUSE", 3000, "ALL")
+        pauser.client_pause(3000, all=True)
         began = time.monotonic()
         with pytest.raises(RedisUnavailable) as caught:
             windows.hit("app/paused", [Window(2, 60)], NOW)
         waited = time.monotonic() - began
         assert caught.value.code == SYSTEM_ERROR
         assert 0.45 < waited < 1.5, waited  # the timeout, once: a timed-out command is not sent again
-        pauser.execute_command("CLIENT", "UNPAUSE")
+        pauser.client_unpause()
         # The next call goes out on a new connection, whole: nothing of the unanswered one is read as its.
         assert windows.hit("app/paused", [Window(2, 60)], NOW) is None
         assert windows.hit("app/paused", [Window(2, 60)], NOW) is not None
