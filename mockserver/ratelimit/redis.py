@@ -18,15 +18,17 @@ from __future__ import annotations
 import logging
 import os
 import socket
+import ssl
 import struct
 import sys
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol, cast
 
 import hiredis
 import redis
+from redis._parsers import BaseParser
 
 from mockserver.errors import SYSTEM_ERROR, FeishuAPIError
 from mockserver.outages import Outage
@@ -78,9 +80,14 @@ class RedisWindows:
         """`generation`: the store's, when it is PostgreSQL's: its copy is kept here and checked by
         every hit."""
         self.prefix = prefix
-        self._client = redis.Redis.from_url(
+        # The URL's own options (`?socket_timeout=5`) take precedence over these, as redis-py has it.
+        pool = redis.ConnectionPool.from_url(
             url, socket_connect_timeout=CONNECT_TIMEOUT_SECONDS, socket_timeout=COMMAND_TIMEOUT_SECONDS
         )
+        # RESP2 whatever the URL asks: a `_Line` reads answers with a plain reader, and a RESP3
+        # connection may carry push messages between them.
+        pool.connection_kwargs["protocol"] = 2
+        self._client = redis.Redis(connection_pool=pool)
         self._script = self._client.register_script(SCRIPT)
         self._local = threading.local()
         self._generation_key = f"{prefix}generation"
@@ -100,7 +107,7 @@ class RedisWindows:
         pid = _Process.pid
         if kept is None or kept[0] != pid:
             conn = cast("Connection", self._client.connection_pool.get_connection())
-            kept = self._local.kept = (pid, _Line(conn, COMMAND_TIMEOUT_SECONDS))
+            kept = self._local.kept = (pid, _Line(conn))
         return kept[1]
 
     def _run(self, went_on: int | None, keys: list[str], args: list[float | int]) -> list[bytes | int]:
@@ -192,6 +199,7 @@ class Connection(Protocol):
     """What is used here of redis-py's connection (which leaves these untyped)."""
 
     _sock: socket.socket | None
+    socket_timeout: float | None
 
     def connect(self) -> None: ...
 
@@ -199,8 +207,10 @@ class Connection(Protocol):
 
 
 # Whether the kernel can keep a blocking socket's timeouts (SO_SNDTIMEO and SO_RCVTIMEO as a struct
-# timeval of two longs): Linux's. Elsewhere a `_Line` keeps Python's socket timeout.
-KERNEL_TIMEOUTS = sys.platform.startswith("linux")
+# timeval of two 64-bit longs): 64-bit Linux's. Elsewhere a `_Line` keeps Python's socket timeout.
+KERNEL_TIMEOUTS = sys.platform.startswith("linux") and struct.calcsize("@l") == 8
+# redis-py's error for an error Redis answered ("NOSCRIPT ...": NoScriptError), as its parsers raise it.
+_parse_error = cast("Callable[[str], redis.RedisError]", BaseParser.parse_error)
 # The most of an answer read at once: the script's answers, a few dozen bytes, in one receive.
 READ_BYTES = 4096
 
@@ -208,22 +218,25 @@ READ_BYTES = 4096
 class _Line:
     """One thread's connection to Redis for the script: connected (authenticated, its database selected)
     by redis-py, then spoken to directly: a command packed by hiredis and sent whole, its answer read
-    into hiredis's reader. On Linux the socket blocks and the kernel keeps its timeout, so a command
-    costs the machine one send and one receive; a socket with Python's timeout polls before each.
+    into hiredis's reader. On Linux a plain TCP or Unix socket blocks and the kernel keeps its timeout
+    (the connection's `socket_timeout`), so a command costs the machine one send and one receive; a
+    socket with Python's timeout polls before each, and a TLS one keeps it (OpenSSL would take the
+    kernel's timeout for "read again", and wait for ever).
 
-    A command that fails leaves the line disconnected (half an answer never reaches the next one), and
-    the next command connects again. Redis's errors are raised as redis-py raises them."""
+    A command that fails, or is interrupted by any exception, leaves the line disconnected (half an
+    answer never reaches the next command), and the next command connects again. Redis's errors are
+    raised as redis-py raises them."""
 
-    def __init__(self, conn: Connection, timeout: float) -> None:
+    def __init__(self, conn: Connection) -> None:
         self.conn = conn
-        self.timeout = timeout
         self._socket: socket.socket | None = None
         self._reader = hiredis.Reader()
 
     def ask(self, command: tuple[str | int | float, ...]) -> Any:
         """Redis's answer to `command`. redis.TimeoutError when Redis takes longer than the timeout to
-        take it or to answer, redis.ConnectionError when the connection fails, redis.ResponseError (its
-        subclass for the error) when Redis refuses the command."""
+        take it or to answer, redis.ConnectionError when the connection fails, and when Redis refuses
+        the command the error redis-py raises for its code (a redis.ResponseError such as NoScriptError,
+        or a redis.ConnectionError such as BusyLoadingError)."""
         try:
             sock = self._socket or self._connect()
             # hiredis's stub types the command as a tuple of one; it packs any.
@@ -238,21 +251,18 @@ class _Line:
                 answer = reader.gets()
         except (TimeoutError, BlockingIOError) as exc:  # BlockingIOError: the kernel's timeout
             self.disconnect()
-            raise redis.TimeoutError(f"Redis did not answer within {self.timeout:g} s") from exc
+            raise redis.TimeoutError(f"Redis did not answer within {self.conn.socket_timeout} s") from exc
         except OSError as exc:
             self.disconnect()
             raise redis.ConnectionError(f"Redis could not be asked ({exc})") from exc
         except hiredis.ProtocolError as exc:  # not Redis's protocol: whatever answers there, not Redis
             self.disconnect()
             raise redis.exceptions.InvalidResponse(f"Redis's answer could not be read ({exc})") from exc
-        except redis.RedisError:  # connecting failed
+        except BaseException:  # connecting failed, or anything else cut the command short
             self.disconnect()
             raise
         if isinstance(answer, hiredis.ReplyError):
-            message = str(answer)
-            raise (redis.exceptions.NoScriptError if message.startswith("NOSCRIPT") else redis.ResponseError)(
-                message
-            )
+            raise _parse_error(str(answer))
         return answer
 
     def _connect(self) -> socket.socket:
@@ -260,8 +270,9 @@ class _Line:
         sock = self.conn._sock
         if sock is None:
             raise redis.ConnectionError("Redis could not be connected to")
-        if KERNEL_TIMEOUTS:
-            seconds, fraction = divmod(self.timeout, 1)
+        timeout = self.conn.socket_timeout
+        if KERNEL_TIMEOUTS and timeout is not None and not isinstance(sock, ssl.SSLSocket):
+            seconds, fraction = divmod(timeout, 1)
             timeval = struct.pack("@ll", int(seconds), int(fraction * 1_000_000))
             sock.settimeout(None)
             sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVTIMEO, timeval)

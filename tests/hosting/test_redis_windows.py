@@ -15,7 +15,6 @@ from benchmarks import servers
 from benchmarks.engines import Engines
 from mockserver.errors import SYSTEM_ERROR
 from mockserver.ratelimit import Refusal, Window
-from mockserver.ratelimit import redis as redis_windows
 from mockserver.ratelimit.redis import RedisUnavailable, RedisWindows
 
 NOW = 1_700_000_000.25
@@ -156,27 +155,40 @@ def test_a_forked_process_hits_on_a_connection_of_its_own(windows: RedisWindows)
     assert windows.hit("app/fork", [Window(3, 60)], NOW) is not None  # 3 counted, across both processes
 
 
-def test_a_redis_that_does_not_answer_is_1002001_once_the_command_timeout_is_over(
-    own_engines: Engines, monkeypatch: pytest.MonkeyPatch
+def test_a_redis_that_does_not_answer_is_1002001_once_the_urls_command_timeout_is_over(
+    own_engines: Engines,
 ) -> None:
     # CLIENT PAUSE holds every other client's commands unanswered: a hung Redis, on a connection that
-    # was already made and had answered.
-    monkeypatch.setattr(redis_windows, "COMMAND_TIMEOUT_SECONDS", 0.5)
-    windows = RedisWindows(own_engines.redis_url)
+    # was already made and had answered. The URL's socket_timeout is the command timeout.
+    windows = RedisWindows(f"{own_engines.redis_url}?socket_timeout=0.5")
     pauser = redis.Redis.from_url(own_engines.redis_url)
     try:
         assert windows.hit("app/paused", [Window(2, 60)], NOW) is None
         pauser.client_pause(3000, all=True)
-        began = time.monotonic()
-        with pytest.raises(RedisUnavailable) as caught:
-            windows.hit("app/paused", [Window(2, 60)], NOW)
-        waited = time.monotonic() - began
+        try:
+            began = time.monotonic()
+            with pytest.raises(RedisUnavailable) as caught:
+                windows.hit("app/paused", [Window(2, 60)], NOW)
+            waited = time.monotonic() - began
+        finally:
+            pauser.client_unpause()
         assert caught.value.code == SYSTEM_ERROR
         assert 0.45 < waited < 1.5, waited  # the timeout, once: a timed-out command is not sent again
-        pauser.client_unpause()
         # The next call goes out on a new connection, whole: nothing of the unanswered one is read as its.
         assert windows.hit("app/paused", [Window(2, 60)], NOW) is None
         assert windows.hit("app/paused", [Window(2, 60)], NOW) is not None
     finally:
         pauser.close()
+        windows.close()
+
+
+def test_the_windows_speak_resp2_whatever_the_url_asks(redis_url: str) -> None:
+    # The line reads answers with a plain reader: RESP3's push messages and booleans are not for it.
+    windows = RedisWindows(f"{redis_url}?protocol=3")
+    try:
+        assert b"resp=2" in windows._line().ask(("CLIENT", "INFO")).split()
+        assert windows.hit("app/resp", [Window(1, 60)], NOW) is None
+        assert windows.hit("app/resp", [Window(1, 60)], NOW) is not None
+        assert windows.window("app/resp", Window(1, 60), NOW) == (1, NOW + 60)
+    finally:
         windows.close()
