@@ -336,17 +336,12 @@ class _Session:
             raise TypeError(f"{type(parameters).__name__} parameters for the other style's statement: {sql}")
         if isinstance(parameters, Mapping):
             parameters = [parameters[name] for name in statement.names or ()]
-        adapters, pgconn = self._adapters, self.conn.pgconn
+        adapters = self._adapters
         values = adapters.dump_sequence(
             [to_text(v) if isinstance(v, str) else v for v in parameters], [PyFormat.AUTO] * len(parameters)
         )
         types = tuple(adapters.types or ())
         result = self._execute(statement.sql, types, values, adapters.formats)
-        if (
-            result.error_field(psycopg.pq.DiagnosticField.SQLSTATE) in (UNKNOWN_STATEMENT, STALE_PLAN)
-            and pgconn.transaction_status == TransactionStatus.IDLE
-        ):
-            result = self._execute(statement.sql, types, values, adapters.formats)  # prepared afresh
         self._check(result)
         rows: list[dict[str, Any]] = []
         if result.ntuples:
@@ -359,14 +354,19 @@ class _Session:
         return _Rows(-1 if counted is None else counted, rows)
 
     def _execute(
-        self, sql: str, types: tuple[int, ...], values: Sequence[Any], formats: Sequence[Any] | None
+        self,
+        sql: str,
+        types: tuple[int, ...],
+        values: Sequence[Any],
+        formats: Sequence[Any] | None,
+        again: bool = True,
     ) -> psycopg.pq.abc.PGresult:
         """PostgreSQL's result of `sql` with `values` dumped as `types`: prepared first if it ran so once
         before on this connection (see `PREPARED_PER_CONNECTION`), unprepared before that. Should
         PostgreSQL have lost the session's prepared statements (`UNKNOWN_STATEMENT`), they are all
         prepared again from the next statement on; a plan its tables' change made stale (`STALE_PLAN`) is
-        prepared again under a new name. (`run` sends a statement out of a transaction again at once; in
-        one, it fails, and the transaction with it.)"""
+        prepared again under a new name. Either way a statement out of a transaction is sent once more
+        at once (`again`); in one, it fails, and the transaction with it."""
         pgconn = self.conn.pgconn
         key = (sql, types)
         name = self._prepared.get(key)
@@ -389,6 +389,12 @@ class _Session:
         elif sqlstate == STALE_PLAN and name is not None:
             del self._prepared[key]
             self._seen_once.add(key)
+        if (
+            again
+            and sqlstate in (UNKNOWN_STATEMENT, STALE_PLAN)
+            and pgconn.transaction_status == TransactionStatus.IDLE
+        ):
+            return self._execute(sql, types, values, formats, again=False)  # prepared afresh
         return result
 
     def _check(self, result: psycopg.pq.abc.PGresult) -> None:
