@@ -4,6 +4,7 @@ raises them, the kernel's timeout, and a line left disconnected by any failure."
 
 from __future__ import annotations
 
+import os
 import signal
 import socket
 import ssl
@@ -148,15 +149,17 @@ def test_a_command_cut_short_by_any_exception_leaves_the_line_disconnected(peer:
     def interrupt(signum: int, frame: object) -> None:
         raise _Interrupted
 
-    previous = signal.signal(signal.SIGALRM, interrupt)
+    # SIGUSR1 from a timer: pytest-timeout keeps SIGALRM and its timer for itself.
+    previous = signal.signal(signal.SIGUSR1, interrupt)
+    signalling = threading.Timer(0.1, os.kill, (os.getpid(), signal.SIGUSR1))
     try:
         peer.answer(b":1\r\n", pause=0.5)  # its answer comes after the command was cut short
-        signal.setitimer(signal.ITIMER_REAL, 0.1)
+        signalling.start()
         with pytest.raises(_Interrupted):
             line.ask(("INCR", "k"))
     finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)
+        signalling.cancel()
+        signal.signal(signal.SIGUSR1, previous)
     assert peer._sock is None
     peer.answer(b":2\r\n")
     assert line.ask(("INCR", "k")) == 2  # its own answer, not the one cut off
